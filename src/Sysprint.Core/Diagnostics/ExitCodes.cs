@@ -1,0 +1,29 @@
+namespace Sysprint.Diagnostics;
+
+/// <summary>The process exit codes of every sysprint command (sysexits.h where one fits).</summary>
+public static class ExitCodes
+{
+    /// <summary>Success; for <c>check</c>, every log was normal.</summary>
+    public const int Ok = 0;
+
+    /// <summary>At least one log was anomalous (like <c>diff</c>).</summary>
+    public const int Anomalous = 1;
+
+    /// <summary>The command line was wrong (EX_USAGE).</summary>
+    public const int Usage = 64;
+
+    /// <summary>An input was malformed (EX_DATAERR).</summary>
+    public const int MalformedInput = 65;
+
+    /// <summary>An input was missing or unreadable (EX_NOINPUT).</summary>
+    public const int InputMissing = 66;
+
+    /// <summary>The store could not be used: locked, corrupt, or of a newer schema (EX_SOFTWARE would hide it; EX_IOERR fits).</summary>
+    public const int StoreUnavailable = 74;
+
+    /// <summary>A bug in sysprint itself (EX_SOFTWARE).</summary>
+    public const int Internal = 70;
+
+    /// <summary>Interrupted by Ctrl+C.</summary>
+    public const int Interrupted = 130;
+}

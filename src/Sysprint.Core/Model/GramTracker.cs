@@ -1,0 +1,118 @@
+using Sysprint.Parsing;
+
+namespace Sysprint.Model;
+
+/// <summary>
+/// Turns the interleaved calls of a log into per-thread sliding windows and hands each window
+/// (the gram ending at the current call) to <see cref="OnGram"/>. The interleaving of threads in a
+/// log is scheduling noise, so windows never span two threads.
+/// </summary>
+public abstract class GramTracker : ISyscallSink
+{
+    private readonly Dictionary<long, ThreadWindow> _threads = [];
+    private readonly Stack<ThreadWindow> _free = new();
+    private long _lastThread = long.MinValue;
+    private ThreadWindow? _last;
+
+    protected GramTracker(int window)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(window, Fingerprint.MinWindow);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(window, Fingerprint.MaxWindow);
+        Window = window;
+    }
+
+    public int Window { get; }
+
+    /// <summary>Calls seen so far.</summary>
+    public long Syscalls { get; private set; }
+
+    /// <summary>Threads seen so far (a pid reused after its exit counts again).</summary>
+    public long Threads { get; private set; }
+
+    public void OnSyscall(long thread, int number, long line)
+    {
+        ThreadWindow state = StateOf(thread);
+        Syscalls++;
+        int[] calls = state.Calls;
+        if (state.Count < Window)
+        {
+            calls[state.Count++] = number;
+        }
+        else
+        {
+            Array.Copy(calls, 1, calls, 0, Window - 1);
+            calls[Window - 1] = number;
+        }
+
+        OnGram(new ReadOnlySpan<int>(calls, 0, state.Count), thread, line);
+    }
+
+    public void OnThreadEnd(long thread)
+    {
+        if (_threads.Remove(thread, out ThreadWindow? state))
+        {
+            state.Count = 0;
+            _free.Push(state);
+        }
+
+        if (thread == _lastThread)
+        {
+            _lastThread = long.MinValue;
+            _last = null;
+        }
+    }
+
+    public void OnThreadRenamed(long oldThread, long newThread)
+    {
+        if (_threads.Remove(oldThread, out ThreadWindow? state) && !_threads.ContainsKey(newThread))
+        {
+            _threads[newThread] = state;
+        }
+
+        _lastThread = long.MinValue;
+        _last = null;
+    }
+
+    /// <summary>Ends every thread: call between logs so no window spans two logs.</summary>
+    public void EndAllThreads()
+    {
+        foreach (ThreadWindow state in _threads.Values)
+        {
+            state.Count = 0;
+            _free.Push(state);
+        }
+
+        _threads.Clear();
+        _lastThread = long.MinValue;
+        _last = null;
+    }
+
+    /// <summary>The window ending at the current call: oldest first, 1 to <see cref="Window"/> calls.</summary>
+    protected abstract void OnGram(ReadOnlySpan<int> gram, long thread, long line);
+
+    private ThreadWindow StateOf(long thread)
+    {
+        if (thread == _lastThread && _last is not null)
+        {
+            return _last;
+        }
+
+        if (!_threads.TryGetValue(thread, out ThreadWindow? state))
+        {
+            state = _free.Count > 0 ? _free.Pop() : new ThreadWindow(Window);
+            _threads[thread] = state;
+            Threads++;
+        }
+
+        _lastThread = thread;
+        _last = state;
+        return state;
+    }
+
+    private sealed class ThreadWindow(int window)
+    {
+        public int[] Calls { get; } = new int[window];
+
+        public int Count { get; set; }
+    }
+}

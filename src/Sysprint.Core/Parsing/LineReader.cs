@@ -1,0 +1,175 @@
+using System.Buffers;
+
+namespace Sysprint.Parsing;
+
+/// <summary>
+/// Reads a stream as lines of bytes through one pooled buffer, in constant memory. A returned
+/// line excludes its <c>\n</c> (and a <c>\r</c> before it) and is valid until the next call.
+/// </summary>
+internal sealed class LineReader : IDisposable
+{
+    public const int DefaultBufferSize = 64 * 1024;
+
+    private readonly Stream _stream;
+    private readonly int _maxLineBytes;
+    private byte[] _buffer;
+    private int _start;
+    private int _end;
+    private bool _eof;
+    private bool _pooled = true;
+
+    public LineReader(Stream stream, int maxLineBytes, int bufferSize = DefaultBufferSize)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLineBytes, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(bufferSize, 1);
+        _stream = stream;
+        _maxLineBytes = maxLineBytes;
+        _buffer = ArrayPool<byte>.Shared.Rent(Math.Min(bufferSize, maxLineBytes + 2));
+        if (bufferSize < _buffer.Length)
+        {
+            // Tests shrink the buffer to exercise boundaries; honour the exact size asked for.
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = new byte[bufferSize];
+            _pooled = false;
+        }
+    }
+
+    /// <summary>Lines returned so far: the number of the last line returned.</summary>
+    public long LineNumber { get; private set; }
+
+    /// <summary>Bytes consumed so far.</summary>
+    public long BytesRead { get; private set; }
+
+    /// <summary>False when the last line returned was cut by the end of the input rather than a newline.</summary>
+    public bool LastLineTerminated { get; private set; } = true;
+
+    /// <summary>
+    /// The bytes at the start of the input (up to <paramref name="bytes"/>) without consuming them,
+    /// for format detection. Call before the first <see cref="TryReadLine"/>.
+    /// </summary>
+    public ReadOnlySpan<byte> Peek(int bytes)
+    {
+        while (_end - _start < bytes && !_eof)
+        {
+            if (_end == _buffer.Length && !MakeRoom())
+            {
+                break;
+            }
+
+            Fill();
+        }
+
+        return _buffer.AsSpan(_start, Math.Min(bytes, _end - _start));
+    }
+
+    /// <summary>Reads the next line; false at the end of the input.</summary>
+    /// <exception cref="LineTooLongException">A line is longer than the limit.</exception>
+    public bool TryReadLine(out ReadOnlySpan<byte> line)
+    {
+        int scanFrom = _start;
+        while (true)
+        {
+            int nl = _buffer.AsSpan(scanFrom, _end - scanFrom).IndexOf((byte)'\n');
+            if (nl >= 0)
+            {
+                int lineEnd = scanFrom + nl;
+                int length = lineEnd - _start;
+                if (length > _maxLineBytes)
+                {
+                    throw new LineTooLongException(LineNumber + 1, _maxLineBytes);
+                }
+
+                line = Trim(_buffer.AsSpan(_start, length));
+                BytesRead += length + 1;
+                _start = lineEnd + 1;
+                LineNumber++;
+                LastLineTerminated = true;
+                return true;
+            }
+
+            if (_end - _start > _maxLineBytes)
+            {
+                throw new LineTooLongException(LineNumber + 1, _maxLineBytes);
+            }
+
+            if (_eof)
+            {
+                if (_end > _start)
+                {
+                    line = Trim(_buffer.AsSpan(_start, _end - _start));
+                    BytesRead += _end - _start;
+                    _start = _end;
+                    LineNumber++;
+                    LastLineTerminated = false;
+                    return true;
+                }
+
+                line = default;
+                return false;
+            }
+
+            int scanned = _end - _start;
+            if (_end == _buffer.Length)
+            {
+                MakeRoom();
+            }
+
+            scanFrom = _start + scanned;
+            Fill();
+        }
+    }
+
+    public void Dispose()
+    {
+        ReturnBuffer();
+        _buffer = [];
+    }
+
+    private void ReturnBuffer()
+    {
+        if (_pooled)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
+    }
+
+    private static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> line) =>
+        line.Length > 0 && line[^1] == (byte)'\r' ? line[..^1] : line;
+
+    private void Fill()
+    {
+        int n = _stream.Read(_buffer, _end, _buffer.Length - _end);
+        if (n == 0)
+        {
+            _eof = true;
+        }
+
+        _end += n;
+    }
+
+    /// <summary>Moves the unread bytes to the front, growing the buffer when a line fills it. False when it cannot grow.</summary>
+    private bool MakeRoom()
+    {
+        int unread = _end - _start;
+        if (_start > 0)
+        {
+            Buffer.BlockCopy(_buffer, _start, _buffer, 0, unread);
+            _start = 0;
+            _end = unread;
+            return true;
+        }
+
+        if (_buffer.Length > _maxLineBytes + 1)
+        {
+            return false;
+        }
+
+        byte[] grown = ArrayPool<byte>.Shared.Rent(Math.Min(_buffer.Length * 2, _maxLineBytes + 2));
+        Buffer.BlockCopy(_buffer, 0, grown, 0, unread);
+        ReturnBuffer();
+        _buffer = grown;
+        _pooled = true;
+        return true;
+    }
+}

@@ -1,0 +1,302 @@
+using System.Buffers;
+using System.Buffers.Text;
+
+namespace Sysprint.Parsing;
+
+/// <summary>
+/// Parses one line of strace text output, in any of its shapes:
+/// <c>[PID-PREFIX] [TIMESTAMP] [RELATIVE] [[NR]] [[IP]] BODY</c>.
+/// </summary>
+/// <remarks>
+/// Captured with e.g. <c>strace -f -tt -T -yy -n -o LOG -- prog</c>; a sample line:
+/// <code>4321  12:34:56.123456 [ 257] openat(AT_FDCWD&lt;/home&gt;, "/etc/passwd", O_RDONLY|O_CLOEXEC) = 3&lt;/etc/passwd&gt; &lt;0.000021&gt;</code>
+/// Only the prefix and the call's name are read: the arguments and the return value do not
+/// change the fingerprint, and the program's own output may land inside them when the trace
+/// went to stderr. Colour (SGR) sequences must be stripped by the caller.
+/// </remarks>
+internal static class StraceLineParser
+{
+    private static readonly SearchValues<byte> s_nameBytes =
+        SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789_"u8);
+
+    /// <summary>Parses <paramref name="line"/> (without its newline).</summary>
+    public static ParsedLine Parse(ReadOnlySpan<byte> line)
+    {
+        var rec = new ParsedLine { Pid = -1, Number = -1 };
+        if (line.IsEmpty)
+        {
+            rec.Kind = LineKind.Empty;
+            return rec;
+        }
+
+        int p = 0;
+
+        // Pid prefix: "[pid  1234] " or "[pid  1234<comm>] " (to a terminal), "1234  " or "1234<comm> " (-o).
+        if (line.StartsWith("[pid "u8))
+        {
+            p = 5;
+            p = SkipSpaces(line, p);
+            int digits = CountDigits(line, p);
+            if (digits == 0 || !Utf8Parser.TryParse(line.Slice(p, digits), out long pid, out _))
+            {
+                return ParsedLine.Malformed(p + 1, "a process id after '[pid'");
+            }
+
+            rec.Pid = pid;
+            p += digits;
+            if (p < line.Length && line[p] == (byte)'<')
+            {
+                int close = line[p..].IndexOf(">]"u8);
+                if (close < 0)
+                {
+                    return ParsedLine.Malformed(p + 1, "'>]' after the process name");
+                }
+
+                p += close + 1;
+            }
+
+            if (p >= line.Length || line[p] != (byte)']')
+            {
+                return ParsedLine.Malformed(p + 1, "']' after the process id");
+            }
+
+            p = SkipSpaces(line, p + 1);
+        }
+        else if (IsDigit(line[0]))
+        {
+            int digits = CountDigits(line, 0);
+            if (digits < line.Length && (line[digits] == (byte)' ' || line[digits] == (byte)'<'))
+            {
+                if (!Utf8Parser.TryParse(line[..digits], out long pid, out _))
+                {
+                    return ParsedLine.Malformed(1, "a process id");
+                }
+
+                rec.Pid = pid;
+                p = digits;
+                if (line[p] == (byte)'<')
+                {
+                    int close = line[p..].IndexOf("> "u8);
+                    if (close < 0)
+                    {
+                        return ParsedLine.Malformed(p + 1, "'> ' after the process name");
+                    }
+
+                    p += close + 1;
+                }
+
+                p = SkipSpaces(line, p);
+            }
+        }
+
+        // Absolute time: "12:34:56[.123456] " (-t, -tt) or "1700000000.123456 " (-ttt).
+        if (p < line.Length && IsDigit(line[p]))
+        {
+            int end = p;
+            while (end < line.Length && (IsDigit(line[end]) || line[end] == (byte)':' || line[end] == (byte)'.'))
+            {
+                end++;
+            }
+
+            if (end >= line.Length || line[end] != (byte)' ' || line.Slice(p, end - p).IndexOfAny((byte)':', (byte)'.') < 0)
+            {
+                return ParsedLine.Malformed(p + 1, "a timestamp or a system call name");
+            }
+
+            p = end + 1;
+
+            // "-t -r" together: "12:34:56 (+     0.000123) ".
+            if (line[p..].StartsWith("(+"u8))
+            {
+                int close = line[p..].IndexOf((byte)')');
+                if (close < 0)
+                {
+                    return ParsedLine.Malformed(p + 1, "')' closing the relative time");
+                }
+
+                p = SkipSpaces(line, p + close + 1);
+            }
+        }
+        else if (p < line.Length && line[p] == (byte)' ')
+        {
+            // Relative time (-r) is right-aligned: "     0.000123 "; a -k stack frame is " > /lib/...".
+            int q = SkipSpaces(line, p);
+            if (q < line.Length && line[q] == (byte)'>')
+            {
+                rec.Kind = LineKind.Stack;
+                return rec;
+            }
+
+            if (q < line.Length && line[q] == (byte)'<')
+            {
+                // " <unfinished ...>" after strace's own message cut the entry line in two.
+                rec.Kind = LineKind.Continuation;
+                return rec;
+            }
+
+            int end = q;
+            while (end < line.Length && (IsDigit(line[end]) || line[end] == (byte)'.'))
+            {
+                end++;
+            }
+
+            if (end == q || end >= line.Length || line[end] != (byte)' ')
+            {
+                return ParsedLine.Malformed(q + 1, "a relative timestamp or a system call name");
+            }
+
+            p = end + 1;
+        }
+
+        // "[ 257] " (-n) and "[00007f3e3476b000] " (-i), in that order, both optional.
+        while (p < line.Length && line[p] == (byte)'[')
+        {
+            if (line[p..].StartsWith("[ Process PID="u8))
+            {
+                rec.Kind = LineKind.Personality;
+                return rec;
+            }
+
+            int close = line[p..].IndexOf((byte)']');
+            if (close < 0)
+            {
+                return ParsedLine.Malformed(p + 1, "']' closing the bracketed field");
+            }
+
+            ReadOnlySpan<byte> field = line.Slice(p + 1, close - 1).Trim((byte)' ');
+            if (field.Length > 0 && field.IndexOfAnyExcept((byte)'?') < 0)
+            {
+                // -n or -i had nothing to show ("[???]", "[????????????????] +++ exited"): the body still tells.
+            }
+            else if (field.Length is > 0 and <= 5 && CountDigits(field, 0) == field.Length)
+            {
+                rec.Number = Utf8Parser.TryParse(field, out int nr, out _) ? nr : -1;
+            }
+            else if (field.Length == 0 || !IsHex(field))
+            {
+                return ParsedLine.Malformed(p + 2, "a syscall number or an instruction pointer in brackets");
+            }
+
+            p += close + 1;
+            if (p < line.Length && line[p] == (byte)' ')
+            {
+                p++;
+            }
+        }
+
+        if (p >= line.Length)
+        {
+            return ParsedLine.Malformed(p + 1, "a system call after the line prefix");
+        }
+
+        ReadOnlySpan<byte> body = line[p..];
+        switch (body[0])
+        {
+            case (byte)'-' when body.StartsWith("--- "u8):
+                rec.Kind = LineKind.Signal;
+                return rec;
+            case (byte)'+' when body.StartsWith("+++ "u8):
+                rec.Kind = LineKind.ThreadExit;
+                return rec;
+            case (byte)'<' when body.StartsWith("<... "u8):
+                rec.Kind = LineKind.Resumed;
+                return rec;
+            case (byte)'>':
+                rec.Kind = LineKind.Stack;
+                return rec;
+            case (byte)')' when p == 0:
+                // The rest of an entry line that the program's own output interrupted (trace to stderr).
+                rec.Kind = LineKind.Continuation;
+                return rec;
+            case (byte)'s' when body.StartsWith("strace: "u8):
+                rec.Kind = LineKind.TracerMessage;
+                ParseAttached(body, ref rec);
+                return rec;
+        }
+
+        int nameLength = body.IndexOfAnyExcept(s_nameBytes);
+        if (nameLength < 0)
+        {
+            nameLength = body.Length;
+        }
+
+        if (nameLength == 0 || nameLength == body.Length || body[nameLength] != (byte)'(')
+        {
+            if (p == 0 && body.IndexOf((byte)'(') < 0)
+            {
+                // Text without any strace shape: the traced program's own stderr, mixed in when
+                // strace wrote to stderr too. Counted, not a call.
+                rec.Kind = LineKind.Foreign;
+                return rec;
+            }
+
+            int col = nameLength == 0 ? p + 1 : p + nameLength + 1;
+            return ParsedLine.Malformed(col, nameLength == 0
+                ? "a system call name (lowercase letters, digits, '_')"
+                : "'(' after the system call name");
+        }
+
+        rec.Kind = LineKind.Syscall;
+        rec.Name = body[..nameLength];
+        rec.Unfinished = body.EndsWith("<unfinished ...>"u8);
+        if (rec.Name.StartsWith("syscall_0x"u8)
+            && Utf8Parser.TryParse(rec.Name[10..], out uint hex, out int used, 'x')
+            && used == rec.Name.Length - 10 && hex <= int.MaxValue)
+        {
+            rec.Number = (int)hex;
+        }
+
+        return rec;
+    }
+
+    /// <summary>"strace: Process 1234 attached": remembers the pid so the first unprefixed lines can be given to the right process.</summary>
+    private static void ParseAttached(ReadOnlySpan<byte> body, ref ParsedLine rec)
+    {
+        ReadOnlySpan<byte> rest = body["strace: "u8.Length..];
+        if (rest.StartsWith("Process "u8) && rest.IndexOf(" attached"u8) > 0)
+        {
+            rest = rest["Process "u8.Length..];
+            if (Utf8Parser.TryParse(rest, out long pid, out _))
+            {
+                rec.Pid = pid;
+            }
+        }
+    }
+
+    private static bool IsDigit(byte b) => (uint)(b - '0') <= 9;
+
+    private static bool IsHex(ReadOnlySpan<byte> s)
+    {
+        foreach (byte b in s)
+        {
+            if (!(IsDigit(b) || (uint)((b | 0x20) - 'a') <= 5))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static int CountDigits(ReadOnlySpan<byte> s, int from)
+    {
+        int i = from;
+        while (i < s.Length && IsDigit(s[i]))
+        {
+            i++;
+        }
+
+        return i - from;
+    }
+
+    private static int SkipSpaces(ReadOnlySpan<byte> s, int from)
+    {
+        int i = from;
+        while (i < s.Length && s[i] == (byte)' ')
+        {
+            i++;
+        }
+
+        return i;
+    }
+}

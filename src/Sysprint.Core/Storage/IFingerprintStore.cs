@@ -1,0 +1,64 @@
+using Sysprint.Mapping;
+using Sysprint.Model;
+
+namespace Sysprint.Storage;
+
+/// <summary>
+/// Where sysprint keeps what it learnt and found: the mapping, profiles and their fingerprints,
+/// learnt logs, check results and alerts. SQLite is the default; a server database (PostgreSQL for
+/// fleets of hosts) implements the same contract. Every method that writes is one transaction.
+/// </summary>
+/// <remarks>
+/// Failures the user can act on (locked, corrupt, newer schema, unwritable) surface as
+/// <see cref="Diagnostics.SysprintException"/> with <see cref="Diagnostics.ExitCodes.StoreUnavailable"/>.
+/// </remarks>
+public interface IFingerprintStore : IDisposable
+{
+    /// <summary>Where the store lives, for messages (a file path or a server address).</summary>
+    string Location { get; }
+
+    /// <summary>The mapping the store was created with plus every learnt name; null before the first <see cref="SaveMapping"/>.</summary>
+    SyscallTable? LoadMapping();
+
+    /// <summary>Records the whole mapping (at creation, or when the user replaces it).</summary>
+    void SaveMapping(SyscallTable table);
+
+    /// <summary>Adds learnt names (number, name); names already present are left as they are.</summary>
+    void SaveNames(IReadOnlyList<KeyValuePair<int, string>> names);
+
+    ProfileInfo? FindProfile(string name);
+
+    /// <summary>Creates a profile; its window never changes afterwards.</summary>
+    ProfileInfo CreateProfile(string name, int window, string detector, double threshold);
+
+    /// <summary>Sets the detector and threshold that <c>check</c> uses by default for the profile.</summary>
+    void SetProfileDetector(string name, string detector, double threshold);
+
+    IReadOnlyList<ProfileInfo> ListProfiles();
+
+    /// <summary>The profile's fingerprint, built from every stored gram.</summary>
+    Fingerprint LoadFingerprint(ProfileInfo profile);
+
+    /// <summary>The log already learnt into the profile with this content, if any.</summary>
+    LearntLog? FindLearntLog(long profileId, string sha256);
+
+    /// <summary>
+    /// In one transaction: records the log, the grams it brought (each remembering this log as the
+    /// one that first brought it) and any names learnt while reading it. Returns the log's id.
+    /// </summary>
+    long LearnLog(ProfileInfo profile, LearntLog log, IReadOnlyList<int[]> newGrams, IReadOnlyList<KeyValuePair<int, string>> newNames);
+
+    /// <summary>Logs learnt into the profile, oldest first.</summary>
+    IReadOnlyList<LearntLog> ListLearntLogs(long profileId);
+
+    /// <summary>For each gram of the profile, the path of the log that first brought it (key: <see cref="Fingerprint.FormatGram"/>).</summary>
+    IReadOnlyDictionary<string, string> GramOrigins(long profileId);
+
+    /// <summary>In one transaction: records a check result and, when <see cref="CheckRecord.Verdict"/> is anomalous, its alert. Returns the alert id or 0.</summary>
+    long RecordCheck(CheckRecord check);
+
+    /// <summary>The newest alerts first.</summary>
+    IReadOnlyList<AlertRecord> ListAlerts(int limit);
+
+    StoreStats GetStats();
+}
