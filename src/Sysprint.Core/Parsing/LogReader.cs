@@ -133,6 +133,46 @@ public static class LogReader
         return result;
     }
 
+    /// <summary>
+    /// The program of the log's first <c>execve</c> (strace logs), looking at most at the first
+    /// <paramref name="maxLines"/> lines; null when there is none.
+    /// </summary>
+    public static string? FindProgram(string path, LogReadOptions options, int maxLines = 100_000)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        using Stream stream = OpenLog(path);
+        using var lines = new LineReader(stream, options.MaxLineBytes, options.BufferSize);
+        LogFormat format = options.Format;
+        if (format == LogFormat.Auto)
+        {
+            ReadOnlySpan<byte> head = lines.Peek(FormatDetector.HeadBytes);
+            format = head.IsEmpty ? LogFormat.Auto : FormatDetector.Detect(head, head.Length < FormatDetector.HeadBytes);
+        }
+
+        if (format != LogFormat.Strace)
+        {
+            return null;
+        }
+
+        try
+        {
+            while (lines.LineNumber < maxLines && lines.TryReadLine(out ReadOnlySpan<byte> line))
+            {
+                ParsedLine rec = StraceLineParser.Parse(line);
+                if (rec.Kind == LineKind.Syscall && rec.Name.SequenceEqual("execve"u8))
+                {
+                    return ProgramOfExecve(line);
+                }
+            }
+        }
+        catch (LineTooLongException)
+        {
+            return null;
+        }
+
+        return null;
+    }
+
     /// <summary>The format of <paramref name="path"/> as auto-detection sees it.</summary>
     public static LogFormat Detect(string path)
     {

@@ -1,0 +1,139 @@
+using System.CommandLine;
+using System.Globalization;
+using Sysprint.Diagnostics;
+using Sysprint.Engine;
+using Sysprint.Mapping;
+using Sysprint.Model;
+using Sysprint.Parsing;
+using Sysprint.Storage;
+
+namespace Sysprint.Cli.Commands;
+
+/// <summary><c>sysprint check</c>: matches logs against the fingerprint and raises alerts.</summary>
+internal static class CheckCommand
+{
+    /// <summary>Distinct mismatches listed per anomalous log in text output.</summary>
+    private const int ShownMismatches = 20;
+
+    /// <summary>Distinct mismatches kept with an alert in the store.</summary>
+    private const int StoredMismatches = 200;
+
+    public static Command Create(CliContext context)
+    {
+        var db = CommonOptions.Db();
+        var profile = CommonOptions.Profile();
+        var format = CommonOptions.Format();
+        var learnNames = CommonOptions.LearnNames();
+        var skipMalformed = CommonOptions.SkipMalformed();
+        var maxLine = CommonOptions.MaxLineBytes();
+        var json = new Option<bool>("--json") { Description = "One JSON object per log on stdout" };
+        var threshold = new Option<double?>("--threshold")
+        {
+            Description = "Mismatches tolerated before a log is anomalous (default: the profile's, 0 unless set)",
+            HelpName = "N",
+        };
+        threshold.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double?>() is < 0)
+            {
+                r.AddError("--threshold must not be negative");
+            }
+        });
+        var vm = new Option<string?>("--vm") { Description = "The VM the logs came from, named in alerts", HelpName = "NAME" };
+        var paths = CommonOptions.Paths();
+
+        var command = new Command("check", "Check logs against the fingerprint; exit 1 when any is anomalous")
+        {
+            db, profile, format, learnNames, skipMalformed, maxLine, json, threshold, vm, paths,
+        };
+        command.SetAction(result =>
+        {
+            LogReadOptions options = CommonOptions.ReadOptions(result, format, learnNames, skipMalformed, maxLine);
+            var notes = new List<string>();
+            IReadOnlyList<string> files = LogFinder.Expand(result.GetValue(paths)!, notes);
+            foreach (string note in notes)
+            {
+                context.Note(Printable.Escape(note));
+            }
+
+            string dbPath = StoreLocator.Resolve(result.GetValue(db), context);
+            using IFingerprintStore store = StoreLocator.Open(dbPath, create: false);
+            SyscallTable table = StoreLocator.Mapping(store, null, null);
+            var runner = new CheckRunner(store, table, options);
+            return Run(context, store, table, runner, files, result.GetValue(profile)!,
+                result.GetValue(threshold), result.GetValue(vm), result.GetValue(json));
+        });
+        return command;
+    }
+
+    private static int Run(CliContext context, IFingerprintStore store, SyscallTable table, CheckRunner runner,
+        IReadOnlyList<string> files, string profile, double? threshold, string? vm, bool json)
+    {
+        int exit = ExitCodes.Ok;
+        int errorExit = ExitCodes.Ok;
+        foreach (string file in files)
+        {
+            CheckOutcome outcome;
+            try
+            {
+                outcome = runner.Check(file, profile, threshold);
+            }
+            catch (SysprintException e) when (e.ExitCode is ExitCodes.MalformedInput or ExitCodes.InputMissing)
+            {
+                errorExit = Math.Max(errorExit, e.ExitCode);
+                context.Fail(Printable.Escape(e.Message));
+                continue;
+            }
+
+            TrainCommand.ReportSkipped(context, outcome.Read);
+            if (json)
+            {
+                context.Out.WriteLine(CheckReport.ToJson(outcome, table, vm));
+            }
+            else
+            {
+                WriteText(context.Out, outcome, table);
+            }
+
+            store.RecordCheck(new CheckRecord(
+                outcome.Path, vm, outcome.Profile, outcome.Detector, outcome.Anomalous, outcome.Syscalls,
+                outcome.MismatchCount, outcome.MismatchCount, CheckReport.Summary(outcome, table),
+                CheckReport.DetailsJson(outcome, table, StoredMismatches), DateTimeOffset.UtcNow));
+            if (outcome.Anomalous)
+            {
+                exit = ExitCodes.Anomalous;
+            }
+        }
+
+        // A log that could not be read outranks the verdicts: the run is incomplete.
+        return errorExit != ExitCodes.Ok ? errorExit : exit;
+    }
+
+    private static void WriteText(TextWriter output, CheckOutcome outcome, SyscallTable table)
+    {
+        string path = Printable.Escape(outcome.Path);
+        if (!outcome.Anomalous)
+        {
+            string tolerated = outcome.MismatchCount > 0
+                ? $", {outcome.MismatchCount} mismatches within threshold {outcome.Threshold}"
+                : "";
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"normal     {path}  {outcome.Syscalls:N0} syscalls match profile '{outcome.Profile}'{tolerated}"));
+            return;
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"ANOMALOUS  {path}  {outcome.MismatchCount:N0} mismatch{(outcome.MismatchCount == 1 ? "" : "es")} ({outcome.Mismatches.Count} distinct) in {outcome.Syscalls:N0} syscalls, profile '{outcome.Profile}'"));
+        int shown = 0;
+        foreach (Mismatch mismatch in outcome.Mismatches)
+        {
+            if (shown++ == ShownMismatches)
+            {
+                output.WriteLine($"    ... and {outcome.Mismatches.Count - ShownMismatches} more (--json lists all)");
+                break;
+            }
+
+            output.WriteLine("    " + CheckReport.DescribeMismatch(mismatch, table));
+        }
+    }
+}

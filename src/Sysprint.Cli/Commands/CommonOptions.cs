@@ -1,0 +1,121 @@
+using System.CommandLine;
+using Sysprint.Mapping;
+using Sysprint.Model;
+using Sysprint.Parsing;
+
+namespace Sysprint.Cli.Commands;
+
+/// <summary>Options shared by several commands, built fresh for each (System.CommandLine symbols have one parent).</summary>
+internal static class CommonOptions
+{
+    public const string DefaultDbFile = "sysprint.db";
+
+    public static Option<string?> Db() => new("--db")
+    {
+        Description = $"The store (SQLite file). Default: $SYSPRINT_DB, else ./{DefaultDbFile}",
+        HelpName = "FILE",
+    };
+
+    public static Option<string> Profile() => new("--profile")
+    {
+        Description = "Fingerprint profile: 'default' (one for everything, as the paper), a program's name, or 'auto' (named after each log's first execve)",
+        DefaultValueFactory = _ => Storage.ProfileInfo.DefaultName,
+        HelpName = "NAME",
+    };
+
+    public static Option<string> Format()
+    {
+        var option = new Option<string>("--format")
+        {
+            Description = "Log format; 'auto' detects it from the first lines",
+            DefaultValueFactory = _ => "auto",
+        };
+        option.AcceptOnlyFromAmong("auto", "strace", "nttrace", "adfa", "unm");
+        return option;
+    }
+
+    public static Option<bool> LearnNames() => new("--learn-names")
+    {
+        Description = "Give call names missing from the mapping new stable numbers (default for NtTrace logs)",
+    };
+
+    public static Option<bool> SkipMalformed() => new("--skip-malformed")
+    {
+        Description = "Count and skip lines that do not fit the format instead of failing",
+    };
+
+    public static Option<int> MaxLineBytes()
+    {
+        var option = new Option<int>("--max-line-bytes")
+        {
+            Description = "Longest line accepted",
+            DefaultValueFactory = _ => LogReadOptions.DefaultMaxLineBytes,
+            HelpName = "BYTES",
+        };
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 256)
+            {
+                r.AddError("--max-line-bytes must be at least 256");
+            }
+        });
+        return option;
+    }
+
+    public static Option<string?> Abi()
+    {
+        var option = new Option<string?>("--abi")
+        {
+            Description = $"Built-in Linux syscall table for a new store: {string.Join(", ", SyscallTable.BuiltinAbis)} (default x86_64)",
+        };
+        option.AcceptOnlyFromAmong([.. SyscallTable.BuiltinAbis]);
+        return option;
+    }
+
+    public static Option<string?> Mapping() => new("--mapping")
+    {
+        Description = "A mapping file ('<number> <name>' per line, '#' comments) instead of a built-in table",
+        HelpName = "FILE",
+    };
+
+    public static Option<int?> Window()
+    {
+        var option = new Option<int?>("--window")
+        {
+            Description = $"Calls per window for a new profile: 2 is the paper's pairs, up to {Fingerprint.MaxWindow} (stide's k-grams)",
+            HelpName = "K",
+        };
+        option.Validators.Add(r =>
+        {
+            int? k = r.GetValueOrDefault<int?>();
+            if (k is < Fingerprint.MinWindow or > Fingerprint.MaxWindow)
+            {
+                r.AddError($"--window must be between {Fingerprint.MinWindow} and {Fingerprint.MaxWindow}, not {k}");
+            }
+        });
+        return option;
+    }
+
+    public static Argument<string[]> Paths() => new("PATH")
+    {
+        Description = "Log files, or directories searched recursively",
+        Arity = ArgumentArity.OneOrMore,
+    };
+
+    public static LogFormat ParseFormat(string value) => value switch
+    {
+        "strace" => LogFormat.Strace,
+        "nttrace" => LogFormat.NtTrace,
+        "adfa" => LogFormat.Adfa,
+        "unm" => LogFormat.Unm,
+        _ => LogFormat.Auto,
+    };
+
+    public static LogReadOptions ReadOptions(ParseResult result, Option<string> format, Option<bool> learnNames, Option<bool> skipMalformed, Option<int> maxLine) => new()
+    {
+        Format = ParseFormat(result.GetValue(format) ?? "auto"),
+        LearnNames = result.GetValue(learnNames) ? true : null,
+        SkipMalformed = result.GetValue(skipMalformed),
+        MaxLineBytes = result.GetValue(maxLine),
+    };
+}

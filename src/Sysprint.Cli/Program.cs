@@ -1,0 +1,3 @@
+using Sysprint.Cli;
+
+return SysprintApp.Run(args, CliContext.FromConsole());

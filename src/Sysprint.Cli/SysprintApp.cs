@@ -1,0 +1,78 @@
+using System.CommandLine;
+using Sysprint.Cli.Commands;
+using Sysprint.Diagnostics;
+
+namespace Sysprint.Cli;
+
+/// <summary>The <c>sysprint</c> command line: builds the commands, runs one, maps failures to exit codes.</summary>
+public static class SysprintApp
+{
+    public static int Run(string[] args, CliContext context)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(context);
+        try
+        {
+            RootCommand root = Build(context);
+            ParseResult parsed = root.Parse(args);
+            if (parsed.Errors.Count > 0)
+            {
+                foreach (var error in parsed.Errors)
+                {
+                    context.Fail(error.Message);
+                }
+
+                string command = parsed.CommandResult.Command == root ? "" : " " + parsed.CommandResult.Command.Name;
+                context.Error.WriteLine($"Try 'sysprint{command} --help'.");
+                return ExitCodes.Usage;
+            }
+
+            return parsed.Invoke(new InvocationConfiguration
+            {
+                EnableDefaultExceptionHandler = false,
+                Output = context.Out,
+                Error = context.Error,
+            });
+        }
+        catch (SysprintException e)
+        {
+            context.Fail(Printable.Escape(e.Message));
+            return e.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            context.Fail("interrupted");
+            return ExitCodes.Interrupted;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            context.Fail($"internal error: {e.GetType().Name}: {e.Message} (this is a bug in sysprint; set SYSPRINT_DEBUG=1 for the stack trace)");
+            if (context.Environment("SYSPRINT_DEBUG") == "1")
+            {
+                context.Error.WriteLine(e.ToString());
+            }
+
+            return ExitCodes.Internal;
+        }
+        finally
+        {
+            context.Out.Flush();
+            context.Error.Flush();
+        }
+    }
+
+    internal static RootCommand Build(CliContext context)
+    {
+        var root = new RootCommand(
+            "sysprint: learns the system-call fingerprint of well-known programs from strace/NtTrace logs " +
+            "and flags executions whose fingerprint does not match (Gupta & Kumar).");
+        root.Subcommands.Add(TrainCommand.Create(context));
+        root.Subcommands.Add(CheckCommand.Create(context));
+        root.Subcommands.Add(ShowCommand.Create(context));
+        root.Subcommands.Add(StatsCommand.Create(context));
+        root.Subcommands.Add(AlertsCommand.Create(context));
+        root.Subcommands.Add(MappingCommand.Create(context));
+        root.Subcommands.Add(DemoCommand.Create(context));
+        return root;
+    }
+}

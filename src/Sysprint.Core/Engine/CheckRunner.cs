@@ -1,0 +1,65 @@
+using Sysprint.Diagnostics;
+using Sysprint.Mapping;
+using Sysprint.Model;
+using Sysprint.Parsing;
+using Sysprint.Storage;
+
+namespace Sysprint.Engine;
+
+/// <summary>Checks logs against the fingerprints of a store, one log at a time.</summary>
+public sealed class CheckRunner
+{
+    private readonly IFingerprintStore _store;
+    private readonly SyscallTable _table;
+    private readonly LogReadOptions _options;
+    private readonly Dictionary<string, (ProfileInfo Profile, FingerprintChecker Checker)> _profiles = new(StringComparer.Ordinal);
+
+    public CheckRunner(IFingerprintStore store, SyscallTable table, LogReadOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(options);
+        _store = store;
+        _table = table;
+        _options = options;
+    }
+
+    /// <summary>Checks one log against <paramref name="profileName"/> (or its program's profile for <see cref="Trainer.AutoProfile"/>).</summary>
+    /// <param name="threshold">Mismatches tolerated; null uses the profile's own.</param>
+    public CheckOutcome Check(string path, string profileName, double? threshold)
+    {
+        ArgumentNullException.ThrowIfNull(profileName);
+        string name = profileName == Trainer.AutoProfile ? ProgramProfile.Find(path, _options) : profileName;
+        (ProfileInfo profile, FingerprintChecker checker) = Profile(name);
+        checker.Reset();
+        LogReadResult read = LogReader.Read(path, _table, _options, checker);
+        if (_table.NewlyLearnt.Count > 0)
+        {
+            _store.SaveNames([.. _table.NewlyLearnt]);
+            _table.MarkLearntSaved();
+        }
+
+        return new CheckOutcome(path, profile.Name, profile.Detector, threshold ?? profile.Threshold, read,
+            checker.MismatchCount, [.. checker.Mismatches], checker.DetailsTruncated);
+    }
+
+    private (ProfileInfo, FingerprintChecker) Profile(string name)
+    {
+        if (_profiles.TryGetValue(name, out var cached))
+        {
+            return cached;
+        }
+
+        ProfileInfo profile = _store.FindProfile(name) ?? throw new SysprintException(ExitCodes.InputMissing,
+            $"{_store.Location}: no profile '{name}' (profiles: {Names()}); learn it first with 'sysprint train --profile {name}'");
+        var checker = new FingerprintChecker(_store.LoadFingerprint(profile));
+        _profiles[name] = (profile, checker);
+        return (profile, checker);
+    }
+
+    private string Names()
+    {
+        IReadOnlyList<ProfileInfo> all = _store.ListProfiles();
+        return all.Count == 0 ? "none" : string.Join(", ", all.Select(p => p.Name));
+    }
+}
