@@ -85,13 +85,14 @@ cap multi_f         -f        -- "${MULTI[@]}"
 cap multi_f_tt_T    -f -tt -T -- "${MULTI[@]}"
 cap multi_Y         -f -Y     -- "${MULTI[@]}"
 
-# -ff: one file per pid, multi_ff/trace.<pid>, one multi_ff/trace.<pid>.expected each.
-rm -rf multi_ff && mkdir multi_ff
+# -ff: one file per pid, multi_ff/trace.<pid>. The counts go to one multi_ff.expected beside the
+# directory ("trace.4321 78" per line), so multi_ff/ holds only trace files and can be trained as is.
+rm -rf multi_ff multi_ff.expected && mkdir multi_ff
 (cd / && exec "${RUN[@]}" strace -ff -o "$HERE/multi_ff/trace" -- "${MULTI[@]}") </dev/null >/dev/null 2>&1
 for f in multi_ff/trace.*; do
-  case $f in *.expected) continue;; esac
-  count_entries "$f" > "$f.expected"
-  printf '%-26s %4s entries %6s bytes\n' "$f" "$(cat "$f.expected")" "$(wc -c < "$f")"
+  n=$(count_entries "$f")
+  printf '%s %s\n' "$(basename "$f")" "$n" >> multi_ff.expected
+  printf '%-26s %4s entries %6s bytes\n' "$f" "$n" "$(wc -c < "$f")"
 done
 
 # Split calls: retry until both markers, a signal line and an exit line are present.
