@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Sysprint.Cli.Demo;
 
 namespace Sysprint.Cli.Commands;
 
@@ -7,11 +8,17 @@ internal static class DemoCommand
 {
     public static Command Create(CliContext context)
     {
-        var command = new Command("demo", "Trace real programs with strace, learn their fingerprint, then catch a tampered run");
-        command.SetAction(_ =>
+        var dir = new Option<string?>("--dir")
         {
-            context.Fail("demo is not built yet");
-            return 70;
+            Description = "Folder for the demo's logs and store (default: a new folder under the system's temp folder)",
+            HelpName = "DIR",
+        };
+        var command = new Command("demo", "Trace real programs with strace, learn their fingerprint, then check a clean and a tampered run") { dir };
+        command.SetAction(result =>
+        {
+            string workDir = result.GetValue(dir) ?? Directory.CreateTempSubdirectory("sysprint-demo-").FullName;
+            Directory.CreateDirectory(workDir);
+            return new DemoScenario(context, workDir).Run();
         });
         return command;
     }

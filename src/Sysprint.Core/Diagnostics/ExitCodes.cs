@@ -18,6 +18,9 @@ public static class ExitCodes
     /// <summary>An input was missing or unreadable (EX_NOINPUT).</summary>
     public const int InputMissing = 66;
 
+    /// <summary>A tool sysprint needs (strace, a compiler for the demo) is not installed (EX_UNAVAILABLE).</summary>
+    public const int Unavailable = 69;
+
     /// <summary>The store could not be used: locked, corrupt, or of a newer schema (EX_SOFTWARE would hide it; EX_IOERR fits).</summary>
     public const int StoreUnavailable = 74;
 

@@ -1,0 +1,162 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Sysprint.Diagnostics;
+
+namespace Sysprint.Storage.Sqlite;
+
+/// <summary>
+/// The store's tables and their migrations. The version lives in <c>PRAGMA user_version</c>
+/// (0 for a new, empty file). To change the schema, append a step to <see cref="s_migrations"/>:
+/// step <c>i</c> upgrades version <c>i</c> to <c>i + 1</c> and runs inside the same transaction as
+/// the version bump, so an upgrade is all or nothing.
+/// </summary>
+/// <remarks>
+/// The SQL stays within what PostgreSQL also accepts (<c>ON CONFLICT ... DO NOTHING</c>,
+/// <c>RETURNING</c>, <c>LIMIT $n</c>); only DDL details differ (<c>INTEGER PRIMARY KEY</c> is an
+/// identity column there, <c>WITHOUT ROWID</c> is dropped, <c>learnt</c> is a boolean).
+/// </remarks>
+internal static class SqliteSchema
+{
+    private static readonly string[] s_migrations =
+    [
+        // 0 -> 1. Times are ISO-8601 UTC text (StoreTime); grams are Fingerprint.FormatGram text.
+        """
+        CREATE TABLE meta (
+            key TEXT NOT NULL PRIMARY KEY,
+            value TEXT NOT NULL);
+        CREATE TABLE names (
+            name TEXT NOT NULL PRIMARY KEY,
+            number INTEGER NOT NULL,
+            learnt INTEGER NOT NULL);
+        CREATE TABLE profiles (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            window_size INTEGER NOT NULL,
+            detector TEXT NOT NULL,
+            threshold REAL NOT NULL,
+            created TEXT NOT NULL);
+        CREATE TABLE logs (
+            id INTEGER PRIMARY KEY,
+            profile_id INTEGER NOT NULL REFERENCES profiles (id),
+            path TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            syscalls INTEGER NOT NULL,
+            new_transitions INTEGER NOT NULL,
+            fingerprint_size INTEGER NOT NULL,
+            learnt_at TEXT NOT NULL,
+            UNIQUE (profile_id, sha256));
+        CREATE TABLE grams (
+            profile_id INTEGER NOT NULL REFERENCES profiles (id),
+            gram TEXT NOT NULL,
+            first_log_id INTEGER NOT NULL REFERENCES logs (id),
+            PRIMARY KEY (profile_id, gram)) WITHOUT ROWID;
+        CREATE TABLE checks (
+            id INTEGER PRIMARY KEY,
+            log TEXT NOT NULL,
+            vm TEXT,
+            profile TEXT NOT NULL,
+            detector TEXT NOT NULL,
+            verdict TEXT NOT NULL,
+            syscalls INTEGER NOT NULL,
+            mismatches INTEGER NOT NULL,
+            score REAL NOT NULL,
+            summary TEXT NOT NULL,
+            details_json TEXT NOT NULL,
+            checked_at TEXT NOT NULL);
+        CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY,
+            check_id INTEGER NOT NULL REFERENCES checks (id),
+            time TEXT NOT NULL,
+            vm TEXT,
+            log TEXT NOT NULL,
+            profile TEXT NOT NULL,
+            mismatches INTEGER NOT NULL,
+            summary TEXT NOT NULL,
+            details_json TEXT NOT NULL);
+        CREATE INDEX alerts_time ON alerts (time);
+        """,
+    ];
+
+    /// <summary>The schema version this code writes.</summary>
+    public static int CurrentVersion => s_migrations.Length;
+
+    /// <summary>
+    /// Rejects files that are not sysprint stores or are newer than this code, without writing.
+    /// Returns the version found.
+    /// </summary>
+    public static int Check(SqliteConnection connection, string path)
+    {
+        int version = ReadVersion(connection, null);
+        if (version > CurrentVersion)
+        {
+            throw new SysprintException(ExitCodes.StoreUnavailable,
+                $"{path}: store schema version {version} is newer than this sysprint ({CurrentVersion}): upgrade sysprint");
+        }
+
+        if (version == 0 && HasTables(connection, null))
+        {
+            throw new SysprintException(ExitCodes.StoreUnavailable,
+                $"{path}: not a sysprint store (an SQLite database with other tables)");
+        }
+
+        return version;
+    }
+
+    /// <summary>Brings the store to <see cref="CurrentVersion"/> in one write transaction.</summary>
+    public static void Upgrade(SqliteConnection connection, string path)
+    {
+        using SqliteTransaction transaction = connection.BeginTransaction(deferred: false);
+
+        // Read again under the write lock: another process may have created the schema meanwhile.
+        int version = ReadVersion(connection, transaction);
+        if (version >= CurrentVersion)
+        {
+            transaction.Commit();
+            Check(connection, path);
+            return;
+        }
+
+        for (int step = version; step < CurrentVersion; step++)
+        {
+            Execute(connection, transaction, s_migrations[step]);
+        }
+
+        if (version == 0)
+        {
+            using SqliteCommand created = connection.CreateCommand();
+            created.Transaction = transaction;
+            created.CommandText = "INSERT INTO meta (key, value) VALUES ('created', $created)";
+            created.Parameters.AddWithValue("$created", StoreTime.Format(DateTimeOffset.UtcNow));
+            created.ExecuteNonQuery();
+        }
+
+        // PRAGMA takes no parameters; the value is our own constant.
+        Execute(connection, transaction, "PRAGMA user_version = " + CurrentVersion.ToString(CultureInfo.InvariantCulture));
+        transaction.Commit();
+    }
+
+    private static int ReadVersion(SqliteConnection connection, SqliteTransaction? transaction)
+    {
+        using SqliteCommand command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "PRAGMA user_version";
+        return Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    private static bool HasTables(SqliteConnection connection, SqliteTransaction? transaction)
+    {
+        using SqliteCommand command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT COUNT(*) FROM sqlite_master";
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) > 0;
+    }
+
+    private static void Execute(SqliteConnection connection, SqliteTransaction transaction, string sql)
+    {
+        using SqliteCommand command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}
