@@ -18,18 +18,18 @@ namespace Sysprint.Storage.Sqlite;
 /// </remarks>
 public sealed partial class SqliteFingerprintStore : IFingerprintStore
 {
-    /// <summary>How long a command waits for another process's write to finish before giving up.</summary>
-    public static readonly TimeSpan DefaultBusyTimeout = TimeSpan.FromSeconds(10);
+    /// <summary>How many seconds a command waits for another process's write to finish before giving up.</summary>
+    public const int DefaultBusyTimeoutSeconds = 10;
 
     private readonly SqliteConnection _connection;
-    private readonly TimeSpan _busyTimeout;
+    private readonly int _busyTimeoutSeconds;
     private bool _disposed;
 
-    private SqliteFingerprintStore(string path, SqliteConnection connection, TimeSpan busyTimeout)
+    private SqliteFingerprintStore(string path, SqliteConnection connection, int busyTimeoutSeconds)
     {
         Location = path;
         _connection = connection;
-        _busyTimeout = busyTimeout;
+        _busyTimeoutSeconds = busyTimeoutSeconds;
     }
 
     /// <summary>The schema version this sysprint writes and reads.</summary>
@@ -47,11 +47,12 @@ public sealed partial class SqliteFingerprintStore : IFingerprintStore
     /// sysprint store, corrupt, of a newer schema, locked or unwritable (<see cref="ExitCodes.StoreUnavailable"/>).
     /// </exception>
     public static SqliteFingerprintStore Open(string path, bool createIfMissing) =>
-        Open(path, createIfMissing, DefaultBusyTimeout);
+        Open(path, createIfMissing, DefaultBusyTimeoutSeconds);
 
-    internal static SqliteFingerprintStore Open(string path, bool createIfMissing, TimeSpan busyTimeout)
+    internal static SqliteFingerprintStore Open(string path, bool createIfMissing, int busyTimeoutSeconds)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentOutOfRangeException.ThrowIfLessThan(busyTimeoutSeconds, 1);
         if (Directory.Exists(path))
         {
             throw new SysprintException(ExitCodes.StoreUnavailable, $"{path}: is a directory, not a sysprint store");
@@ -75,14 +76,16 @@ public sealed partial class SqliteFingerprintStore : IFingerprintStore
             // Pooled connections would keep the file open (and locked on Windows) after Dispose.
             Pooling = false,
             ForeignKeys = true,
-            DefaultTimeout = Math.Max(1, (int)Math.Ceiling(busyTimeout.TotalSeconds)),
+            // Microsoft.Data.Sqlite retries a busy statement until this many seconds have passed;
+            // that also covers the busy results SQLite returns without calling its busy handler.
+            DefaultTimeout = busyTimeoutSeconds,
         };
 
         SqliteConnection? connection = new(builder.ToString());
         try
         {
             connection.Open();
-            ExecutePragma(connection, "PRAGMA busy_timeout = " + ((long)busyTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture));
+            ExecutePragma(connection, "PRAGMA busy_timeout = " + (busyTimeoutSeconds * 1000L).ToString(CultureInfo.InvariantCulture));
             int version = SqliteSchema.Check(connection, path);
 
             // WAL lets readers run beside one writer; set only once the file is known to be ours.
@@ -92,13 +95,13 @@ public sealed partial class SqliteFingerprintStore : IFingerprintStore
                 SqliteSchema.Upgrade(connection, path);
             }
 
-            var store = new SqliteFingerprintStore(path, connection, busyTimeout);
+            var store = new SqliteFingerprintStore(path, connection, busyTimeoutSeconds);
             connection = null;
             return store;
         }
         catch (SqliteException ex)
         {
-            throw Translate(path, busyTimeout, ex);
+            throw Translate(path, busyTimeoutSeconds, ex);
         }
         finally
         {
@@ -194,15 +197,15 @@ public sealed partial class SqliteFingerprintStore : IFingerprintStore
         return _connection.BeginTransaction(deferred: true);
     }
 
-    private Exception Translate(SqliteException ex) => Translate(Location, _busyTimeout, ex);
+    private Exception Translate(SqliteException ex) => Translate(Location, _busyTimeoutSeconds, ex);
 
-    private static Exception Translate(string path, TimeSpan busyTimeout, SqliteException ex)
+    private static Exception Translate(string path, int busyTimeoutSeconds, SqliteException ex)
     {
         int code = ex.SqliteErrorCode;
         if (code is raw.SQLITE_BUSY or raw.SQLITE_LOCKED)
         {
             return new SysprintException(ExitCodes.StoreUnavailable,
-                $"{path}: the store is locked by another process (waited {busyTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s); try again when it has finished",
+                $"{path}: the store is locked by another process (waited {busyTimeoutSeconds.ToString(CultureInfo.InvariantCulture)} s); try again when it has finished",
                 ex);
         }
 
