@@ -96,11 +96,26 @@ internal static class CommonOptions
         return option;
     }
 
-    public static Argument<string[]> Paths() => new("PATH")
+    public static Argument<string[]> Paths()
     {
-        Description = "Log files, or directories searched recursively",
-        Arity = ArgumentArity.OneOrMore,
-    };
+        var argument = new Argument<string[]>("PATH")
+        {
+            Description = "Log files, or directories searched recursively",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        argument.Validators.Add(r =>
+        {
+            foreach (string value in r.GetValueOrDefault<string[]>() ?? [])
+            {
+                // An option this command does not have lands here as a path; name it as what it is.
+                if (value.StartsWith('-') && value.Length > 1 && !File.Exists(value) && !Directory.Exists(value))
+                {
+                    r.AddError($"unknown option '{value}' for this command");
+                }
+            }
+        });
+        return argument;
+    }
 
     public static LogFormat ParseFormat(string value) => value switch
     {
