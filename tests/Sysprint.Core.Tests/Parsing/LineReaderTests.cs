@@ -1,6 +1,7 @@
 using System.Text;
 using Sysprint.Core.Tests.Support;
 using Sysprint.Diagnostics;
+using Sysprint.Mapping;
 using Sysprint.Parsing;
 
 namespace Sysprint.Core.Tests.Parsing;
@@ -170,10 +171,10 @@ public sealed class LineReaderTests
     }
 
     private static string Describe(string path, LogReadOptions options, bool nttrace) =>
-        Describe(Logs.ReadFile(path, options, nttrace ? new Mapping.SyscallTable("boundary") : Logs.X8664));
+        Describe(Logs.ReadFile(path, options, nttrace ? new SyscallTable("boundary") : Logs.X8664));
 
     private static string DescribeText(string text, LogReadOptions options) =>
-        Describe(Logs.ReadText(text, options, new Mapping.SyscallTable("boundary")));
+        Describe(Logs.ReadText(text, options, new SyscallTable("boundary")));
 
     private static string Describe((LogReadResult Result, RecordingSink Sink) read) =>
         $"{read.Result.Format} lines={read.Result.Lines} bytes={read.Result.Bytes} calls={read.Result.Syscalls} "

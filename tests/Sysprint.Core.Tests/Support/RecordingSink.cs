@@ -1,3 +1,4 @@
+using Sysprint.Mapping;
 using Sysprint.Parsing;
 
 namespace Sysprint.Core.Tests.Support;
@@ -60,7 +61,7 @@ internal sealed class RecordingSink : ISyscallSink
         Sequences.GroupBy(s => s.Thread).ToDictionary(g => g.Key, g => g.Sum(s => s.Numbers.Count));
 
     /// <summary>Each sequence's calls as names, in order of first appearance.</summary>
-    public List<string> NamedSequences(Mapping.SyscallTable table) =>
+    public List<string> NamedSequences(SyscallTable table) =>
         Sequences.Select(s => string.Join(' ', s.Numbers.Select(table.NameOf))).ToList();
 }
 
