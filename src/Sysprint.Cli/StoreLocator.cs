@@ -19,7 +19,19 @@ internal static class StoreLocator
         return string.IsNullOrEmpty(env) ? Commands.CommonOptions.DefaultDbFile : env;
     }
 
-    public static IFingerprintStore Open(string path, bool create) => SqliteFingerprintStore.Open(path, create);
+    /// <summary>Opens the store; <c>$SYSPRINT_BUSY_TIMEOUT</c> (seconds) sets how long to wait for another process's write.</summary>
+    public static IFingerprintStore Open(string path, bool create, CliContext? context = null)
+    {
+        int timeout = SqliteFingerprintStore.DefaultBusyTimeoutSeconds;
+        string? setting = (context?.Environment ?? System.Environment.GetEnvironmentVariable)("SYSPRINT_BUSY_TIMEOUT");
+        if (!string.IsNullOrEmpty(setting)
+            && (!int.TryParse(setting, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out timeout) || timeout < 1))
+        {
+            throw new SysprintException(ExitCodes.Usage, $"SYSPRINT_BUSY_TIMEOUT must be a whole number of seconds (at least 1), not '{setting}'");
+        }
+
+        return SqliteFingerprintStore.Open(path, create, timeout);
+    }
 
     /// <summary>
     /// The store's mapping; a new store gets the one the user chose (<c>--mapping</c>, else

@@ -19,7 +19,7 @@ internal static class AlertsCommand
         command.SetAction(result =>
         {
             string dbPath = StoreLocator.Resolve(result.GetValue(db), context);
-            using IFingerprintStore store = StoreLocator.Open(dbPath, create: false);
+            using IFingerprintStore store = StoreLocator.Open(dbPath, create: false, context);
             IReadOnlyList<AlertRecord> alerts = store.ListAlerts(Math.Max(1, result.GetValue(limit)));
             if (alerts.Count == 0 && !result.GetValue(json))
             {

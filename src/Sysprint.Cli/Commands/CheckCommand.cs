@@ -57,7 +57,7 @@ internal static class CheckCommand
             }
 
             string dbPath = StoreLocator.Resolve(result.GetValue(db), context);
-            using IFingerprintStore store = StoreLocator.Open(dbPath, create: false);
+            using IFingerprintStore store = StoreLocator.Open(dbPath, create: false, context);
             SyscallTable table = StoreLocator.Mapping(store, null, null);
             var runner = new CheckRunner(store, table, options);
             return Run(context, store, table, runner, files, result.GetValue(profile)!,

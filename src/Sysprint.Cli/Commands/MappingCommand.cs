@@ -31,7 +31,7 @@ internal static class MappingCommand
             }
             else if (File.Exists(dbPath))
             {
-                using IFingerprintStore store = StoreLocator.Open(dbPath, create: false);
+                using IFingerprintStore store = StoreLocator.Open(dbPath, create: false, context);
                 table = store.LoadMapping() ?? SyscallTable.Builtin("x86_64");
             }
             else

@@ -21,7 +21,7 @@ internal static class ShowCommand
         command.SetAction(result =>
         {
             string dbPath = StoreLocator.Resolve(result.GetValue(db), context);
-            using IFingerprintStore store = StoreLocator.Open(dbPath, create: false);
+            using IFingerprintStore store = StoreLocator.Open(dbPath, create: false, context);
             SyscallTable table = StoreLocator.Mapping(store, null, null);
             string name = result.GetValue(profile)!;
             ProfileInfo info = store.FindProfile(name) ?? throw new Diagnostics.SysprintException(Diagnostics.ExitCodes.InputMissing,

@@ -14,7 +14,7 @@ internal static class StatsCommand
         command.SetAction(result =>
         {
             string dbPath = StoreLocator.Resolve(result.GetValue(db), context);
-            using IFingerprintStore store = StoreLocator.Open(dbPath, create: false);
+            using IFingerprintStore store = StoreLocator.Open(dbPath, create: false, context);
             StoreStats stats = store.GetStats();
             TextWriter o = context.Out;
             o.WriteLine($"store    {dbPath} (schema {stats.SchemaVersion})");

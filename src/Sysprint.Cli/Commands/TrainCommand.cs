@@ -47,7 +47,7 @@ internal static class TrainCommand
             }
 
             string dbPath = StoreLocator.Resolve(result.GetValue(db), context);
-            using IFingerprintStore store = StoreLocator.Open(dbPath, create: true);
+            using IFingerprintStore store = StoreLocator.Open(dbPath, create: true, context);
             SyscallTable table = StoreLocator.Mapping(store, result.GetValue(abi), result.GetValue(mapping));
             var trainer = new Trainer(store, table, options);
             return Run(context, trainer, files, result.GetValue(profile)!, result.GetValue(window), result.GetValue(quiet));

@@ -49,7 +49,7 @@ public sealed partial class SqliteFingerprintStore : IFingerprintStore
     public static SqliteFingerprintStore Open(string path, bool createIfMissing) =>
         Open(path, createIfMissing, DefaultBusyTimeoutSeconds);
 
-    internal static SqliteFingerprintStore Open(string path, bool createIfMissing, int busyTimeoutSeconds)
+    public static SqliteFingerprintStore Open(string path, bool createIfMissing, int busyTimeoutSeconds)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentOutOfRangeException.ThrowIfLessThan(busyTimeoutSeconds, 1);
