@@ -96,7 +96,7 @@ internal static class CheckCommand
             }
 
             store.RecordCheck(new CheckRecord(
-                outcome.Path, vm, outcome.Profile, outcome.Detector, outcome.Anomalous, outcome.Syscalls,
+                Path.GetFullPath(outcome.Path), vm, outcome.Profile, outcome.Detector, outcome.Anomalous, outcome.Syscalls,
                 outcome.MismatchCount, outcome.MismatchCount, CheckReport.Summary(outcome, table),
                 CheckReport.DetailsJson(outcome, table, StoredMismatches), DateTimeOffset.UtcNow));
             if (outcome.Anomalous)

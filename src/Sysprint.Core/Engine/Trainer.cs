@@ -52,7 +52,7 @@ public sealed class Trainer
         try
         {
             read = LogReader.Read(path, _table, _options, learner);
-            var log = new LearntLog(path, size, sha256, read.Syscalls, learner.NewTransitions, fingerprint.TransitionCount, DateTimeOffset.UtcNow);
+            var log = new LearntLog(Path.GetFullPath(path), size, sha256, read.Syscalls, learner.NewTransitions, fingerprint.TransitionCount, DateTimeOffset.UtcNow);
             _store.LearnLog(profile, log, learner.NewGrams, [.. _table.NewlyLearnt]);
             _table.MarkLearntSaved();
             return new TrainOutcome(path, profile.Name, log, AlreadyLearnt: false, read, fingerprint.TransitionCount, fingerprint.KnownCallCount);
