@@ -1,0 +1,24 @@
+namespace Sysprint.Cli.Tests.Support;
+
+/// <summary>The real strace captures (linked from the core tests' <c>TestData/strace</c>) and the repository.</summary>
+internal static class Fixtures
+{
+    public static string StraceDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "TestData", "strace");
+
+    /// <summary>The path of <c>NAME.strace</c>.</summary>
+    public static string Strace(string name) => Path.Combine(StraceDirectory, name + ".strace");
+
+    /// <summary>The directory holding <c>Sysprint.slnx</c>, found by walking up from the test assembly.</summary>
+    public static string RepositoryRoot()
+    {
+        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Sysprint.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"no Sysprint.slnx above {AppContext.BaseDirectory}");
+    }
+}
