@@ -168,6 +168,20 @@ public sealed class LogReaderTests : IDisposable
     }
 
     [Fact]
+    public void Looping_symbolic_link_is_reported_as_unreadable()
+    {
+        string one = _temp.File("loop1");
+        string two = _temp.File("loop2");
+        File.CreateSymbolicLink(one, two);
+        File.CreateSymbolicLink(two, one);
+
+        var ex = Assert.Throws<SysprintException>(() => Logs.ReadFile(one));
+
+        Assert.StartsWith($"{one}: cannot read: ", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.InputMissing, ex.ExitCode);
+    }
+
+    [Fact]
     public void Crlf_lines_are_read_like_lf_lines()
     {
         string text = File.ReadAllText(TestFiles.StraceFixture("unfinished_resumed"));
