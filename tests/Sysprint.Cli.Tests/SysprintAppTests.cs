@@ -181,11 +181,11 @@ public sealed class SysprintAppTests : IDisposable
     public void Malformed_log_exits_65()
     {
         _cli.RunOk("train", "--db", _db, Fixtures.Strace("single_plain"));
-        string log = _cli.Write("bad.strace", "close(1) = 0\nCLOSE(2) = 0\n");
+        string log = _cli.Write("bad.strace", "100   close(1) = 0\n100   CLOSE(2) = 0\n");
 
         CliResult result = _cli.Run("check", "--db", _db, log);
 
-        Expect.Failure(result, 65, $"{log}:2:1: expected a system call name (lowercase letters, digits, '_'), found 'CLOSE(2) = 0'");
+        Expect.Failure(result, 65, $"{log}:2:7: expected a system call name (lowercase letters, digits, '_'), found 'CLOSE(2) = 0'");
         Assert.Equal("", result.Out);
     }
 
