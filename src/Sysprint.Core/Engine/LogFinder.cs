@@ -28,6 +28,11 @@ public static class LogFinder
             }
             else if (File.Exists(path))
             {
+                if (BrokenLink(path) is { } why)
+                {
+                    throw new SysprintException(ExitCodes.InputMissing, $"{path}: {why}");
+                }
+
                 files.Add(path);
             }
             else
@@ -122,6 +127,26 @@ public static class LogFinder
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return false;
+        }
+    }
+
+    /// <summary>Why a symbolic link named directly leads nowhere (dangling or looping), or null when it is fine or no link.</summary>
+    private static string? BrokenLink(string path)
+    {
+        var info = new FileInfo(path);
+        if (info.LinkTarget is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            FileSystemInfo? target = info.ResolveLinkTarget(returnFinalTarget: true);
+            return target is null || !target.Exists ? "broken symbolic link (its target does not exist)" : null;
+        }
+        catch (IOException)
+        {
+            return "looping symbolic link (too many levels of links)";
         }
     }
 

@@ -121,7 +121,12 @@ public sealed class SyscallTable
     public void Add(int number, string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        _numbers.TryAdd(name, number);
+        if (!_numbers.TryAdd(name, number))
+        {
+            // A name keeps its first number; a second number for it would make NameOf disagree with lookups.
+            return;
+        }
+
         _names.TryAdd(number, name);
         if (number >= _nextLearnt)
         {

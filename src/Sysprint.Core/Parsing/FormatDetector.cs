@@ -32,6 +32,7 @@ internal static class FormatDetector
 
         int strace = 0;
         int nttrace = 0;
+        byte[]? scratch = null;
         int lines = 0;
         foreach (Range range in head.Split((byte)'\n'))
         {
@@ -39,6 +40,12 @@ internal static class FormatDetector
             if (line.IsEmpty)
             {
                 continue;
+            }
+
+            if (line.IndexOf((byte)0x1B) >= 0)
+            {
+                scratch ??= new byte[HeadBytes];
+                line = Sgr.Strip(line, scratch);
             }
 
             if (++lines > MaxLines)

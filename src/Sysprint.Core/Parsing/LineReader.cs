@@ -75,7 +75,8 @@ internal sealed class LineReader : IDisposable
             {
                 int lineEnd = scanFrom + nl;
                 int length = lineEnd - _start;
-                if (length > _maxLineBytes)
+                int contentLength = length > 0 && _buffer[lineEnd - 1] == (byte)'\r' ? length - 1 : length;
+                if (contentLength > _maxLineBytes)
                 {
                     throw new LineTooLongException(LineNumber + 1, _maxLineBytes);
                 }
@@ -88,7 +89,8 @@ internal sealed class LineReader : IDisposable
                 return true;
             }
 
-            if (_end - _start > _maxLineBytes)
+            // One byte of slack: the line may still end in "\r\n", and the '\r' is not content.
+            if (_end - _start > _maxLineBytes + 1)
             {
                 throw new LineTooLongException(LineNumber + 1, _maxLineBytes);
             }

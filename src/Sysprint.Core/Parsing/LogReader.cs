@@ -189,6 +189,11 @@ public static class LogReader
             throw new MalformedInputException(path, 1, 1, "the log is empty");
         }
 
+        if (head.IndexOfAnyExcept(" \t\r\n"u8) < 0)
+        {
+            throw new MalformedInputException(path, 1, 1, "no system calls found: the log holds only blank lines");
+        }
+
         LogFormat format = FormatDetector.Detect(head, complete);
         if (format != LogFormat.Auto)
         {
@@ -218,7 +223,7 @@ public static class LogReader
                 {
                     // strace >= 7 colours its output; drop the SGR sequences before parsing.
                     scratch ??= ArrayPool<byte>.Shared.Rent(cx.Options.MaxLineBytes + 1);
-                    line = StripSgr(line, scratch);
+                    line = Sgr.Strip(line, scratch);
                 }
 
                 if (!CheckText(line, lineNumber, ref cx))
@@ -236,10 +241,20 @@ public static class LogReader
                             continue;
                         }
 
-                        int number = Resolve(ref cx, rec.Name, rec.Number, lineNumber, line);
+                        int number = Resolve(ref cx, rec.Name, rec.NameColumn, rec.Number, lineNumber);
                         if (number < 0)
                         {
                             continue;
+                        }
+
+                        if (threads.WantsAnnouncements)
+                        {
+                            // "vfork(strace: Process 4274 attached": strace's message cut the entry line.
+                            int at = line.IndexOf("strace: Process "u8);
+                            if (at >= 0 && Utf8Parser.TryParse(line[(at + 16)..], out long attached, out _))
+                            {
+                                threads.Announced(attached);
+                            }
                         }
 
                         if (cx.Result.FirstProgram is null && rec.Name.SequenceEqual("execve"u8))
@@ -302,7 +317,7 @@ public static class LogReader
             switch (rec.Kind)
             {
                 case LineKind.Syscall:
-                    int number = Resolve(ref cx, rec.Name, -1, lineNumber, line);
+                    int number = Resolve(ref cx, rec.Name, rec.NameColumn, -1, lineNumber);
                     if (number >= 0)
                     {
                         cx.Sink.OnSyscall(Math.Max(rec.Pid, 0), number, lineNumber);
@@ -423,7 +438,7 @@ public static class LogReader
     }
 
     /// <summary>The number for a call name, learning it when allowed; -1 when the line was skipped.</summary>
-    private static int Resolve(ref ReadContext cx, ReadOnlySpan<byte> name, int stated, long lineNumber, ReadOnlySpan<byte> line)
+    private static int Resolve(ref ReadContext cx, ReadOnlySpan<byte> name, int column, int stated, long lineNumber)
     {
         if (cx.Table.TryGetNumber(name, out int number))
         {
@@ -441,7 +456,6 @@ public static class LogReader
             return cx.Table.Learn(name);
         }
 
-        int column = line.IndexOf(name) + 1;
         Malformed(ref cx, lineNumber, column,
             $"unknown system call '{Encoding.ASCII.GetString(name)}': not in the mapping ({cx.Table.Source}); use --learn-names to learn new names or --mapping FILE to give them numbers",
             default);
@@ -486,32 +500,6 @@ public static class LogReader
         {
             cx.Result.FirstSkipped.Add(new InputLocation(cx.Path, lineNumber, column, detail));
         }
-    }
-
-    private static ReadOnlySpan<byte> StripSgr(ReadOnlySpan<byte> line, byte[] scratch)
-    {
-        int n = 0;
-        for (int i = 0; i < line.Length; i++)
-        {
-            if (line[i] == 0x1B && i + 1 < line.Length && line[i + 1] == (byte)'[')
-            {
-                int end = i + 2;
-                while (end < line.Length && ((uint)(line[end] - '0') <= 9 || line[end] == (byte)';'))
-                {
-                    end++;
-                }
-
-                if (end < line.Length && line[end] == (byte)'m')
-                {
-                    i = end;
-                    continue;
-                }
-            }
-
-            scratch[n++] = line[i];
-        }
-
-        return scratch.AsSpan(0, n);
     }
 
     /// <summary>The program name from <c>execve("/usr/bin/cat", ...</c>: the path's last part.</summary>

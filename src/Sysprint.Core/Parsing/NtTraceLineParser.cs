@@ -96,9 +96,16 @@ internal static class NtTraceLineParser
             return rec;
         }
 
+        if (name > 0 && rec.Pid < 0)
+        {
+            // Console output landed before the prefix: "C:\WWW>12:34:56.794: [2428/4460] NtWriteFile(...)".
+            rec.Pid = ThreadOfPrefix(body[..name]);
+        }
+
         ReadOnlySpan<byte> call = body[name..];
         int nameLength = call.IndexOf((byte)'(');
         rec.Name = call[..nameLength];
+        rec.NameColumn = Math.Min(p, trimmed.Length) + name + 1;
         if (call.IndexOf(") => "u8) > 0 || call.IndexOf(" => "u8) > 0)
         {
             rec.Kind = LineKind.Syscall;
@@ -113,6 +120,27 @@ internal static class NtTraceLineParser
         }
 
         return rec;
+    }
+
+    /// <summary>The thread of a <c>[PID/TID] </c> or <c>[PID] </c> field ending <paramref name="before"/>, or -1.</summary>
+    private static long ThreadOfPrefix(ReadOnlySpan<byte> before)
+    {
+        ReadOnlySpan<byte> text = before.TrimEnd((byte)' ');
+        if (text.IsEmpty || text[^1] != (byte)']')
+        {
+            return -1;
+        }
+
+        int open = text.LastIndexOf((byte)'[');
+        if (open < 0)
+        {
+            return -1;
+        }
+
+        ReadOnlySpan<byte> ids = text[(open + 1)..^1];
+        int slash = ids.IndexOf((byte)'/');
+        ReadOnlySpan<byte> key = (slash >= 0 ? ids[(slash + 1)..] : ids).Trim((byte)' ');
+        return key.Length > 0 && Utf8Parser.TryParse(key, out long id, out int used) && used == key.Length ? id : -1;
     }
 
     /// <summary>

@@ -11,6 +11,9 @@ internal ref struct ParsedLine
     /// <summary>The call's name (ASCII), empty when the line carries only a number.</summary>
     public ReadOnlySpan<byte> Name;
 
+    /// <summary>1-based column where <see cref="Name"/> starts.</summary>
+    public int NameColumn;
+
     /// <summary>A number the line states itself (strace <c>-n</c>, <c>syscall_0x1b3</c>), or -1.</summary>
     public int Number;
 

@@ -16,6 +16,8 @@ namespace Sysprint.Parsing;
 /// </remarks>
 internal static class StraceLineParser
 {
+    private static readonly SearchValues<byte> s_numberLineBytes = SearchValues.Create("0123456789 \t"u8);
+
     private static readonly SearchValues<byte> s_nameBytes =
         SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789_"u8);
 
@@ -222,14 +224,26 @@ internal static class StraceLineParser
 
         if (nameLength == 0 || nameLength == body.Length || body[nameLength] != (byte)'(')
         {
-            if (p == 0 && body.IndexOf((byte)'(') < 0)
+            // A line of another format means the log mixes formats. Text without any strace prefix is
+            // the traced program's own output, mixed in when strace wrote to stderr too: counted,
+            // not a call.
+            if (line.IndexOfAnyExcept(s_numberLineBytes) < 0)
             {
-                // Text without any strace shape: the traced program's own stderr, mixed in when
-                // strace wrote to stderr too. Counted, not a call.
+                return ParsedLine.Malformed(1, "a strace line (this line holds only numbers: are formats mixed?)");
+            }
+
+            if (NtTraceLineParser.Parse(line).Kind is LineKind.Syscall or LineKind.PreEntry)
+            {
+                return ParsedLine.Malformed(1, "a strace line (this is an NtTrace call: are formats mixed?)");
+            }
+
+            if (p == 0 && body.IndexOf(") = "u8) < 0)
+            {
                 rec.Kind = LineKind.Foreign;
                 return rec;
             }
 
+            // After a pid or time prefix, or with a call's ") = ", this is a damaged strace line.
             int col = nameLength == 0 ? p + 1 : p + nameLength + 1;
             return ParsedLine.Malformed(col, nameLength == 0
                 ? "a system call name (lowercase letters, digits, '_')"
@@ -238,6 +252,7 @@ internal static class StraceLineParser
 
         rec.Kind = LineKind.Syscall;
         rec.Name = body[..nameLength];
+        rec.NameColumn = p + 1;
         rec.Unfinished = body.EndsWith("<unfinished ...>"u8);
         if (rec.Name.StartsWith("syscall_0x"u8)
             && Utf8Parser.TryParse(rec.Name[10..], out uint hex, out int used, 'x')

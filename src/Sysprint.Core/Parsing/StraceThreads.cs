@@ -15,6 +15,9 @@ internal sealed class StraceThreads(ISyscallSink sink)
     private bool _anyPid;
     private long _first = -1;
 
+    /// <summary>True while the first process's pid is still unknown: only then do announcements matter.</summary>
+    public bool WantsAnnouncements => _unprefixedBeforeAnyPid && _first < 0;
+
     /// <summary>A child announced by strace (its first prefixed line is not the first process).</summary>
     public void Announced(long pid) => _announced.Add(pid);
 

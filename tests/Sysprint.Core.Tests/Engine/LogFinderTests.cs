@@ -128,10 +128,8 @@ public sealed class LogFinderTests : IDisposable
         Assert.Equal([$"{link}: skipped: link target missing or a directory"], notes);
     }
 
-    // BUG (src/Sysprint.Core/Engine/LogFinder.cs, Expand): File.Exists is true for a dangling or looping link on
-    // Unix (.NET falls back to lstat), so such a link named directly is returned as a log file and the
-    // "broken or looping symbolic link" message in Missing() is never reached; reading it fails later instead.
-    [Fact(Skip = "BUG: a looping or dangling symbolic link named directly is returned as a log file (File.Exists is true for it), not reported")]
+    // File.Exists is true for a dangling or looping link on Unix (.NET falls back to lstat): Expand resolves it.
+    [Fact]
     public void Looping_link_named_directly_is_reported_missing()
     {
         string one = _temp.File("loop1");
@@ -141,11 +139,11 @@ public sealed class LogFinderTests : IDisposable
 
         var ex = Assert.Throws<SysprintException>(() => LogFinder.Expand([one]));
 
-        Assert.Equal($"{one}: broken or looping symbolic link", ex.Message);
+        Assert.Equal($"{one}: looping symbolic link (too many levels of links)", ex.Message);
         Assert.Equal(ExitCodes.InputMissing, ex.ExitCode);
     }
 
-    [Fact(Skip = "BUG: a looping or dangling symbolic link named directly is returned as a log file (File.Exists is true for it), not reported")]
+    [Fact]
     public void Dangling_link_named_directly_is_reported_missing()
     {
         string link = _temp.File("gone.strace");
@@ -153,7 +151,7 @@ public sealed class LogFinderTests : IDisposable
 
         var ex = Assert.Throws<SysprintException>(() => LogFinder.Expand([link]));
 
-        Assert.Equal($"{link}: broken or looping symbolic link", ex.Message);
+        Assert.Equal($"{link}: broken symbolic link (its target does not exist)", ex.Message);
     }
 
     [Fact]

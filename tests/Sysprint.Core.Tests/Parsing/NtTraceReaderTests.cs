@@ -93,10 +93,7 @@ public sealed class NtTraceReaderTests
         Assert.Equal(["NtClose", "NtWriteFile", "NtClose"], sink.Sequences[0].Numbers.Select(table.NameOf));
     }
 
-    // BUG (src/Sysprint.Core/Parsing/NtTraceLineParser.cs, Parse): the -time/-pid prefixes are only looked
-    // for at the start of the line; console output in front of them ("C:\WWW>12:34:56.794: [2428/4460] NtWriteFile")
-    // leaves the call without its thread (filed under 0), splitting thread 4460's sequence.
-    [Fact(Skip = "BUG: console output before a '-time -pid -tid' prefix loses the call's thread id (filed under thread 0)")]
+    [Fact]
     public void Console_output_before_a_prefixed_call_keeps_the_calls_thread()
     {
         const string log = """

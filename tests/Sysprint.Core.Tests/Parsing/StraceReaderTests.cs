@@ -9,13 +9,6 @@ public sealed class StraceReaderTests
 {
     private static readonly SyscallTable s_table = SyscallTable.Builtin("x86_64");
 
-    // BUG (src/Sysprint.Core/Parsing/StraceLineParser.cs, LogReader.ReadStrace): a child announced inside the
-    // parent's entry line ("vfork(strace: Process 4274 attached") is parsed as a vfork call only, so
-    // StraceThreads.Announced is never called; the first prefixed pid (the child) is then taken for the
-    // first process and gets the parent's unprefixed calls.
-    private const string AttachedMidLineBug =
-        "BUG: 'strace: Process N attached' inside an entry line is not seen, so the child gets the first process's unprefixed calls";
-
     private const string ColouredLog =
         "\u001b[1mopenat\u001b[0m(AT_FDCWD, \"/etc/hostname\", O_RDONLY) = \u001b[32m3\u001b[0m\n"
         + "\u001b[1mclose\u001b[0m(3) = 0\n";
@@ -222,7 +215,7 @@ public sealed class StraceReaderTests
         Assert.Equal(0, result.SkippedLines);
     }
 
-    [Fact(Skip = AttachedMidLineBug)]
+    [Fact]
     public void Stderr_f_capture_gives_the_first_processs_early_calls_to_its_real_pid()
     {
         var (_, sink) = Logs.ReadFile(TestFiles.StraceFixture("multi_stderr_f"));
@@ -232,7 +225,7 @@ public sealed class StraceReaderTests
         Assert.Equal("execve", s_table.NameOf(sink.Sequences.Single(s => s.Thread == 4273).Numbers[0]));
     }
 
-    [Fact(Skip = AttachedMidLineBug)]
+    [Fact]
     public void Stderr_f_capture_gives_cat_the_same_sequence_as_the_o_capture()
     {
         var (_, sink) = Logs.ReadFile(TestFiles.StraceFixture("multi_stderr_f"));
@@ -277,7 +270,7 @@ public sealed class StraceReaderTests
         Assert.Equal([11, 10], sink.Ended);
     }
 
-    [Fact(Skip = AttachedMidLineBug)]
+    [Fact]
     public void Attached_message_inside_the_parents_entry_line_keeps_the_child_from_being_taken_for_the_first_process()
     {
         const string log = """
@@ -308,9 +301,7 @@ public sealed class StraceReaderTests
         Assert.Equal(["call 0 257 @1", "call 0 3 @2"], sink.Events);
     }
 
-    // BUG (src/Sysprint.Core/Parsing/FormatDetector.cs, Detect): the head is parsed without stripping SGR
-    // sequences, so a coloured strace log fails auto-detection with "cannot tell the log format".
-    [Fact(Skip = "BUG: FormatDetector does not strip SGR colour sequences, so a coloured strace log is not detected")]
+    [Fact]
     public void Coloured_strace_log_is_detected_as_strace()
     {
         var (result, sink) = Logs.ReadText(ColouredLog);
