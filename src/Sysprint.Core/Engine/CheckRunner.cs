@@ -52,7 +52,14 @@ public sealed class CheckRunner
 
         ProfileInfo profile = _store.FindProfile(name) ?? throw new SysprintException(ExitCodes.InputMissing,
             $"{_store.Location}: no profile '{name}' (profiles: {Names()}); learn it first with 'sysprint train --profile {name}'");
-        var checker = new FingerprintChecker(_store.LoadFingerprint(profile));
+        Fingerprint fingerprint = _store.LoadFingerprint(profile);
+        if (fingerprint.KnownCallCount == 0)
+        {
+            throw new SysprintException(ExitCodes.InputMissing,
+                $"{_store.Location}: profile '{name}' has learnt nothing yet; learn normal logs first with 'sysprint train --profile {name}'");
+        }
+
+        var checker = new FingerprintChecker(fingerprint);
         _profiles[name] = (profile, checker);
         return (profile, checker);
     }

@@ -19,7 +19,7 @@ public sealed class Trainer
     private readonly IFingerprintStore _store;
     private readonly SyscallTable _table;
     private readonly LogReadOptions _options;
-    private readonly Dictionary<string, (ProfileInfo Profile, Fingerprint Fingerprint)> _profiles = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (ProfileInfo? Profile, Fingerprint Fingerprint)> _profiles = new(StringComparer.Ordinal);
 
     public Trainer(IFingerprintStore store, SyscallTable table, LogReadOptions options)
     {
@@ -38,20 +38,23 @@ public sealed class Trainer
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(profileName);
         string name = profileName == AutoProfile ? ProgramProfile.Find(path, _options) : profileName;
-        (ProfileInfo profile, Fingerprint fingerprint) = Profile(name, window);
+        (ProfileInfo? profile, Fingerprint fingerprint) = Profile(name, window);
 
         (string sha256, long size) = Hash(path);
-        LearntLog? earlier = _store.FindLearntLog(profile.Id, sha256);
+        LearntLog? earlier = profile is null ? null : _store.FindLearntLog(profile.Id, sha256);
         if (earlier is not null)
         {
-            return new TrainOutcome(path, profile.Name, earlier, AlreadyLearnt: true, null, fingerprint.TransitionCount, fingerprint.KnownCallCount);
+            return new TrainOutcome(path, profile!.Name, earlier, AlreadyLearnt: true, null, fingerprint.TransitionCount, fingerprint.KnownCallCount);
         }
 
         var learner = new FingerprintLearner(fingerprint);
-        LogReadResult read;
         try
         {
-            read = LogReader.Read(path, _table, _options, learner);
+            LogReadResult read = LogReader.Read(path, _table, _options, learner);
+
+            // A profile is created only once a log was read: a failed first log leaves no empty profile.
+            profile ??= _store.CreateProfile(name, fingerprint.Window, Detectors.Paper, 0);
+            _profiles[name] = (profile, fingerprint);
             var log = new LearntLog(Path.GetFullPath(path), size, sha256, read.Syscalls, learner.NewTransitions, fingerprint.TransitionCount, DateTimeOffset.UtcNow);
             _store.LearnLog(profile, log, learner.NewGrams, [.. _table.NewlyLearnt]);
             _table.MarkLearntSaved();
@@ -60,7 +63,7 @@ public sealed class Trainer
         catch
         {
             // The in-memory fingerprint may hold part of the failed log: reload it from the store.
-            _profiles.Remove(profile.Name);
+            _profiles.Remove(name);
             throw;
         }
     }
@@ -96,24 +99,25 @@ public sealed class Trainer
         }
     }
 
-    private (ProfileInfo, Fingerprint) Profile(string name, int? window)
+    private (ProfileInfo?, Fingerprint) Profile(string name, int? window)
     {
         if (_profiles.TryGetValue(name, out var cached))
         {
-            CheckWindow(cached.Profile, window);
+            if (cached.Profile is not null)
+            {
+                CheckWindow(cached.Profile, window);
+            }
+
             return cached;
         }
 
         ProfileInfo? profile = _store.FindProfile(name);
         if (profile is null)
         {
-            profile = _store.CreateProfile(name, window ?? Fingerprint.MinWindow, Detectors.Paper, 0);
-        }
-        else
-        {
-            CheckWindow(profile, window);
+            return (null, new Fingerprint(window ?? Fingerprint.MinWindow));
         }
 
+        CheckWindow(profile, window);
         Fingerprint fingerprint = _store.LoadFingerprint(profile);
         _profiles[name] = (profile, fingerprint);
         return (profile, fingerprint);
