@@ -90,6 +90,9 @@ public sealed partial class SqliteFingerprintStore : IFingerprintStore
 
             // WAL lets readers run beside one writer; set only once the file is known to be ours.
             ExecutePragma(connection, "PRAGMA journal_mode = WAL");
+
+            // In WAL mode NORMAL never corrupts the store; a power cut may lose the last commits only.
+            ExecutePragma(connection, "PRAGMA synchronous = NORMAL");
             if (version < SqliteSchema.CurrentVersion)
             {
                 SqliteSchema.Upgrade(connection, path);
