@@ -7,16 +7,6 @@ namespace Sysprint.Cli.Tests.Commands;
 /// <summary><c>sysprint check</c>: verdicts, the <c>--json</c> interface, alerts recorded in the store.</summary>
 public sealed class CheckCommandTests : IDisposable
 {
-    /// <summary>A cat-like run: openat → read → close (x86_64: 257, 0, 3).</summary>
-    private const string Normal =
-        """
-        100   openat(AT_FDCWD, "/etc/hostname", O_RDONLY) = 3
-        100   read(3, "vm\n", 131072) = 3
-        100   close(3) = 0
-        100   +++ exited with 0 +++
-
-        """;
-
     /// <summary>The same run with a socket and a connect injected after the openat (41, 42).</summary>
     private const string Injected =
         """
@@ -37,7 +27,7 @@ public sealed class CheckCommandTests : IDisposable
     public CheckCommandTests()
     {
         _db = _cli.Db();
-        _normal = _cli.Write("normal.strace", Normal);
+        _normal = _cli.Write("normal.strace", Logs.OpenReadClose);
         _injected = _cli.Write("injected.strace", Injected);
         _cli.RunOk("train", "--db", _db, _normal);
     }
@@ -64,7 +54,7 @@ public sealed class CheckCommandTests : IDisposable
     [Fact]
     public void Repeated_mismatch_is_listed_once_with_its_count()
     {
-        string twice = _cli.Write("twice.strace", Normal.Replace("100   +++", "100   close(4) = 0\n100   close(5) = 0\n100   +++", StringComparison.Ordinal));
+        string twice = _cli.Write("twice.strace", Logs.OpenReadClose.Replace("100   +++", "100   close(4) = 0\n100   close(5) = 0\n100   +++", StringComparison.Ordinal));
 
         CliResult result = _cli.Run("check", "--db", _db, twice);
 

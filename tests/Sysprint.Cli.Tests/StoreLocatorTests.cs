@@ -1,0 +1,74 @@
+using Sysprint.Cli.Tests.Support;
+
+namespace Sysprint.Cli.Tests;
+
+/// <summary>Which store a command uses: <c>--db</c>, else <c>$SYSPRINT_DB</c>.</summary>
+public sealed class StoreLocatorTests : IDisposable
+{
+    private readonly CliSandbox _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    [Fact]
+    public void Sysprint_db_is_used_when_db_is_absent()
+    {
+        string db = _cli.Db("from-env.db");
+        _cli.Environment["SYSPRINT_DB"] = db;
+
+        CliResult train = _cli.Run("train", Fixtures.Strace("single_plain"));
+        CliResult check = _cli.Run("check", Fixtures.Strace("single_t"));
+        CliResult stats = _cli.Run("stats");
+
+        Assert.Equal(0, train.Exit);
+        Assert.True(File.Exists(db));
+        Assert.Equal(0, check.Exit);
+        Assert.Equal($"store    {db} (schema 1)", stats.OutLines[0]);
+    }
+
+    [Fact]
+    public void Db_option_wins_over_sysprint_db()
+    {
+        string env = _cli.Db("from-env.db");
+        string option = _cli.Db("from-option.db");
+        _cli.Environment["SYSPRINT_DB"] = env;
+
+        CliResult train = _cli.Run("train", "--db", option, Fixtures.Strace("single_plain"));
+
+        Assert.Equal(0, train.Exit);
+        Assert.True(File.Exists(option));
+        Assert.False(File.Exists(env));
+    }
+
+    [Fact]
+    public void Missing_store_named_by_sysprint_db_is_named_in_the_error()
+    {
+        string db = _cli.Db("absent.db");
+        _cli.Environment["SYSPRINT_DB"] = db;
+
+        CliResult result = _cli.Run("check", Fixtures.Strace("single_plain"));
+
+        Expect.Failure(result, 66, $"{db}: no such store; run 'sysprint train' first");
+    }
+
+    [Fact]
+    public void Store_in_a_missing_directory_is_created_with_it()
+    {
+        string db = _cli.PathOf("var/lib/sysprint/store.db");
+
+        CliResult result = _cli.Run("train", "--db", db, Fixtures.Strace("single_plain"));
+
+        Assert.Equal(0, result.Exit);
+        Assert.True(File.Exists(db));
+    }
+
+    [Fact]
+    public void Second_run_sees_what_the_first_one_learnt()
+    {
+        string db = _cli.Db();
+        _cli.RunOk("train", "--db", db, Fixtures.Strace("single_plain"));
+
+        CliResult check = _cli.Run("check", "--db", db, Fixtures.Strace("single_yy"));
+
+        Assert.Equal(0, check.Exit);
+    }
+}
