@@ -1,0 +1,45 @@
+namespace Sysprint.Detection;
+
+/// <summary>
+/// A trace seen through a <see cref="SubstringModel"/>: per thread, for each call, the longest seen
+/// window ending there and the training count of the fixed-length window ending there.
+/// </summary>
+public sealed class TraceAnalysis
+{
+    private TraceAnalysis(LoadedTrace trace, ThreadAnalysis[] threads, int countWindow)
+    {
+        Trace = trace;
+        Threads = threads;
+        CountWindow = countWindow;
+    }
+
+    public LoadedTrace Trace { get; }
+
+    public IReadOnlyList<ThreadAnalysis> Threads { get; }
+
+    /// <summary>The window length whose training counts <see cref="ThreadAnalysis.Counts"/> holds.</summary>
+    public int CountWindow { get; }
+
+    public static TraceAnalysis Of(LoadedTrace trace, SubstringModel model, int countWindow)
+    {
+        ArgumentNullException.ThrowIfNull(trace);
+        ArgumentNullException.ThrowIfNull(model);
+        var threads = new ThreadAnalysis[trace.Threads.Length];
+        for (int t = 0; t < threads.Length; t++)
+        {
+            int[] calls = trace.Threads[t];
+            var longest = new byte[calls.Length];
+            var counts = new int[calls.Length];
+            model.Analyse(calls, longest, counts, countWindow);
+            threads[t] = new ThreadAnalysis(calls, longest, counts);
+        }
+
+        return new TraceAnalysis(trace, threads, countWindow);
+    }
+
+    /// <summary>True when the window of <paramref name="k"/> calls ending at call <paramref name="i"/> was never seen (shorter at a thread's start).</summary>
+    public static bool Novel(ThreadAnalysis thread, int i, int k) => thread.Longest[i] < Math.Min(k, i + 1);
+}
+
+/// <summary>One thread of a <see cref="TraceAnalysis"/>.</summary>
+public sealed record ThreadAnalysis(int[] Calls, byte[] Longest, int[] Counts);

@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using Sysprint.Detection;
+using Sysprint.Mapping;
+using Sysprint.Parsing;
+
+namespace Sysprint.Evaluation;
+
+/// <summary>
+/// Learns normal logs, then scores every normal and attack log with every detector. Logs are read
+/// in parallel; learning is one pass; scoring reads each trace through the model once and lets
+/// every detector score that one analysis.
+/// </summary>
+public static class Evaluator
+{
+    /// <summary>The window whose training counts frequency-aware detectors read.</summary>
+    public const int CountWindow = 6;
+
+    public static EvalResult Run(EvalInputs inputs, SyscallTable table, LogReadOptions options,
+        Func<SubstringModel, IReadOnlyList<TraceDetector>>? detectors = null, IProgress<string>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(options);
+
+        // Names learnt while reading in parallel would race on the table; number logs need none.
+        var stopwatch = Stopwatch.StartNew();
+        progress?.Report($"reading {inputs.Train.Count + inputs.Normal.Count + inputs.Attack.Count} logs");
+        LoadedTrace[] train = LoadAll(inputs.Train.Select(p => new LabelledLog(p, null)).ToList(), table, options);
+        LoadedTrace[] normal = LoadAll(inputs.Normal, table, options);
+        LoadedTrace[] attack = LoadAll(inputs.Attack, table, options);
+        TimeSpan load = stopwatch.Elapsed;
+
+        stopwatch.Restart();
+        progress?.Report($"learning {train.Length} logs");
+        var model = new SubstringModel();
+        var convergence = new List<(int, int, int)>(train.Length);
+        foreach (LoadedTrace trace in train)
+        {
+            foreach (int[] thread in trace.Threads)
+            {
+                model.Learn(thread);
+            }
+
+            convergence.Add((convergence.Count + 1, model.Distinct(2), model.Distinct(6)));
+        }
+
+        model.Freeze();
+        TimeSpan learn = stopwatch.Elapsed;
+
+        stopwatch.Restart();
+        progress?.Report($"scoring {normal.Length + attack.Length} logs");
+        IReadOnlyList<TraceDetector> all = (detectors ?? TraceDetector.Standard)(model);
+        double[][] normalScores = ScoreAll(normal, model, all);
+        double[][] attackScores = ScoreAll(attack, model, all);
+        var results = new List<DetectorResult>(all.Count);
+        for (int d = 0; d < all.Count; d++)
+        {
+            double[] n = [.. normalScores.Select(s => s[d])];
+            double[] a = [.. attackScores.Select(s => s[d])];
+            results.Add(new DetectorResult(all[d].Name, all[d].Description, n, a, Roc.Of(n, a)));
+        }
+
+        TimeSpan score = stopwatch.Elapsed;
+        string[] kinds = [.. inputs.Attack.Select(a => a.Kind ?? "attack").Distinct().Order(StringComparer.Ordinal)];
+        return new EvalResult(inputs, Sum(train), Sum(normal), Sum(attack), results, kinds, convergence, load, learn, score);
+    }
+
+    private static long Sum(LoadedTrace[] traces) => traces.Sum(t => t.Calls);
+
+    private static LoadedTrace[] LoadAll(IReadOnlyList<LabelledLog> logs, SyscallTable table, LogReadOptions options)
+    {
+        var traces = new LoadedTrace[logs.Count];
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
+        if (options.LearnNames == true || options.Format is LogFormat.NtTrace)
+        {
+            parallel.MaxDegreeOfParallelism = 1;
+        }
+
+        Parallel.For(0, logs.Count, parallel, i => traces[i] = TraceLoader.Load(logs[i].Path, logs[i].Kind, table, options));
+        return traces;
+    }
+
+    private static double[][] ScoreAll(LoadedTrace[] traces, SubstringModel model, IReadOnlyList<TraceDetector> detectors)
+    {
+        var scores = new double[traces.Length][];
+        Parallel.For(0, traces.Length, i =>
+        {
+            TraceAnalysis analysis = TraceAnalysis.Of(traces[i], model, CountWindow);
+            var row = new double[detectors.Count];
+            for (int d = 0; d < detectors.Count; d++)
+            {
+                row[d] = detectors[d].Score(analysis);
+            }
+
+            scores[i] = row;
+        });
+        return scores;
+    }
+}
