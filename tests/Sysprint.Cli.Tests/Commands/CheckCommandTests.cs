@@ -116,6 +116,65 @@ public sealed class CheckCommandTests : IDisposable
     }
 
     [Fact]
+    public void Json_detail_of_a_thread_starting_with_an_unknown_call_has_no_previous_call()
+    {
+        string log = _cli.Write("starts.strace", "socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3\nclose(3) = 0\n");
+
+        CliResult result = _cli.Run("check", "--db", _db, "--json", log);
+
+        Assert.Equal(1, result.Exit);
+        using JsonDocument json = JsonDocument.Parse(result.Out);
+        JsonElement first = json.RootElement.GetProperty("details")[0];
+        Assert.Equal(1, first.GetProperty("line").GetInt32());
+        Assert.Equal(JsonValueKind.Null, first.GetProperty("prev").ValueKind);
+        Assert.Equal(JsonValueKind.Null, first.GetProperty("prev_nr").ValueKind);
+        Assert.Equal("socket", first.GetProperty("next").GetString());
+        Assert.Equal(41, first.GetProperty("next_nr").GetInt32());
+    }
+
+    [Fact]
+    public void Json_leaves_a_log_that_cannot_be_read_to_stderr_and_judges_the_rest()
+    {
+        string empty = _cli.Write("empty.strace", "");
+
+        CliResult result = _cli.Run("check", "--db", _db, "--json", empty, _injected);
+
+        Assert.Equal(65, result.Exit);
+        Assert.Equal($"sysprint: error: {empty}:1:1: the log is empty\n", result.Error);
+        using JsonDocument json = JsonDocument.Parse(Assert.Single(result.OutLines));
+        Assert.Equal(_injected, json.RootElement.GetProperty("log").GetString());
+    }
+
+    [Fact]
+    public void Gzipped_log_is_read_transparently()
+    {
+        string gz = _cli.PathOf("normal.strace.gz");
+        using (FileStream file = File.Create(gz))
+        using (var zip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest))
+        {
+            zip.Write(System.Text.Encoding.UTF8.GetBytes(Logs.OpenReadClose));
+        }
+
+        CliResult result = _cli.Run("check", "--db", _db, gz);
+
+        Assert.Equal(0, result.Exit);
+        Assert.Equal($"normal     {gz}  3 syscalls match profile 'default'\n", result.Out);
+    }
+
+    [Fact]
+    public void Program_output_in_a_stderr_capture_is_noted_and_ignored()
+    {
+        string log = Fixtures.Strace("single_stderr");
+        _cli.RunOk("train", "--db", _db, "--profile", "sh", log);
+
+        CliResult result = _cli.Run("check", "--db", _db, "--profile", "sh", log);
+
+        Assert.Equal(0, result.Exit);
+        Assert.Equal($"normal     {log}  62 syscalls match profile 'sh'\n", result.Out);
+        Assert.Equal($"sysprint: {log}: ignored 1 line of the program's own output mixed into the trace\n", result.Error);
+    }
+
+    [Fact]
     public void Json_names_the_vm_when_given()
     {
         CliResult result = _cli.Run("check", "--db", _db, "--json", "--vm", "web-01", _injected);
