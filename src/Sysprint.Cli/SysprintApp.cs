@@ -72,6 +72,7 @@ public static class SysprintApp
         root.Subcommands.Add(StatsCommand.Create(context));
         root.Subcommands.Add(AlertsCommand.Create(context));
         root.Subcommands.Add(MappingCommand.Create(context));
+        root.Subcommands.Add(ProfileCommand.Create(context));
         root.Subcommands.Add(EvalCommand.Create(context));
         root.Subcommands.Add(DemoCommand.Create(context));
         return root;

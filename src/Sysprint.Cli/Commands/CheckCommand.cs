@@ -39,12 +39,17 @@ internal static class CheckCommand
                 r.AddError("--threshold must not be negative");
             }
         });
+        var detector = new Option<string?>("--detector")
+        {
+            Description = $"How mismatches are weighed: {string.Join(", ", Detectors.All)} (default: the profile's, 'paper' unless set with 'sysprint profile')",
+            HelpName = "NAME",
+        };
         var vm = new Option<string?>("--vm") { Description = "The VM the logs came from, named in alerts", HelpName = "NAME" };
         var paths = CommonOptions.Paths();
 
         var command = new Command("check", "Check logs against the fingerprint; exit 1 when any is anomalous")
         {
-            db, profile, format, learnNames, skipMalformed, maxLine, json, threshold, vm, paths,
+            db, profile, format, learnNames, skipMalformed, maxLine, json, threshold, detector, vm, paths,
         };
         command.SetAction(result =>
         {
@@ -61,13 +66,13 @@ internal static class CheckCommand
             SyscallTable table = StoreLocator.Mapping(store, null, null);
             var runner = new CheckRunner(store, table, options);
             return Run(context, store, table, runner, files, result.GetValue(profile)!,
-                result.GetValue(threshold), result.GetValue(vm), result.GetValue(json));
+                result.GetValue(threshold), result.GetValue(detector), result.GetValue(vm), result.GetValue(json));
         });
         return command;
     }
 
     private static int Run(CliContext context, IFingerprintStore store, SyscallTable table, CheckRunner runner,
-        IReadOnlyList<string> files, string profile, double? threshold, string? vm, bool json)
+        IReadOnlyList<string> files, string profile, double? threshold, string? detector, string? vm, bool json)
     {
         int exit = ExitCodes.Ok;
         int errorExit = ExitCodes.Ok;
@@ -76,7 +81,7 @@ internal static class CheckCommand
             CheckOutcome outcome;
             try
             {
-                outcome = runner.Check(file, profile, threshold);
+                outcome = runner.Check(file, profile, threshold, detector);
             }
             catch (SysprintException e) when (e.ExitCode is ExitCodes.MalformedInput or ExitCodes.InputMissing)
             {
@@ -97,7 +102,7 @@ internal static class CheckCommand
 
             store.RecordCheck(new CheckRecord(
                 Path.GetFullPath(outcome.Path), vm, outcome.Profile, outcome.Detector, outcome.Anomalous, outcome.Syscalls,
-                outcome.MismatchCount, outcome.MismatchCount, CheckReport.Summary(outcome, table),
+                outcome.MismatchCount, outcome.Score, CheckReport.Summary(outcome, table),
                 CheckReport.DetailsJson(outcome, table, StoredMismatches), DateTimeOffset.UtcNow));
             if (outcome.Anomalous)
             {
@@ -109,13 +114,18 @@ internal static class CheckCommand
         return errorExit != ExitCodes.Ok ? errorExit : exit;
     }
 
+    private static string Scored(CheckOutcome outcome) =>
+        outcome.Detector == Detectors.Paper && outcome.Threshold == 0
+            ? ""
+            : string.Create(CultureInfo.InvariantCulture, $", {outcome.Detector} score {outcome.Score} > threshold {outcome.Threshold}");
+
     private static void WriteText(TextWriter output, CheckOutcome outcome, SyscallTable table)
     {
         string path = Printable.Escape(outcome.Path);
         if (!outcome.Anomalous)
         {
             string tolerated = outcome.MismatchCount > 0
-                ? $", {outcome.MismatchCount} mismatches within threshold {outcome.Threshold}"
+                ? $", {outcome.MismatchCount} mismatches ({outcome.Detector} score {outcome.Score}) within threshold {outcome.Threshold}"
                 : "";
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"normal     {path}  {outcome.Syscalls:N0} syscalls match profile '{outcome.Profile}'{tolerated}"));
@@ -123,7 +133,7 @@ internal static class CheckCommand
         }
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"ANOMALOUS  {path}  {outcome.MismatchCount:N0} mismatch{(outcome.MismatchCount == 1 ? "" : "es")} ({outcome.Mismatches.Count} distinct) in {outcome.Syscalls:N0} syscalls, profile '{outcome.Profile}'"));
+            $"ANOMALOUS  {path}  {outcome.MismatchCount:N0} mismatch{(outcome.MismatchCount == 1 ? "" : "es")} ({outcome.Mismatches.Count} distinct) in {outcome.Syscalls:N0} syscalls, profile '{outcome.Profile}'{Scored(outcome)}"));
         int shown = 0;
         foreach (Mismatch mismatch in outcome.Mismatches)
         {

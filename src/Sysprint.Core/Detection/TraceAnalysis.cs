@@ -6,12 +6,18 @@ namespace Sysprint.Detection;
 /// </summary>
 public sealed class TraceAnalysis
 {
-    private TraceAnalysis(LoadedTrace trace, ThreadAnalysis[] threads, int countWindow)
+    private TraceAnalysis(LoadedTrace trace, ThreadAnalysis[] threads, int countWindow, long[] novel)
     {
         Trace = trace;
         Threads = threads;
         CountWindow = countWindow;
+        _novel = novel;
     }
+
+    private readonly long[] _novel;
+
+    /// <summary>How many windows of <paramref name="k"/> calls in the trace were never seen (stide's count).</summary>
+    public long NovelWindows(int k) => _novel[k];
 
     public LoadedTrace Trace { get; }
 
@@ -34,7 +40,29 @@ public sealed class TraceAnalysis
             threads[t] = new ThreadAnalysis(calls, longest, counts);
         }
 
-        return new TraceAnalysis(trace, threads, countWindow);
+        // One pass gives stide's count for every k: the window of k calls ending at i is unseen
+        // exactly when the longest seen window there is shorter than min(k, i + 1).
+        var novel = new long[SubstringModel.MaxWindow + 2];
+        foreach (ThreadAnalysis thread in threads)
+        {
+            for (int i = 0; i < thread.Longest.Length; i++)
+            {
+                int longest = thread.Longest[i];
+                if (i + 1 > longest)
+                {
+                    // Unseen for every k above `longest` (k <= i + 1); for k > i + 1 the window is the
+                    // whole prefix, which is unseen too because it is longer than `longest`.
+                    novel[longest + 1]++;
+                }
+            }
+        }
+
+        for (int k = 2; k < novel.Length; k++)
+        {
+            novel[k] += novel[k - 1];
+        }
+
+        return new TraceAnalysis(trace, threads, countWindow, novel);
     }
 
     /// <summary>True when the window of <paramref name="k"/> calls ending at call <paramref name="i"/> was never seen (shorter at a thread's start).</summary>

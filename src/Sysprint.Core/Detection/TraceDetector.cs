@@ -47,19 +47,7 @@ public sealed class StideDetector(int window, string? name = null) : TraceDetect
     public override double Score(TraceAnalysis analysis)
     {
         ArgumentNullException.ThrowIfNull(analysis);
-        long novel = 0;
-        foreach (ThreadAnalysis thread in analysis.Threads)
-        {
-            for (int i = 0; i < thread.Calls.Length; i++)
-            {
-                if (TraceAnalysis.Novel(thread, i, Window))
-                {
-                    novel++;
-                }
-            }
-        }
-
-        return novel;
+        return analysis.NovelWindows(Window);
     }
 }
 

@@ -12,12 +12,13 @@ public sealed record CheckOutcome(
     LogReadResult Read,
     long MismatchCount,
     IReadOnlyList<Mismatch> Mismatches,
-    bool DetailsTruncated)
+    bool DetailsTruncated,
+    double Score)
 {
     public long Syscalls => Read.Syscalls;
 
-    /// <summary>Anomalous when the mismatch count exceeds the threshold (0 by default: any mismatch, as the paper).</summary>
-    public bool Anomalous => MismatchCount > Threshold;
+    /// <summary>Anomalous when the detector's score exceeds the threshold (0 by default: any mismatch, as the paper).</summary>
+    public bool Anomalous => Score > Threshold;
 
     public string Verdict => Anomalous ? "anomalous" : "normal";
 }

@@ -33,6 +33,7 @@ public static class CheckReport
             json.WriteString("profile", outcome.Profile);
             json.WriteString("detector", outcome.Detector);
             json.WriteNumber("threshold", outcome.Threshold);
+            json.WriteNumber("score", outcome.Score);
             if (vm is null)
             {
                 json.WriteNull("vm");

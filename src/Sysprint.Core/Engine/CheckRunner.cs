@@ -25,13 +25,17 @@ public sealed class CheckRunner
     }
 
     /// <summary>Checks one log against <paramref name="profileName"/> (or its program's profile for <see cref="Trainer.AutoProfile"/>).</summary>
-    /// <param name="threshold">Mismatches tolerated; null uses the profile's own.</param>
-    public CheckOutcome Check(string path, string profileName, double? threshold)
+    /// <param name="threshold">Score tolerated; null uses the profile's own.</param>
+    /// <param name="detector">One of <see cref="Detectors.All"/>; null uses the profile's own.</param>
+    public CheckOutcome Check(string path, string profileName, double? threshold, string? detector = null)
     {
         ArgumentNullException.ThrowIfNull(profileName);
         string name = profileName == Trainer.AutoProfile ? ProgramProfile.Find(path, _options) : profileName;
         (ProfileInfo profile, FingerprintChecker checker) = Profile(name);
+        string chosen = detector ?? profile.Detector;
+        Detectors.Validate(chosen, profile.Window);
         checker.Reset();
+        checker.LocalityFrame = chosen == Detectors.Lfc ? Detectors.LocalityFrame : 0;
         LogReadResult read = LogReader.Read(path, _table, _options, checker);
         if (_table.NewlyLearnt.Count > 0)
         {
@@ -39,8 +43,10 @@ public sealed class CheckRunner
             _table.MarkLearntSaved();
         }
 
-        return new CheckOutcome(path, profile.Name, profile.Detector, threshold ?? profile.Threshold, read,
-            checker.MismatchCount, [.. checker.Mismatches], checker.DetailsTruncated);
+        double score = chosen == Detectors.Lfc ? checker.MaxFrameMismatches : checker.MismatchCount;
+        double tolerated = threshold ?? (detector is null || detector == profile.Detector ? profile.Threshold : 0);
+        return new CheckOutcome(path, profile.Name, chosen, tolerated, read,
+            checker.MismatchCount, [.. checker.Mismatches], checker.DetailsTruncated, score);
     }
 
     private (ProfileInfo, FingerprintChecker) Profile(string name)

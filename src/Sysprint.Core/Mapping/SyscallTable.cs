@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.Globalization;
+using System.Numerics;
 using System.Text;
 using Sysprint.Diagnostics;
 
@@ -26,6 +28,15 @@ public sealed class SyscallTable
     private readonly Dictionary<int, string> _names = [];
     private readonly List<KeyValuePair<int, string>> _learnt = [];
     private int _nextLearnt = FirstLearntNumber;
+
+    // Names found by byte lookups, in two slots chosen by a hash of their bytes: a log names a few
+    // dozen calls millions of times, and comparing bytes is much cheaper than widening them to chars
+    // and hashing them for the dictionary. A name never changes its number once in the table, so an
+    // entry never goes stale; a full pair of slots is never overwritten, so the cache allocates at
+    // most once per slot, never per line; entries are immutable and published whole, so concurrent
+    // readers see either no entry or a complete one.
+    private const int CacheSlots = 256;
+    private readonly CachedName?[] _cache = new CachedName?[CacheSlots];
 
     public SyscallTable(string source)
     {
@@ -134,7 +145,7 @@ public sealed class SyscallTable
         }
     }
 
-    /// <summary>Looks up an ASCII name without allocating.</summary>
+    /// <summary>Looks up an ASCII name; allocates only the first time a name is found.</summary>
     public bool TryGetNumber(ReadOnlySpan<byte> name, out int number)
     {
         if (name.Length > MaxNameLength)
@@ -143,13 +154,22 @@ public sealed class SyscallTable
             return false;
         }
 
-        Span<char> chars = stackalloc char[name.Length];
-        for (int i = 0; i < name.Length; i++)
+        int slot = Slot(name);
+        CachedName? cached = _cache[slot];
+        if (cached is not null && name.SequenceEqual(cached.Name))
         {
-            chars[i] = (char)name[i];
+            number = cached.Number;
+            return true;
         }
 
-        return _numbersBySpan.TryGetValue(chars, out number);
+        cached = _cache[slot ^ 1];
+        if (cached is not null && name.SequenceEqual(cached.Name))
+        {
+            number = cached.Number;
+            return true;
+        }
+
+        return LookUpAndCache(name, slot, out number);
     }
 
     /// <summary>Looks up a name.</summary>
@@ -193,6 +213,52 @@ public sealed class SyscallTable
         }
     }
 
+    /// <summary>The cache slot of a name: its length and first and last (up to) eight bytes, mixed.</summary>
+    private static int Slot(ReadOnlySpan<byte> name)
+    {
+        ulong h;
+        if (name.Length >= 8)
+        {
+            h = BinaryPrimitives.ReadUInt64LittleEndian(name) ^ BitOperations.RotateLeft(BinaryPrimitives.ReadUInt64LittleEndian(name[^8..]), 29);
+        }
+        else
+        {
+            h = 0;
+            for (int i = 0; i < name.Length; i++)
+            {
+                h = (h << 8) | name[i];
+            }
+        }
+
+        h = (h ^ (uint)name.Length) * 0x9E3779B97F4A7C15UL;
+        return (int)(h >> 56) & (CacheSlots - 1);
+    }
+
+    private bool LookUpAndCache(ReadOnlySpan<byte> name, int slot, out int number)
+    {
+        Span<char> chars = stackalloc char[name.Length];
+        for (int i = 0; i < name.Length; i++)
+        {
+            chars[i] = (char)name[i];
+        }
+
+        if (!_numbersBySpan.TryGetValue(chars, out number))
+        {
+            return false;
+        }
+
+        if (_cache[slot] is null)
+        {
+            _cache[slot] = new CachedName(name.ToArray(), number);
+        }
+        else if (_cache[slot ^ 1] is null)
+        {
+            _cache[slot ^ 1] = new CachedName(name.ToArray(), number);
+        }
+
+        return true;
+    }
+
     internal static bool IsValidName(ReadOnlySpan<char> name)
     {
         if (name.IsEmpty || name.Length > MaxNameLength)
@@ -210,4 +276,6 @@ public sealed class SyscallTable
 
         return true;
     }
+
+    private sealed record CachedName(byte[] Name, int Number);
 }

@@ -30,8 +30,16 @@ public sealed class FingerprintChecker : GramTracker
     /// <summary>True when more distinct mismatches occurred than <see cref="MaxDistinctMismatches"/>.</summary>
     public bool DetailsTruncated { get; private set; }
 
-    /// <summary>Called for every checked call with whether its window mismatched (for detectors that weigh mismatches).</summary>
-    public Action<bool, long>? OnChecked { get; set; }
+    /// <summary>
+    /// When above 0, the locality frame (calls) over which <see cref="MaxFrameMismatches"/> counts
+    /// mismatches: the LFC detector (Warrender, Forrest and Pearlmutter 1999).
+    /// </summary>
+    public int LocalityFrame { get; set; }
+
+    /// <summary>The most mismatches within any <see cref="LocalityFrame"/> consecutive calls of one thread.</summary>
+    public int MaxFrameMismatches { get; private set; }
+
+    private readonly Dictionary<long, FrameState> _frames = [];
 
     /// <summary>Forgets the previous log's results and threads.</summary>
     public void Reset()
@@ -41,12 +49,18 @@ public sealed class FingerprintChecker : GramTracker
         _ordered.Clear();
         MismatchCount = 0;
         DetailsTruncated = false;
+        MaxFrameMismatches = 0;
+        _frames.Clear();
     }
 
     protected override void OnGram(ReadOnlySpan<int> gram, long thread, long line)
     {
         bool ok = _fingerprint.Contains(gram);
-        OnChecked?.Invoke(!ok, line);
+        if (LocalityFrame > 0)
+        {
+            CountInFrame(ok, thread);
+        }
+
         if (ok)
         {
             return;
@@ -75,5 +89,35 @@ public sealed class FingerprintChecker : GramTracker
         var mismatch = new Mismatch(gram.ToArray(), line, thread);
         _byGram.Add(new string(key), mismatch);
         _ordered.Add(mismatch);
+    }
+
+    private void CountInFrame(bool ok, long thread)
+    {
+        if (!_frames.TryGetValue(thread, out FrameState? frame))
+        {
+            frame = new FrameState();
+            _frames[thread] = frame;
+        }
+
+        long index = ++frame.Calls;
+        Queue<long> recent = frame.Recent;
+        while (recent.Count > 0 && recent.Peek() <= index - LocalityFrame)
+        {
+            recent.Dequeue();
+        }
+
+        if (!ok)
+        {
+            recent.Enqueue(index);
+            MaxFrameMismatches = Math.Max(MaxFrameMismatches, recent.Count);
+        }
+    }
+
+    /// <summary>One thread's position and its mismatches inside the current frame.</summary>
+    private sealed class FrameState
+    {
+        public Queue<long> Recent { get; } = new();
+
+        public long Calls { get; set; }
     }
 }

@@ -5,10 +5,21 @@ namespace Sysprint.Parsing;
 /// <summary>
 /// Reads a stream as lines of bytes through one pooled buffer, in constant memory. A returned
 /// line excludes its <c>\n</c> (and a <c>\r</c> before it) and is valid until the next call.
+/// Says whether a line holds a control byte (<see cref="LineHasControlBytes"/>), found by one scan
+/// over each block read rather than one per line: text logs almost never hold one.
 /// </summary>
 internal sealed class LineReader : IDisposable
 {
-    public const int DefaultBufferSize = 64 * 1024;
+    public const int DefaultBufferSize = 256 * 1024;
+
+    /// <summary>
+    /// Bytes no text log holds, and ESC (colour sequences): every control byte but tab, newline and
+    /// carriage return, and DEL.
+    /// </summary>
+    internal static readonly SearchValues<byte> ControlBytes = SearchValues.Create(
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 127]);
+
+    private const int NoControlByte = int.MaxValue;
 
     private readonly Stream _stream;
     private readonly int _maxLineBytes;
@@ -17,6 +28,11 @@ internal sealed class LineReader : IDisposable
     private int _end;
     private bool _eof;
     private bool _pooled = true;
+
+    // [_start, _scanned) was searched for control bytes; the first one there is at _control, or
+    // there is none (NoControlByte).
+    private int _scanned;
+    private int _control = NoControlByte;
 
     public LineReader(Stream stream, int maxLineBytes, int bufferSize = DefaultBufferSize)
     {
@@ -43,6 +59,12 @@ internal sealed class LineReader : IDisposable
 
     /// <summary>False when the last line returned was cut by the end of the input rather than a newline.</summary>
     public bool LastLineTerminated { get; private set; } = true;
+
+    /// <summary>
+    /// True when the last line returned holds a byte of <see cref="ControlBytes"/> (ESC included);
+    /// when false, it holds none.
+    /// </summary>
+    public bool LineHasControlBytes { get; private set; }
 
     /// <summary>
     /// The bytes at the start of the input (up to <paramref name="bytes"/>) without consuming them,
@@ -82,6 +104,7 @@ internal sealed class LineReader : IDisposable
                 }
 
                 line = Trim(_buffer.AsSpan(_start, length));
+                LineHasControlBytes = HasControlByteBefore(lineEnd);
                 BytesRead += length + 1;
                 _start = lineEnd + 1;
                 LineNumber++;
@@ -100,6 +123,7 @@ internal sealed class LineReader : IDisposable
                 if (_end > _start)
                 {
                     line = Trim(_buffer.AsSpan(_start, _end - _start));
+                    LineHasControlBytes = HasControlByteBefore(_end);
                     BytesRead += _end - _start;
                     _start = _end;
                     LineNumber++;
@@ -136,6 +160,33 @@ internal sealed class LineReader : IDisposable
         }
     }
 
+    /// <summary>
+    /// Whether a control byte lies in [_start, <paramref name="end"/>), the line about to be
+    /// returned. Searches all the bytes read so far at once, and again only past a line that held one.
+    /// </summary>
+    private bool HasControlByteBefore(int end)
+    {
+        if (_control < _start)
+        {
+            // The control byte found belonged to an earlier line: search on from this one.
+            _control = NoControlByte;
+            _scanned = _start;
+        }
+
+        if (_control == NoControlByte && _scanned < end)
+        {
+            int from = Math.Max(_scanned, _start);
+            int found = _buffer.AsSpan(from, _end - from).IndexOfAny(ControlBytes);
+            _scanned = _end;
+            if (found >= 0)
+            {
+                _control = from + found;
+            }
+        }
+
+        return _control < end;
+    }
+
     private static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> line) =>
         line.Length > 0 && line[^1] == (byte)'\r' ? line[..^1] : line;
 
@@ -157,6 +208,12 @@ internal sealed class LineReader : IDisposable
         if (_start > 0)
         {
             Buffer.BlockCopy(_buffer, _start, _buffer, 0, unread);
+            _scanned = Math.Max(_scanned - _start, 0);
+            if (_control != NoControlByte)
+            {
+                _control -= _start;
+            }
+
             _start = 0;
             _end = unread;
             return true;

@@ -219,16 +219,19 @@ public static class LogReader
             while (lines.TryReadLine(out ReadOnlySpan<byte> line))
             {
                 long lineNumber = lines.LineNumber;
-                if (line.IndexOf((byte)0x1B) >= 0)
+                if (lines.LineHasControlBytes)
                 {
-                    // strace >= 7 colours its output; drop the SGR sequences before parsing.
-                    scratch ??= ArrayPool<byte>.Shared.Rent(cx.Options.MaxLineBytes + 1);
-                    line = Sgr.Strip(line, scratch);
-                }
+                    if (line.IndexOf((byte)0x1B) >= 0)
+                    {
+                        // strace >= 7 colours its output; drop the SGR sequences before parsing.
+                        scratch ??= ArrayPool<byte>.Shared.Rent(cx.Options.MaxLineBytes + 1);
+                        line = Sgr.Strip(line, scratch);
+                    }
 
-                if (!CheckText(line, lineNumber, ref cx))
-                {
-                    continue;
+                    if (!CheckText(line, lineNumber, ref cx))
+                    {
+                        continue;
+                    }
                 }
 
                 ParsedLine rec = StraceLineParser.Parse(line);
@@ -308,7 +311,7 @@ public static class LogReader
         while (lines.TryReadLine(out ReadOnlySpan<byte> line))
         {
             long lineNumber = lines.LineNumber;
-            if (!CheckText(line, lineNumber, ref cx))
+            if (lines.LineHasControlBytes && !CheckText(line, lineNumber, ref cx))
             {
                 continue;
             }

@@ -16,10 +16,10 @@ namespace Sysprint.Parsing;
 /// </remarks>
 internal static class StraceLineParser
 {
-    private static readonly SearchValues<byte> s_numberLineBytes = SearchValues.Create("0123456789 \t"u8);
+    /// <summary>Digits a long always holds: longer runs are parsed by <see cref="Utf8Parser"/>, which refuses overflow.</summary>
+    private const int MaxExactDigits = 18;
 
-    private static readonly SearchValues<byte> s_nameBytes =
-        SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789_"u8);
+    private static readonly SearchValues<byte> s_numberLineBytes = SearchValues.Create("0123456789 \t"u8);
 
     /// <summary>Parses <paramref name="line"/> (without its newline).</summary>
     public static ParsedLine Parse(ReadOnlySpan<byte> line)
@@ -66,10 +66,10 @@ internal static class StraceLineParser
         }
         else if (IsDigit(line[0]))
         {
-            int digits = CountDigits(line, 0);
+            int digits = ParseDigits(line, out long pid);
             if (digits < line.Length && (line[digits] == (byte)' ' || line[digits] == (byte)'<'))
             {
-                if (!Utf8Parser.TryParse(line[..digits], out long pid, out _))
+                if (digits > MaxExactDigits && !Utf8Parser.TryParse(line[..digits], out pid, out _))
                 {
                     return ParsedLine.Malformed(1, "a process id");
                 }
@@ -95,12 +95,26 @@ internal static class StraceLineParser
         if (p < line.Length && IsDigit(line[p]))
         {
             int end = p;
-            while (end < line.Length && (IsDigit(line[end]) || line[end] == (byte)':' || line[end] == (byte)'.'))
+            bool separated = false;
+            while (end < line.Length)
             {
-                end++;
+                byte b = line[end];
+                if (IsDigit(b))
+                {
+                    end++;
+                }
+                else if (b is (byte)':' or (byte)'.')
+                {
+                    separated = true;
+                    end++;
+                }
+                else
+                {
+                    break;
+                }
             }
 
-            if (end >= line.Length || line[end] != (byte)' ' || line.Slice(p, end - p).IndexOfAny((byte)':', (byte)'.') < 0)
+            if (end >= line.Length || line[end] != (byte)' ' || !separated)
             {
                 return ParsedLine.Malformed(p + 1, "a timestamp or a system call name");
             }
@@ -216,10 +230,11 @@ internal static class StraceLineParser
                 return rec;
         }
 
-        int nameLength = body.IndexOfAnyExcept(s_nameBytes);
-        if (nameLength < 0)
+        // A scalar loop: names are a few bytes long, too short for a vectorised search to pay.
+        int nameLength = 0;
+        while (nameLength < body.Length && IsNameByte(body[nameLength]))
         {
-            nameLength = body.Length;
+            nameLength++;
         }
 
         if (nameLength == 0 || nameLength == body.Length || body[nameLength] != (byte)'(')
@@ -279,6 +294,23 @@ internal static class StraceLineParser
     }
 
     private static bool IsDigit(byte b) => (uint)(b - '0') <= 9;
+
+    private static bool IsNameByte(byte b) => (uint)(b - 'a') <= 'z' - 'a' || (uint)(b - '0') <= 9 || b == (byte)'_';
+
+    /// <summary>Counts the digits at the start of <paramref name="s"/> and, when there are at most <see cref="MaxExactDigits"/>, their value.</summary>
+    private static int ParseDigits(ReadOnlySpan<byte> s, out long value)
+    {
+        long v = 0;
+        int i = 0;
+        while (i < s.Length && IsDigit(s[i]))
+        {
+            v = (v * 10) + (s[i] - '0');
+            i++;
+        }
+
+        value = v;
+        return i;
+    }
 
     private static bool IsHex(ReadOnlySpan<byte> s)
     {
