@@ -16,6 +16,9 @@ public sealed class TraceAnalysis
 
     private readonly long[] _novel;
 
+    /// <summary>Calls in the trace (windows of any length, one ending at each call).</summary>
+    public long Calls => Trace.Calls;
+
     /// <summary>How many windows of <paramref name="k"/> calls in the trace were never seen (stide's count).</summary>
     public long NovelWindows(int k) => _novel[k];
 
@@ -26,17 +29,19 @@ public sealed class TraceAnalysis
     /// <summary>The window length whose training counts <see cref="ThreadAnalysis.Counts"/> holds.</summary>
     public int CountWindow { get; }
 
-    public static TraceAnalysis Of(LoadedTrace trace, SubstringModel model, int countWindow)
+    /// <summary>Analyses <paramref name="trace"/>; with <paramref name="leaveOneOut"/>, as if that learnt trace had not been learnt.</summary>
+    public static TraceAnalysis Of(LoadedTrace trace, SubstringModel model, int countWindow, bool leaveOneOut = false)
     {
         ArgumentNullException.ThrowIfNull(trace);
         ArgumentNullException.ThrowIfNull(model);
+        SubstringModel.WindowCounts? own = leaveOneOut ? model.CountsOf(trace.Threads) : null;
         var threads = new ThreadAnalysis[trace.Threads.Length];
         for (int t = 0; t < threads.Length; t++)
         {
             int[] calls = trace.Threads[t];
             var longest = new byte[calls.Length];
             var counts = new int[calls.Length];
-            model.Analyse(calls, longest, counts, countWindow);
+            model.Analyse(calls, longest, counts, countWindow, own);
             threads[t] = new ThreadAnalysis(calls, longest, counts);
         }
 

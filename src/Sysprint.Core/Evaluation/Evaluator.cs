@@ -16,7 +16,7 @@ public static class Evaluator
     public const int CountWindow = 6;
 
     public static EvalResult Run(EvalInputs inputs, SyscallTable table, LogReadOptions options,
-        Func<SubstringModel, IReadOnlyList<TraceDetector>>? detectors = null, IProgress<string>? progress = null)
+        Func<SubstringModel, IReadOnlyList<LoadedTrace>, IReadOnlyList<TraceDetector>>? detectors = null, IProgress<string>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(table);
@@ -49,7 +49,17 @@ public static class Evaluator
 
         stopwatch.Restart();
         progress?.Report($"scoring {normal.Length + attack.Length} logs");
-        IReadOnlyList<TraceDetector> all = (detectors ?? TraceDetector.Standard)(model);
+        IReadOnlyList<TraceDetector> all = (detectors ?? TraceDetector.Standard)(model, train);
+        if (all.Any(d => d.NeedsCalibration))
+        {
+            var leaveOneOut = new TraceAnalysis[train.Length];
+            Parallel.For(0, train.Length, i => leaveOneOut[i] = TraceAnalysis.Of(train[i], model, CountWindow, leaveOneOut: true));
+            foreach (TraceDetector detector in all.Where(d => d.NeedsCalibration))
+            {
+                detector.Calibrate(leaveOneOut);
+            }
+        }
+
         double[][] normalScores = ScoreAll(normal, model, all);
         double[][] attackScores = ScoreAll(attack, model, all);
         var results = new List<DetectorResult>(all.Count);

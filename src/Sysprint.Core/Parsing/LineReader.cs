@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Numerics;
+using System.Runtime.Intrinsics;
 
 namespace Sysprint.Parsing;
 
@@ -21,6 +23,9 @@ internal sealed class LineReader : IDisposable
 
     private const int NoControlByte = int.MaxValue;
 
+    /// <summary>Newlines are found a block at a time, as a bit mask, rather than by one search per line.</summary>
+    private const int BlockBytes = 64;
+
     private readonly Stream _stream;
     private readonly int _maxLineBytes;
     private byte[] _buffer;
@@ -28,6 +33,11 @@ internal sealed class LineReader : IDisposable
     private int _end;
     private bool _eof;
     private bool _pooled = true;
+
+    // Bytes before _masked were searched for newlines; those of the last 64-byte block not yet
+    // returned as line ends are the set bits of _newlines (bit i: byte _masked - 64 + i).
+    private int _masked;
+    private ulong _newlines;
 
     // [_start, _scanned) was searched for control bytes; the first one there is at _control, or
     // there is none (NoControlByte).
@@ -89,60 +99,56 @@ internal sealed class LineReader : IDisposable
     /// <exception cref="LineTooLongException">A line is longer than the limit.</exception>
     public bool TryReadLine(out ReadOnlySpan<byte> line)
     {
-        int scanFrom = _start;
         while (true)
         {
-            int nl = _buffer.AsSpan(scanFrom, _end - scanFrom).IndexOf((byte)'\n');
-            if (nl >= 0)
+            int nl;
+            if (_newlines != 0)
             {
-                int lineEnd = scanFrom + nl;
-                int length = lineEnd - _start;
-                int contentLength = length > 0 && _buffer[lineEnd - 1] == (byte)'\r' ? length - 1 : length;
+                nl = _masked - BlockBytes + BitOperations.TrailingZeroCount(_newlines);
+                _newlines &= _newlines - 1;
+            }
+            else if (_end - _masked >= BlockBytes)
+            {
+                _newlines = NewlineMask(_buffer.AsSpan(_masked, BlockBytes));
+                _masked += BlockBytes;
+                continue;
+            }
+            else
+            {
+                // Fewer bytes left than a block: search them directly.
+                nl = _buffer.AsSpan(_masked, _end - _masked).IndexOf((byte)'\n');
+                if (nl < 0)
+                {
+                    _masked = _end;
+                    if (!MoreInput())
+                    {
+                        return LastLine(out line);
+                    }
+
+                    continue;
+                }
+
+                nl += _masked;
+                _masked = nl + 1;
+            }
+
+            int length = nl - _start;
+            if (length > _maxLineBytes)
+            {
+                int contentLength = _buffer[nl - 1] == (byte)'\r' ? length - 1 : length;
                 if (contentLength > _maxLineBytes)
                 {
                     throw new LineTooLongException(LineNumber + 1, _maxLineBytes);
                 }
-
-                line = Trim(_buffer.AsSpan(_start, length));
-                LineHasControlBytes = HasControlByteBefore(lineEnd);
-                BytesRead += length + 1;
-                _start = lineEnd + 1;
-                LineNumber++;
-                LastLineTerminated = true;
-                return true;
             }
 
-            // One byte of slack: the line may still end in "\r\n", and the '\r' is not content.
-            if (_end - _start > _maxLineBytes + 1)
-            {
-                throw new LineTooLongException(LineNumber + 1, _maxLineBytes);
-            }
-
-            if (_eof)
-            {
-                if (_end > _start)
-                {
-                    line = Trim(_buffer.AsSpan(_start, _end - _start));
-                    LineHasControlBytes = HasControlByteBefore(_end);
-                    BytesRead += _end - _start;
-                    _start = _end;
-                    LineNumber++;
-                    LastLineTerminated = false;
-                    return true;
-                }
-
-                line = default;
-                return false;
-            }
-
-            int scanned = _end - _start;
-            if (_end == _buffer.Length)
-            {
-                MakeRoom();
-            }
-
-            scanFrom = _start + scanned;
-            Fill();
+            line = Trim(_buffer.AsSpan(_start, length));
+            LineHasControlBytes = HasControlByteBefore(nl);
+            BytesRead += length + 1;
+            _start = nl + 1;
+            LineNumber++;
+            LastLineTerminated = true;
+            return true;
         }
     }
 
@@ -187,6 +193,75 @@ internal sealed class LineReader : IDisposable
         return _control < end;
     }
 
+    /// <summary>
+    /// Reads more input when no newline is buffered; false at the end of the input.
+    /// </summary>
+    private bool MoreInput()
+    {
+        // One byte of slack: the line may still end in "\r\n", and the '\r' is not content.
+        if (_end - _start > _maxLineBytes + 1)
+        {
+            throw new LineTooLongException(LineNumber + 1, _maxLineBytes);
+        }
+
+        if (_eof)
+        {
+            return false;
+        }
+
+        if (_end == _buffer.Length)
+        {
+            MakeRoom();
+        }
+
+        Fill();
+        return true;
+    }
+
+    /// <summary>The unterminated rest of the input as a last line, if any.</summary>
+    private bool LastLine(out ReadOnlySpan<byte> line)
+    {
+        if (_end > _start)
+        {
+            line = Trim(_buffer.AsSpan(_start, _end - _start));
+            LineHasControlBytes = HasControlByteBefore(_end);
+            BytesRead += _end - _start;
+            _start = _end;
+            LineNumber++;
+            LastLineTerminated = false;
+            return true;
+        }
+
+        line = default;
+        return false;
+    }
+
+    /// <summary>Bit i set when byte i of the 64-byte block is a newline.</summary>
+    private static ulong NewlineMask(ReadOnlySpan<byte> block)
+    {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            return Vector512.Equals(Vector512.Create(block), Vector512.Create((byte)'\n')).ExtractMostSignificantBits();
+        }
+
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<byte> newline = Vector256.Create((byte)'\n');
+            ulong low = Vector256.Equals(Vector256.Create(block), newline).ExtractMostSignificantBits();
+            ulong high = Vector256.Equals(Vector256.Create(block[32..]), newline).ExtractMostSignificantBits();
+            return low | (high << 32);
+        }
+
+        ulong mask = 0;
+        Vector128<byte> nl = Vector128.Create((byte)'\n');
+        for (int i = 0; i < BlockBytes; i += 16)
+        {
+            mask |= (ulong)Vector128.Equals(Vector128.Create(block[i..]), nl).ExtractMostSignificantBits() << i;
+        }
+
+        return mask;
+    }
+
     private static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> line) =>
         line.Length > 0 && line[^1] == (byte)'\r' ? line[..^1] : line;
 
@@ -208,6 +283,7 @@ internal sealed class LineReader : IDisposable
         if (_start > 0)
         {
             Buffer.BlockCopy(_buffer, _start, _buffer, 0, unread);
+            _masked = Math.Max(_masked - _start, 0);
             _scanned = Math.Max(_scanned - _start, 0);
             if (_control != NoControlByte)
             {
