@@ -207,7 +207,7 @@ public sealed class CheckCommandTests : IDisposable
         CliResult result = _cli.Run("check", "--db", _db, "--threshold", "3", _injected);
 
         Assert.Equal(0, result.Exit);
-        Assert.Equal($"normal     {_injected}  5 syscalls match profile 'default', 3 mismatches within threshold 3\n", result.Out);
+        Assert.Equal($"normal     {_injected}  5 syscalls match profile 'default', 3 mismatches (paper score 3) within threshold 3\n", result.Out);
     }
 
     [Fact]

@@ -222,11 +222,27 @@ public sealed class TrainCommandTests : IDisposable
         _cli.RunOk("train", "--db", _db, "--profile", "w3", "--window", "3", Fixtures.Strace("single_plain"));
 
         CliResult w2 = _cli.Run("check", "--db", _db, "--profile", "w2", log);
-        CliResult w3 = _cli.Run("check", "--db", _db, "--profile", "w3", log);
+        CliResult w3 = _cli.Run("check", "--db", _db, "--profile", "w3", "--detector", "stide", log);
 
         Assert.Equal(0, w2.Exit);
         Assert.Equal(1, w3.Exit);
         Assert.Contains("line 10  pid 0  close(3) → close(3) → openat(257)\n", w3.Out, StringComparison.Ordinal);
+    }
+
+    // BUG (src/Sysprint.Core/Engine/Trainer.cs: CreateProfile(name, window, Detectors.Paper, 0) whatever the window):
+    // since e142b97 check refuses 'paper' on a window above 2, so a profile made by 'train --window 3' cannot be
+    // checked without --detector.
+    [Fact(Skip = "BUG: train --window 3 stores detector 'paper'; a plain check then exits 64 \"detector 'paper' is the paper's pairs and needs a window-2 profile; this profile has window 3: use 'stide' or 'lfc'\"")]
+    public void Window_3_profile_is_checked_without_naming_a_detector()
+    {
+        _cli.RunOk("train", "--db", _db, "--profile", "w3", "--window", "3", Fixtures.Strace("single_plain"));
+
+        CliResult normal = _cli.Run("check", "--db", _db, "--profile", "w3", Fixtures.Strace("single_t"));
+        CliResult anomalous = _cli.Run("check", "--db", _db, "--profile", "w3", Fixtures.Strace("unknown_syscall"));
+
+        Assert.Equal("", normal.Error);
+        Assert.Equal(0, normal.Exit);
+        Assert.Equal(1, anomalous.Exit);
     }
 
     [Fact]
