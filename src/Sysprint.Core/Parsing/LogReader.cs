@@ -158,7 +158,7 @@ public static class LogReader
         {
             while (lines.LineNumber < maxLines && lines.TryReadLine(out ReadOnlySpan<byte> line))
             {
-                ParsedLine rec = StraceLineParser.Parse(line);
+                StraceLineParser.Parse(line, out ParsedLine rec);
                 if (rec.Kind == LineKind.Syscall && rec.Name.SequenceEqual("execve"u8))
                 {
                     return ProgramOfExecve(line);
@@ -234,7 +234,7 @@ public static class LogReader
                     }
                 }
 
-                ParsedLine rec = StraceLineParser.Parse(line);
+                StraceLineParser.Parse(line, out ParsedLine rec);
                 switch (rec.Kind)
                 {
                     case LineKind.Syscall:
