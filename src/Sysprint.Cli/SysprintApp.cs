@@ -19,7 +19,7 @@ public static class SysprintApp
             {
                 foreach (var error in parsed.Errors)
                 {
-                    context.Fail(error.Message);
+                    context.Fail(Friendly(error.Message));
                 }
 
                 string command = parsed.CommandResult.Command == root ? "" : " " + parsed.CommandResult.Command.Name;
@@ -59,6 +59,23 @@ public static class SysprintApp
             context.Out.Flush();
             context.Error.Flush();
         }
+    }
+
+    /// <summary>System.CommandLine names .NET types in its messages; say what the user should type instead.</summary>
+    private static string Friendly(string message)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(message,
+            @"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']+)' as expected type '(?<type>[^']+)'\.$");
+        if (!match.Success)
+        {
+            return message;
+        }
+
+        string type = match.Groups["type"].Value;
+        string expected = type.Contains("Int32", StringComparison.Ordinal) || type.Contains("Int64", StringComparison.Ordinal)
+            ? "a whole number"
+            : type.Contains("Double", StringComparison.Ordinal) ? "a number" : "a value of another form";
+        return $"{match.Groups["option"].Value}: expected {expected}, found '{match.Groups["value"].Value}'";
     }
 
     internal static RootCommand Build(CliContext context)

@@ -100,7 +100,7 @@ public sealed class BadInputTests : IDisposable
             $"""
             learnt   {Fixtures.Strace("single_plain")}  45 syscalls, +37 transitions, fingerprint 'default' 37
             2 logs: 1 learnt, 0 already learnt, 1 failed; 45 syscalls read
-            profile 'default': 37 transitions over 20 calls; the last log added 37 transitions: not stable yet, learn more normal runs
+            profile 'default': 37 transitions over 20 calls, 1 log learnt; the last log learnt added 37 transitions: not stable yet, learn more normal runs
 
             """, result.Out);
     }

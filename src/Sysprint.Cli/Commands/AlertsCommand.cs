@@ -14,13 +14,20 @@ internal static class AlertsCommand
     {
         var db = CommonOptions.Db();
         var limit = new Option<int>("--limit") { Description = "How many alerts", DefaultValueFactory = _ => 50, HelpName = "N" };
+        limit.Validators.Add(r =>
+        {
+            if (CommonOptions.TryValue(r, out int n) && n < 1)
+            {
+                r.AddError("--limit must be at least 1");
+            }
+        });
         var json = new Option<bool>("--json") { Description = "One JSON object per alert" };
         var command = new Command("alerts", "List the anomalous sessions recorded by check, newest first") { db, limit, json };
         command.SetAction(result =>
         {
             string dbPath = StoreLocator.Resolve(result.GetValue(db), context);
             using IFingerprintStore store = StoreLocator.Open(dbPath, create: false, context);
-            IReadOnlyList<AlertRecord> alerts = store.ListAlerts(Math.Max(1, result.GetValue(limit)));
+            IReadOnlyList<AlertRecord> alerts = store.ListAlerts(result.GetValue(limit));
             if (alerts.Count == 0 && !result.GetValue(json))
             {
                 context.Out.WriteLine("no alerts");

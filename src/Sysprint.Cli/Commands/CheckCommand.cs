@@ -34,7 +34,7 @@ internal static class CheckCommand
         };
         threshold.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<double?>() is < 0)
+            if (CommonOptions.TryValue(r, out double? t) && t is < 0)
             {
                 r.AddError("--threshold must not be negative");
             }

@@ -16,12 +16,42 @@ internal static class CommonOptions
         HelpName = "FILE",
     };
 
-    public static Option<string> Profile() => new("--profile")
+    public static Option<string> Profile()
     {
-        Description = "Fingerprint profile: 'default' (one for everything, as the paper), a program's name, or 'auto' (named after each log's first execve)",
-        DefaultValueFactory = _ => Storage.ProfileInfo.DefaultName,
-        HelpName = "NAME",
-    };
+        var option = new Option<string>("--profile")
+        {
+            Description = "Fingerprint profile: 'default' (one for everything, as the paper), a program's name, or 'auto' (named after each log's first execve)",
+            DefaultValueFactory = _ => Storage.ProfileInfo.DefaultName,
+            HelpName = "NAME",
+        };
+        option.Validators.Add(r =>
+        {
+            if (TryValue(r, out string? name) && (string.IsNullOrWhiteSpace(name) || name.Any(char.IsControl)))
+            {
+                r.AddError("--profile needs a name: letters, digits and punctuation, not empty");
+            }
+        });
+        return option;
+    }
+
+    /// <summary>
+    /// The option's value when it parses. A value that does not parse makes System.CommandLine throw
+    /// from GetValueOrDefault inside a validator; it reports the parse error itself, so just skip.
+    /// </summary>
+    public static bool TryValue<T>(System.CommandLine.Parsing.OptionResult result, out T? value)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        try
+        {
+            value = result.GetValueOrDefault<T>();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            value = default;
+            return false;
+        }
+    }
 
     public static Option<string> Format()
     {
@@ -54,7 +84,7 @@ internal static class CommonOptions
         };
         option.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<int>() < 256)
+            if (TryValue(r, out int bytes) && bytes < 256)
             {
                 r.AddError("--max-line-bytes must be at least 256");
             }
@@ -87,8 +117,7 @@ internal static class CommonOptions
         };
         option.Validators.Add(r =>
         {
-            int? k = r.GetValueOrDefault<int?>();
-            if (k is < Fingerprint.MinWindow or > Fingerprint.MaxWindow)
+            if (TryValue(r, out int? k) && k is < Fingerprint.MinWindow or > Fingerprint.MaxWindow)
             {
                 r.AddError($"--window must be between {Fingerprint.MinWindow} and {Fingerprint.MaxWindow}, not {k}");
             }

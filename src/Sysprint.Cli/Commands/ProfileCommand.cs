@@ -17,7 +17,7 @@ internal static class ProfileCommand
         var threshold = new Option<double?>("--threshold") { Description = "Set the score tolerated before a log is anomalous", HelpName = "N" };
         threshold.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<double?>() is < 0 or double.NaN)
+            if (CommonOptions.TryValue(r, out double? t) && t is < 0 or double.NaN)
             {
                 r.AddError("--threshold must be a number >= 0");
             }

@@ -50,12 +50,12 @@ internal static class TrainCommand
             using IFingerprintStore store = StoreLocator.Open(dbPath, create: true, context);
             SyscallTable table = StoreLocator.Mapping(store, result.GetValue(abi), result.GetValue(mapping));
             var trainer = new Trainer(store, table, options);
-            return Run(context, trainer, files, result.GetValue(profile)!, result.GetValue(window), result.GetValue(quiet));
+            return Run(context, store, trainer, files, result.GetValue(profile)!, result.GetValue(window), result.GetValue(quiet));
         });
         return command;
     }
 
-    private static int Run(CliContext context, Trainer trainer, IReadOnlyList<string> files, string profile, int? window, bool quiet)
+    private static int Run(CliContext context, IFingerprintStore store, Trainer trainer, IReadOnlyList<string> files, string profile, int? window, bool quiet)
     {
         var outcomes = new List<TrainOutcome>(files.Count);
         int failures = 0;
@@ -105,7 +105,7 @@ internal static class TrainCommand
             }
         }
 
-        Summarise(context, outcomes, failures);
+        Summarise(context, store, outcomes, failures);
         return worstExit;
     }
 
@@ -122,7 +122,7 @@ internal static class TrainCommand
             $"learnt   {path}  {o.Log.Syscalls:N0} syscalls, {added}, fingerprint '{o.Profile}' {o.FingerprintSize:N0}");
     }
 
-    private static void Summarise(CliContext context, List<TrainOutcome> outcomes, int failures)
+    private static void Summarise(CliContext context, IFingerprintStore store, List<TrainOutcome> outcomes, int failures)
     {
         int fresh = outcomes.Count(o => !o.AlreadyLearnt);
         int same = outcomes.Count - fresh;
@@ -134,22 +134,26 @@ internal static class TrainCommand
         foreach (var group in outcomes.GroupBy(o => o.Profile).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             TrainOutcome last = group.Last();
-            var learnt = group.Where(o => !o.AlreadyLearnt).ToList();
+
+            // Stability is judged over the profile's whole history in the store, not this run only,
+            // so learning one log at a time (from cron, say) still tells when the fingerprint settled.
+            ProfileInfo? info = store.FindProfile(group.Key);
+            IReadOnlyList<LearntLog> history = info is null ? [] : store.ListLearntLogs(info.Id);
             int quietRun = 0;
-            for (int i = learnt.Count - 1; i >= 0 && learnt[i].Log.NewTransitions == 0; i--)
+            for (int i = history.Count - 1; i >= 0 && history[i].NewTransitions == 0; i--)
             {
                 quietRun++;
             }
 
-            string stability = learnt.Count == 0
-                ? "nothing new was read"
+            string stability = history.Count == 0
+                ? "nothing learnt yet"
                 : quietRun >= StableAfter
-                    ? $"the last {quietRun} logs added nothing: the fingerprint has stabilised"
+                    ? $"the last {quietRun} logs learnt added nothing: the fingerprint has stabilised"
                     : quietRun > 0
-                        ? $"the last {quietRun} log{(quietRun == 1 ? "" : "s")} added nothing; {StableAfter} in a row are needed to call it stable"
-                        : $"the last log added {learnt[^1].Log.NewTransitions} transitions: not stable yet, learn more normal runs";
+                        ? $"the last {quietRun} log{(quietRun == 1 ? "" : "s")} learnt added nothing; {StableAfter} in a row are needed to call it stable"
+                        : $"the last log learnt added {history[^1].NewTransitions} transitions: not stable yet, learn more normal runs";
             context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"profile '{group.Key}': {last.FingerprintSize:N0} transitions over {last.KnownCalls} calls; {stability}"));
+                $"profile '{group.Key}': {last.FingerprintSize:N0} transitions over {last.KnownCalls} calls, {history.Count:N0} log{(history.Count == 1 ? "" : "s")} learnt; {stability}"));
         }
     }
 

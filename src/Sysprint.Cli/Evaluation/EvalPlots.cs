@@ -67,23 +67,27 @@ internal static class EvalPlots
 
     private static void Histogram(Plot plot, DetectorResult d)
     {
-        // Log-scaled score axis: counts of mismatches span several decades.
-        static double Scale(double s) => Math.Log10(1 + s);
+        // Counts of mismatches span several decades: log-scale them; other scores (z-scores,
+        // distances) are binned linearly between their extremes.
+        double min = Math.Min(d.NormalScores.Min(), d.AttackScores.Min());
         double max = Math.Max(d.NormalScores.Max(), d.AttackScores.Max());
+        bool logScale = min >= 0 && max > 10;
+        Func<double, double> scale = logScale ? s => Math.Log10(1 + s) : s => s;
+        double low = scale(min);
         int bins = 40;
-        double width = Math.Max(Scale(max), 1e-9) / bins;
+        double width = Math.Max(scale(max) - low, 1e-9) / bins;
         double[] Counts(double[] scores)
         {
             var counts = new double[bins + 1];
             foreach (double s in scores)
             {
-                counts[Math.Min(bins, (int)(Scale(s) / width))] += 1.0 / scores.Length;
+                counts[Math.Clamp((int)((scale(s) - low) / width), 0, bins)] += 1.0 / scores.Length;
             }
 
             return counts;
         }
 
-        double[] positions = [.. Enumerable.Range(0, bins + 1).Select(i => (i + 0.5) * width)];
+        double[] positions = [.. Enumerable.Range(0, bins + 1).Select(i => low + ((i + 0.5) * width))];
         var normal = plot.Add.Bars(positions, Counts(d.NormalScores));
         normal.LegendText = $"normal ({d.NormalScores.Length})";
         normal.Color = Colors.SteelBlue.WithAlpha(0.6);
@@ -97,7 +101,7 @@ internal static class EvalPlots
         }
 
         plot.Title($"{d.Name}: score distribution");
-        plot.XLabel("log10(1 + score)");
+        plot.XLabel(logScale ? "log10(1 + score)" : "score");
         plot.YLabel("fraction of logs");
         plot.ShowLegend(Alignment.UpperRight);
     }

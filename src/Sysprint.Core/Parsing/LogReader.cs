@@ -16,6 +16,9 @@ namespace Sysprint.Parsing;
 public static class LogReader
 {
     // Control bytes never appear in any supported format (strace escapes them in strings).
+    /// <summary>Lines read per call of a batch method (see <see cref="ReadStrace"/>).</summary>
+    private const int BatchLines = 4096;
+
     private static readonly SearchValues<byte> s_controlBytes = SearchValues.Create(
         [0, 1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 28, 29, 30, 31, 127]);
 
@@ -216,85 +219,10 @@ public static class LogReader
         byte[]? scratch = null;
         try
         {
-            while (lines.TryReadLine(out ReadOnlySpan<byte> line))
+            // Batches of lines, each one call: a method called thousands of times is compiled with
+            // the profile of its calls, where one long loop would run as on-stack-replaced code.
+            while (ReadStraceBatch(lines, ref cx, threads, ref scratch))
             {
-                long lineNumber = lines.LineNumber;
-                if (lines.LineHasControlBytes)
-                {
-                    if (line.IndexOf((byte)0x1B) >= 0)
-                    {
-                        // strace >= 7 colours its output; drop the SGR sequences before parsing.
-                        scratch ??= ArrayPool<byte>.Shared.Rent(cx.Options.MaxLineBytes + 1);
-                        line = Sgr.Strip(line, scratch);
-                    }
-
-                    if (!CheckText(line, lineNumber, ref cx))
-                    {
-                        continue;
-                    }
-                }
-
-                StraceLineParser.Parse(line, out ParsedLine rec);
-                switch (rec.Kind)
-                {
-                    case LineKind.Syscall:
-                        if (!lines.LastLineTerminated)
-                        {
-                            Malformed(ref cx, lineNumber, line.Length + 1, "a newline: the log ends in the middle of a line (truncated?)", line[^0..]);
-                            continue;
-                        }
-
-                        int number = Resolve(ref cx, rec.Name, rec.NameColumn, rec.Number, lineNumber);
-                        if (number < 0)
-                        {
-                            continue;
-                        }
-
-                        if (threads.WantsAnnouncements)
-                        {
-                            // "vfork(strace: Process 4274 attached": strace's message cut the entry line.
-                            int at = line.IndexOf("strace: Process "u8);
-                            if (at >= 0 && Utf8Parser.TryParse(line[(at + 16)..], out long attached, out _))
-                            {
-                                threads.Announced(attached);
-                            }
-                        }
-
-                        if (cx.Result.FirstProgram is null && rec.Name.SequenceEqual("execve"u8))
-                        {
-                            cx.Result.FirstProgram = ProgramOfExecve(line);
-                        }
-
-                        cx.Sink.OnSyscall(threads.Resolve(rec.Pid), number, lineNumber);
-                        cx.Result.Syscalls++;
-                        break;
-                    case LineKind.ThreadExit:
-                        long key = threads.Resolve(rec.Pid);
-                        threads.Exited(key);
-                        cx.Sink.OnThreadEnd(key);
-                        break;
-                    case LineKind.TracerMessage:
-                        if (rec.Pid >= 0)
-                        {
-                            threads.Announced(rec.Pid);
-                        }
-
-                        break;
-                    case LineKind.Foreign:
-                        cx.Result.ForeignLines++;
-                        break;
-                    case LineKind.Malformed:
-                        Malformed(ref cx, lineNumber, rec.ErrorColumn, rec.Expected!, line);
-                        break;
-                    default:
-                        // Resumed, signal, stack, personality, continuation lines: not calls.
-                        if (rec.Pid >= 0)
-                        {
-                            threads.Resolve(rec.Pid);
-                        }
-
-                        break;
-                }
             }
         }
         finally
@@ -304,6 +232,98 @@ public static class LogReader
                 ArrayPool<byte>.Shared.Return(scratch);
             }
         }
+    }
+
+    /// <summary>Reads up to <see cref="BatchLines"/> lines; false at the end of the input.</summary>
+    private static bool ReadStraceBatch(LineReader lines, ref ReadContext cx, StraceThreads threads, ref byte[]? scratch)
+    {
+        for (int n = 0; n < BatchLines; n++)
+        {
+            if (!lines.TryReadLine(out ReadOnlySpan<byte> line))
+            {
+                return false;
+            }
+
+            long lineNumber = lines.LineNumber;
+            if (lines.LineHasControlBytes)
+            {
+                if (line.IndexOf((byte)0x1B) >= 0)
+                {
+                    // strace >= 7 colours its output; drop the SGR sequences before parsing.
+                    scratch ??= ArrayPool<byte>.Shared.Rent(cx.Options.MaxLineBytes + 1);
+                    line = Sgr.Strip(line, scratch);
+                }
+
+                if (!CheckText(line, lineNumber, ref cx))
+                {
+                    continue;
+                }
+            }
+
+            StraceLineParser.Parse(line, out ParsedLine rec);
+            switch (rec.Kind)
+            {
+                case LineKind.Syscall:
+                    if (!lines.LastLineTerminated)
+                    {
+                        Malformed(ref cx, lineNumber, line.Length + 1, "a newline: the log ends in the middle of a line (truncated?)", line[^0..]);
+                        continue;
+                    }
+
+                    int number = Resolve(ref cx, rec.Name, rec.NameColumn, rec.Number, lineNumber);
+                    if (number < 0)
+                    {
+                        continue;
+                    }
+
+                    if (threads.WantsAnnouncements)
+                    {
+                        // "vfork(strace: Process 4274 attached": strace's message cut the entry line.
+                        int at = line.IndexOf("strace: Process "u8);
+                        if (at >= 0 && Utf8Parser.TryParse(line[(at + 16)..], out long attached, out _))
+                        {
+                            threads.Announced(attached);
+                        }
+                    }
+
+                    if (cx.Result.FirstProgram is null && rec.Name.SequenceEqual("execve"u8))
+                    {
+                        cx.Result.FirstProgram = ProgramOfExecve(line);
+                    }
+
+                    cx.Sink.OnSyscall(threads.Resolve(rec.Pid), number, lineNumber);
+                    cx.Result.Syscalls++;
+                    break;
+                case LineKind.ThreadExit:
+                    long key = threads.Resolve(rec.Pid);
+                    threads.Exited(key);
+                    cx.Sink.OnThreadEnd(key);
+                    break;
+                case LineKind.TracerMessage:
+                    if (rec.Pid >= 0)
+                    {
+                        threads.Announced(rec.Pid);
+                    }
+
+                    break;
+                case LineKind.Foreign:
+                    cx.Result.ForeignLines++;
+                    break;
+                case LineKind.Malformed:
+                    Malformed(ref cx, lineNumber, rec.ErrorColumn, rec.Expected!, line);
+                    break;
+                default:
+                    // Resumed, signal, stack, personality, continuation lines: not calls.
+                    if (rec.Pid >= 0)
+                    {
+                        threads.Resolve(rec.Pid);
+                    }
+
+                    break;
+            }
+        }
+
+        return true;
     }
 
     private static void ReadNtTrace(LineReader lines, ref ReadContext cx)

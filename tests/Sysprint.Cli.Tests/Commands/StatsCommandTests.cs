@@ -36,7 +36,7 @@ public sealed class StatsCommandTests : IDisposable
             new Regex("^  default          window 2 +\\d+ entries +2 logs +90 syscalls  detector paper \\(threshold 0\\)  last learnt \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ$"),
             result.OutLines[4]);
         Assert.Matches(
-            new Regex("^  w4               window 4 +\\d+ entries +1 logs +17 syscalls  detector paper \\(threshold 0\\)  last learnt "),
+            new Regex("^  w4               window 4 +\\d+ entries +1 logs +17 syscalls  detector stide \\(threshold 0\\)  last learnt "),
             result.OutLines[5]);
     }
 
