@@ -141,7 +141,7 @@ internal static class EvalReport
         var byKind = headline.Select(d => r.DetectionByKind(d, d.Roc.At(0.10).Threshold)).ToList();
         foreach (string kind in r.AttackKinds)
         {
-            sb.AppendLine($"| {kind} | " + string.Join(" | ", byKind.Select(k => k[kind].ToString("P1", CultureInfo.InvariantCulture))) + " |");
+            sb.AppendLine($"| {kind} | " + string.Join(" | ", byKind.Select(k => (k[kind] * 100).ToString("F1", CultureInfo.InvariantCulture) + "%")) + " |");
         }
 
         if (plotsRelative is not null)
