@@ -31,6 +31,12 @@ public sealed class FingerprintChecker : GramTracker
     public bool DetailsTruncated { get; private set; }
 
     /// <summary>
+    /// Called at once when a window mismatches for the first time in the log (live checking raises
+    /// its alert from here, while the log is still being read).
+    /// </summary>
+    public Action<Mismatch>? OnFirstMismatch { get; set; }
+
+    /// <summary>
     /// When above 0, the locality frame (calls) over which <see cref="MaxFrameMismatches"/> counts
     /// mismatches: the LFC detector (Warrender, Forrest and Pearlmutter 1999).
     /// </summary>
@@ -89,6 +95,7 @@ public sealed class FingerprintChecker : GramTracker
         var mismatch = new Mismatch(gram.ToArray(), line, thread);
         _byGram.Add(new string(key), mismatch);
         _ordered.Add(mismatch);
+        OnFirstMismatch?.Invoke(mismatch);
     }
 
     private void CountInFrame(bool ok, long thread)
