@@ -4,38 +4,34 @@ namespace Sysprint.Detection;
 /// Every window of 1 to <see cref="MaxWindow"/> consecutive calls seen in normal traces, with how
 /// often it was seen: the fingerprint of the paper for all window lengths at once (a window of k
 /// calls is seen exactly when the k-gram fingerprint holds it). Detectors read a trace through
-/// <see cref="Analyse(ReadOnlySpan{int}, Span{byte}, Span{int}, int)"/>, which finds for each call the longest seen window ending at it: since a
-/// window containing an unseen window is unseen, that one number per call answers "is the k-window
-/// here seen?" for every k.
+/// <see cref="Analyse(ReadOnlySpan{int}, Span{byte}, Span{int}, int)"/>, which finds for each call the
+/// longest seen window ending at it: since a window containing an unseen window is unseen, that one
+/// number per call answers "is the k-window here seen?" for every k.
 /// </summary>
 public sealed class SubstringModel
 {
-    /// <summary>Longest window tracked: ids are packed 12 bits each into a 128-bit key.</summary>
+    /// <summary>Longest window tracked.</summary>
     public const int MaxWindow = 10;
 
-    private const int IdBits = 12;
-    private const int MaxIds = (1 << IdBits) - 1;
+    private const int MaxIds = (1 << WindowTrie.IdBits) - 1;
+    private const int DirectNumbers = 4096;
 
-    private readonly Dictionary<int, int> _ids = [];
-    private readonly Dictionary<UInt128, int>[] _counts;
-    private readonly long[] _totals;
+    private readonly int[] _idOfSmall = new int[DirectNumbers];
+    private readonly Dictionary<int, int> _idOfLarge = [];
+    private readonly List<int> _numberOfId = [0];
+    private readonly WindowTrie _trie = new();
+    private readonly int[] _distinct = new int[MaxWindow + 1];
+    private readonly long[] _totals = new long[MaxWindow + 1];
     private bool _frozen;
 
-    public SubstringModel()
-    {
-        _counts = new Dictionary<UInt128, int>[MaxWindow + 1];
-        _totals = new long[MaxWindow + 1];
-        for (int k = 1; k <= MaxWindow; k++)
-        {
-            _counts[k] = [];
-        }
-    }
-
     /// <summary>Distinct windows of <paramref name="k"/> calls seen.</summary>
-    public int Distinct(int k) => _counts[k].Count;
+    public int Distinct(int k) => _distinct[k];
 
     /// <summary>Windows of <paramref name="k"/> calls seen, with repetition.</summary>
     public long Total(int k) => _totals[k];
+
+    /// <summary>Distinct calls learnt.</summary>
+    public int CallCount => _numberOfId.Count - 1;
 
     /// <summary>Learns one thread's calls.</summary>
     public void Learn(ReadOnlySpan<int> calls)
@@ -45,7 +41,7 @@ public sealed class SubstringModel
             throw new InvalidOperationException("the model is frozen: learning must end before analysis starts");
         }
 
-        Span<int> ids = calls.Length <= 4096 ? stackalloc int[calls.Length] : new int[calls.Length];
+        int[] ids = new int[calls.Length];
         for (int i = 0; i < calls.Length; i++)
         {
             ids[i] = IdOf(calls[i], create: true);
@@ -53,12 +49,16 @@ public sealed class SubstringModel
 
         for (int i = 0; i < ids.Length; i++)
         {
-            UInt128 key = 0;
+            int node = 0;
             for (int k = 1; k <= MaxWindow && k <= i + 1; k++)
             {
-                key |= (UInt128)(uint)ids[i - k + 1] << (IdBits * (k - 1));
-                ref int count = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_counts[k], key, out _);
-                count++;
+                node = _trie.GetOrAddChild(node, ids[i - k + 1], out bool created);
+                if (created)
+                {
+                    _distinct[k]++;
+                }
+
+                _trie.Increment(node);
                 _totals[k]++;
             }
         }
@@ -91,7 +91,7 @@ public sealed class SubstringModel
 
         for (int i = 0; i < ids.Length; i++)
         {
-            UInt128 key = 0;
+            int node = 0;
             int seen = 0;
             int count = 0;
             for (int k = 1; k <= MaxWindow && k <= i + 1; k++)
@@ -102,15 +102,16 @@ public sealed class SubstringModel
                     break;
                 }
 
-                key |= (UInt128)(uint)id << (IdBits * (k - 1));
-                if (!_counts[k].TryGetValue(key, out int c))
+                node = _trie.Child(node, id);
+                if (node < 0)
                 {
                     break;
                 }
 
+                int c = _trie.Count(node);
                 if (excluded is not null)
                 {
-                    c -= excluded.Count(k, key);
+                    c -= excluded.Count(node);
                     if (c <= 0)
                     {
                         break;
@@ -129,7 +130,7 @@ public sealed class SubstringModel
         }
     }
 
-    /// <summary>The windows of one trace (all its threads), counted as <see cref="Learn"/> would.</summary>
+    /// <summary>The windows of one learnt trace (all its threads), counted as <see cref="Learn"/> counted them.</summary>
     public WindowCounts CountsOf(IEnumerable<int[]> threads)
     {
         ArgumentNullException.ThrowIfNull(threads);
@@ -138,17 +139,17 @@ public sealed class SubstringModel
         {
             for (int i = 0; i < calls.Length; i++)
             {
-                UInt128 key = 0;
+                int node = 0;
                 for (int k = 1; k <= MaxWindow && k <= i + 1; k++)
                 {
                     int id = IdOf(calls[i - k + 1], create: false);
-                    if (id == 0)
+                    node = id == 0 ? -1 : _trie.Child(node, id);
+                    if (node < 0)
                     {
                         break;
                     }
 
-                    key |= (UInt128)(uint)id << (IdBits * (k - 1));
-                    own.Add(k, key);
+                    own.Add(node);
                 }
             }
         }
@@ -156,15 +157,12 @@ public sealed class SubstringModel
         return own;
     }
 
-    /// <summary>Distinct calls learnt.</summary>
-    public int CallCount => _ids.Count;
-
     /// <summary>The set of learnt calls a trace uses, as a bitset over dense ids, and how many of its distinct calls were never learnt.</summary>
     public (ulong[] Bits, int Unknown) CallSet(IEnumerable<int[]> threads)
     {
         ArgumentNullException.ThrowIfNull(threads);
-        var bits = new ulong[(_ids.Count >> 6) + 1];
-        var unknown = new HashSet<int>();
+        var bits = new ulong[(CallCount >> 6) + 1];
+        HashSet<int>? unknown = null;
         foreach (int[] calls in threads)
         {
             foreach (int call in calls)
@@ -172,7 +170,7 @@ public sealed class SubstringModel
                 int id = IdOf(call, create: false);
                 if (id == 0)
                 {
-                    unknown.Add(call);
+                    (unknown ??= []).Add(call);
                 }
                 else
                 {
@@ -181,54 +179,57 @@ public sealed class SubstringModel
             }
         }
 
-        return (bits, unknown.Count);
+        return (bits, unknown?.Count ?? 0);
     }
 
     /// <summary>The syscall number of a dense id (1-based).</summary>
-    public int NumberOf(int id)
-    {
-        foreach (var (number, dense) in _ids)
-        {
-            if (dense == id)
-            {
-                return number;
-            }
-        }
-
-        return -1;
-    }
+    public int NumberOf(int id) => id > 0 && id < _numberOfId.Count ? _numberOfId[id] : -1;
 
     /// <summary>Dense id of a call (1-based); 0 for a call never learnt when not creating.</summary>
     private int IdOf(int number, bool create)
     {
-        if (_ids.TryGetValue(number, out int id))
+        int id;
+        if ((uint)number < DirectNumbers)
+        {
+            id = _idOfSmall[number];
+        }
+        else
+        {
+            id = _idOfLarge.GetValueOrDefault(number);
+        }
+
+        if (id != 0 || !create)
         {
             return id;
         }
 
-        if (!create)
-        {
-            return 0;
-        }
-
-        if (_ids.Count >= MaxIds)
+        if (_numberOfId.Count > MaxIds)
         {
             throw new InvalidOperationException($"the evaluation model holds at most {MaxIds} distinct calls");
         }
 
-        id = _ids.Count + 1;
-        _ids[number] = id;
+        id = _numberOfId.Count;
+        _numberOfId.Add(number);
+        if ((uint)number < DirectNumbers)
+        {
+            _idOfSmall[number] = id;
+        }
+        else
+        {
+            _idOfLarge[number] = id;
+        }
+
         return id;
     }
 
-    /// <summary>Counts of windows by length, for leave-one-out analysis.</summary>
+    /// <summary>How often each window occurs in one trace, for leave-one-out analysis.</summary>
     public sealed class WindowCounts
     {
-        private readonly Dictionary<UInt128, int>[] _counts = [.. Enumerable.Range(0, MaxWindow + 1).Select(_ => new Dictionary<UInt128, int>())];
+        private readonly Dictionary<int, int> _counts = [];
 
-        internal void Add(int k, UInt128 key) =>
-            System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_counts[k], key, out _)++;
+        internal void Add(int node) =>
+            System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_counts, node, out _)++;
 
-        internal int Count(int k, UInt128 key) => _counts[k].GetValueOrDefault(key);
+        internal int Count(int node) => _counts.GetValueOrDefault(node);
     }
 }
