@@ -23,6 +23,7 @@ ADFA=${ADFA:-/work/shared/datasets/adfa-ld}
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 mkdir -p "$WORK"
+cd "$root" # the benchmark tool finds the captures from the working directory
 say() { echo "== $*" >&2; }
 
 # --- tools -----------------------------------------------------------------------------------

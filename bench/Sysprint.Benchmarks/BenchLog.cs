@@ -13,7 +13,7 @@ internal static class BenchLog
     private static readonly Lazy<byte[]> s_log = new(() =>
     {
         using var memory = new MemoryStream(Bytes + (64 * 1024));
-        StraceLogGenerator.Generate(StraceLogGenerator.FindSourceDirectory(AppContext.BaseDirectory), Bytes, memory);
+        StraceLogGenerator.Generate(StraceLogGenerator.FindSourceDirectory(), Bytes, memory);
         return memory.ToArray();
     });
 

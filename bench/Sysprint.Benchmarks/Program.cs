@@ -16,7 +16,7 @@ using Sysprint.Engine;
 //   Sysprint.Benchmarks [BenchmarkDotNet args] the micro-benchmarks, e.g. --filter '*'
 if (args.Length == 3 && args[0] == "generate")
 {
-    string dir = StraceLogGenerator.FindSourceDirectory(AppContext.BaseDirectory);
+    string dir = StraceLogGenerator.FindSourceDirectory();
     long target = long.Parse(args[2], CultureInfo.InvariantCulture);
     using var output = new FileStream(args[1], FileMode.Create, FileAccess.Write, FileShare.Read, 0);
     (long bytes, long lines) = StraceLogGenerator.Generate(dir, target, output);
@@ -26,7 +26,7 @@ if (args.Length == 3 && args[0] == "generate")
 
 if (args.Length == 1 && args[0] == "sources")
 {
-    string dir = StraceLogGenerator.FindSourceDirectory(AppContext.BaseDirectory);
+    string dir = StraceLogGenerator.FindSourceDirectory();
     foreach (string source in StraceLogGenerator.Sources)
     {
         Console.WriteLine(Path.Combine(dir, source));

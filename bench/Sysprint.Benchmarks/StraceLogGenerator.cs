@@ -47,19 +47,26 @@ public static partial class StraceLogGenerator
         "2026-11-25T01:13:11.962Z INFO worker[3] processed batch 91 in 12 ms\\n\\t\\0\\0\\0\\1\\377\\376" +
         "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt\\n";
 
-    /// <summary>Finds the strace test data folder by walking up from <paramref name="start"/> to the repository root.</summary>
-    public static string FindSourceDirectory(string start)
+    /// <summary>
+    /// Finds the strace test data folder by walking up to the repository root from the working
+    /// directory, then from the program's own folder.
+    /// </summary>
+    public static string FindSourceDirectory()
     {
-        for (DirectoryInfo? dir = new(start); dir is not null; dir = dir.Parent)
+        foreach (string start in (string[])[Environment.CurrentDirectory, AppContext.BaseDirectory])
         {
-            string candidate = Path.Combine(dir.FullName, "tests", "Sysprint.Core.Tests", "TestData", "strace");
-            if (File.Exists(Path.Combine(dir.FullName, "Sysprint.slnx")) && Directory.Exists(candidate))
+            for (DirectoryInfo? dir = new(start); dir is not null; dir = dir.Parent)
             {
-                return candidate;
+                string candidate = Path.Combine(dir.FullName, "tests", "Sysprint.Core.Tests", "TestData", "strace");
+                if (File.Exists(Path.Combine(dir.FullName, "Sysprint.slnx")) && Directory.Exists(candidate))
+                {
+                    return candidate;
+                }
             }
         }
 
-        throw new DirectoryNotFoundException($"no Sysprint repository above {start}");
+        throw new DirectoryNotFoundException(
+            $"no Sysprint repository above {Environment.CurrentDirectory} or {AppContext.BaseDirectory}: run from inside the repository");
     }
 
     /// <summary>Writes at least <paramref name="targetBytes"/> bytes (whole lines) to <paramref name="output"/>; returns the bytes and lines written.</summary>

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Sysprint.Diagnostics;
 
@@ -214,6 +215,7 @@ public sealed class SyscallTable
     }
 
     /// <summary>The cache slot of a name: its length and first and last (up to) eight bytes, mixed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Slot(ReadOnlySpan<byte> name)
     {
         ulong h;
@@ -234,6 +236,7 @@ public sealed class SyscallTable
         return (int)(h >> 56) & (CacheSlots - 1);
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private bool LookUpAndCache(ReadOnlySpan<byte> name, int slot, out int number)
     {
         Span<char> chars = stackalloc char[name.Length];

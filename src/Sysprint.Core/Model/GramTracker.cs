@@ -9,8 +9,14 @@ namespace Sysprint.Model;
 /// </summary>
 public abstract class GramTracker : ISyscallSink
 {
+    // Threads recently seen, by the low bits of their id: with -f, a few processes take turns
+    // line by line, and this spares the dictionary lookup on each switch. Kept in step with
+    // _threads: an entry is the window _threads holds for that thread.
+    private const int RecentSlots = 64;
+
     private readonly Dictionary<long, ThreadWindow> _threads = [];
     private readonly Stack<ThreadWindow> _free = new();
+    private readonly ThreadWindow?[] _recent = new ThreadWindow?[RecentSlots];
     private long _lastThread = long.MinValue;
     private ThreadWindow? _last;
 
@@ -59,6 +65,10 @@ public abstract class GramTracker : ISyscallSink
         {
             state.Count = 0;
             _free.Push(state);
+            if (_recent[RecentSlot(thread)] == state)
+            {
+                _recent[RecentSlot(thread)] = null;
+            }
         }
 
         if (thread == _lastThread)
@@ -73,8 +83,10 @@ public abstract class GramTracker : ISyscallSink
         if (_threads.Remove(oldThread, out ThreadWindow? state) && !_threads.ContainsKey(newThread))
         {
             _threads[newThread] = state;
+            state.Thread = newThread;
         }
 
+        Array.Clear(_recent);
         _lastThread = long.MinValue;
         _last = null;
     }
@@ -89,6 +101,7 @@ public abstract class GramTracker : ISyscallSink
         }
 
         _threads.Clear();
+        Array.Clear(_recent);
         _lastThread = long.MinValue;
         _last = null;
     }
@@ -103,11 +116,19 @@ public abstract class GramTracker : ISyscallSink
             return _last;
         }
 
-        if (!_threads.TryGetValue(thread, out ThreadWindow? state))
+        int slot = RecentSlot(thread);
+        ThreadWindow? state = _recent[slot];
+        if (state is null || state.Thread != thread)
         {
-            state = _free.Count > 0 ? _free.Pop() : new ThreadWindow(Window);
-            _threads[thread] = state;
-            Threads++;
+            if (!_threads.TryGetValue(thread, out state))
+            {
+                state = _free.Count > 0 ? _free.Pop() : new ThreadWindow(Window);
+                state.Thread = thread;
+                _threads[thread] = state;
+                Threads++;
+            }
+
+            _recent[slot] = state;
         }
 
         _lastThread = thread;
@@ -115,9 +136,14 @@ public abstract class GramTracker : ISyscallSink
         return state;
     }
 
+    private static int RecentSlot(long thread) => (int)thread & (RecentSlots - 1);
+
     private sealed class ThreadWindow(int window)
     {
         public int[] Calls { get; } = new int[window];
+
+        /// <summary>The thread whose window this is, while <c>_threads</c> holds it.</summary>
+        public long Thread { get; set; }
 
         public int Count { get; set; }
     }

@@ -109,7 +109,18 @@ internal sealed class LineReader : IDisposable
             }
             else if (_end - _masked >= BlockBytes)
             {
-                _newlines = NewlineMask(_buffer.AsSpan(_masked, BlockBytes));
+                _newlines = Masks(_buffer.AsSpan(_masked, BlockBytes), out ulong controls);
+                if (_scanned == _masked && _control == NoControlByte)
+                {
+                    // The control-byte search goes on in step with the newlines, on bytes just loaded.
+                    if (controls != 0)
+                    {
+                        _control = _masked + BitOperations.TrailingZeroCount(controls);
+                    }
+
+                    _scanned = _masked + BlockBytes;
+                }
+
                 _masked += BlockBytes;
                 continue;
             }
@@ -181,9 +192,11 @@ internal sealed class LineReader : IDisposable
 
         if (_control == NoControlByte && _scanned < end)
         {
+            // Bytes the block masks did not cover: a short tail, or the rest of the blocks after a
+            // line that held a control byte.
             int from = Math.Max(_scanned, _start);
-            int found = _buffer.AsSpan(from, _end - from).IndexOfAny(ControlBytes);
-            _scanned = _end;
+            int found = _buffer.AsSpan(from, _masked - from).IndexOfAny(ControlBytes);
+            _scanned = _masked;
             if (found >= 0)
             {
                 _control = from + found;
@@ -236,30 +249,37 @@ internal sealed class LineReader : IDisposable
         return false;
     }
 
-    /// <summary>Bit i set when byte i of the 64-byte block is a newline.</summary>
-    private static ulong NewlineMask(ReadOnlySpan<byte> block)
+    /// <summary>
+    /// Bit i of the result set when byte i of the 64-byte block is a newline; bit i of
+    /// <paramref name="controls"/> when it is one of <see cref="ControlBytes"/>.
+    /// </summary>
+    private static ulong Masks(ReadOnlySpan<byte> block, out ulong controls)
     {
         if (Vector512.IsHardwareAccelerated)
         {
-            return Vector512.Equals(Vector512.Create(block), Vector512.Create((byte)'\n')).ExtractMostSignificantBits();
+            Vector512<byte> v = Vector512.Create(block);
+            Vector512<byte> newline = Vector512.Equals(v, Vector512.Create((byte)'\n'));
+            Vector512<byte> allowed = newline | Vector512.Equals(v, Vector512.Create((byte)'\t')) | Vector512.Equals(v, Vector512.Create((byte)'\r'));
+            Vector512<byte> control = Vector512.AndNot(Vector512.LessThan(v, Vector512.Create((byte)0x20)), allowed)
+                | Vector512.Equals(v, Vector512.Create((byte)0x7F));
+            controls = control.ExtractMostSignificantBits();
+            return newline.ExtractMostSignificantBits();
         }
 
-        if (Vector256.IsHardwareAccelerated)
-        {
-            Vector256<byte> newline = Vector256.Create((byte)'\n');
-            ulong low = Vector256.Equals(Vector256.Create(block), newline).ExtractMostSignificantBits();
-            ulong high = Vector256.Equals(Vector256.Create(block[32..]), newline).ExtractMostSignificantBits();
-            return low | (high << 32);
-        }
-
-        ulong mask = 0;
-        Vector128<byte> nl = Vector128.Create((byte)'\n');
+        ulong newlines = 0;
+        controls = 0;
         for (int i = 0; i < BlockBytes; i += 16)
         {
-            mask |= (ulong)Vector128.Equals(Vector128.Create(block[i..]), nl).ExtractMostSignificantBits() << i;
+            Vector128<byte> v = Vector128.Create(block[i..]);
+            Vector128<byte> newline = Vector128.Equals(v, Vector128.Create((byte)'\n'));
+            Vector128<byte> allowed = newline | Vector128.Equals(v, Vector128.Create((byte)'\t')) | Vector128.Equals(v, Vector128.Create((byte)'\r'));
+            Vector128<byte> control = Vector128.AndNot(Vector128.LessThan(v, Vector128.Create((byte)0x20)), allowed)
+                | Vector128.Equals(v, Vector128.Create((byte)0x7F));
+            newlines |= (ulong)newline.ExtractMostSignificantBits() << i;
+            controls |= (ulong)control.ExtractMostSignificantBits() << i;
         }
 
-        return mask;
+        return newlines;
     }
 
     private static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> line) =>

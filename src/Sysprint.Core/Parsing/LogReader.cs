@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.IO.Compression;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Sysprint.Diagnostics;
 using Sysprint.Mapping;
@@ -468,6 +469,13 @@ public static class LogReader
             return number;
         }
 
+        return ResolveUnknown(ref cx, name, column, stated, lineNumber);
+    }
+
+    /// <summary>A name the mapping lacks: kept out of line so the per-line loop stays small.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int ResolveUnknown(ref ReadContext cx, ReadOnlySpan<byte> name, int column, int stated, long lineNumber)
+    {
         if (stated >= 0)
         {
             // strace -n and "syscall_0x1b3" state the number themselves.
@@ -486,6 +494,7 @@ public static class LogReader
     }
 
     /// <summary>False (after reporting) when the line holds bytes no text log holds.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static bool CheckText(ReadOnlySpan<byte> line, long lineNumber, ref ReadContext cx)
     {
         int bad = line.IndexOfAny(s_controlBytes);
@@ -498,6 +507,7 @@ public static class LogReader
         return false;
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Malformed(ref ReadContext cx, long lineNumber, int column, string expected, ReadOnlySpan<byte> line)
     {
         string detail = expected;
@@ -526,6 +536,7 @@ public static class LogReader
     }
 
     /// <summary>The program name from <c>execve("/usr/bin/cat", ...</c>: the path's last part.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static string? ProgramOfExecve(ReadOnlySpan<byte> line)
     {
         int open = line.IndexOf("execve(\""u8);
