@@ -90,6 +90,9 @@ public static class SysprintApp
         root.Subcommands.Add(AlertsCommand.Create(context));
         root.Subcommands.Add(MappingCommand.Create(context));
         root.Subcommands.Add(ProfileCommand.Create(context));
+        root.Subcommands.Add(SealCommand.Create(context));
+        root.Subcommands.Add(ExportCommand.Create(context));
+        root.Subcommands.Add(ImportCommand.Create(context));
         root.Subcommands.Add(EvalCommand.Create(context));
         root.Subcommands.Add(DemoCommand.Create(context));
         return root;

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using Sysprint.Agent.Alerts;
+using Sysprint.Agent.Outbox;
 using Sysprint.Diagnostics;
 using Sysprint.Engine;
 using Sysprint.Mapping;
@@ -17,6 +19,9 @@ internal static class CheckCommand
 
     /// <summary>Distinct mismatches kept with an alert in the store.</summary>
     private const int StoredMismatches = 200;
+
+    /// <summary>Alerts sent to the sinks per anomalous log (one per distinct mismatch).</summary>
+    private const int SentMismatches = 20;
 
     public static Command Create(CliContext context)
     {
@@ -45,12 +50,17 @@ internal static class CheckCommand
             HelpName = "NAME",
         };
         var vm = new Option<string?>("--vm") { Description = "The VM the logs came from, named in alerts", HelpName = "NAME" };
+        var trust = CommonOptions.Trust();
         var paths = CommonOptions.Paths();
 
         var command = new Command("check", "Check logs against the fingerprint; exit 1 when any is anomalous")
         {
-            db, profile, format, learnNames, skipMalformed, maxLine, json, threshold, detector, vm, paths,
+            db, profile, format, learnNames, skipMalformed, maxLine, json, threshold, detector, vm, trust, paths,
         };
+
+        // Alert sinks (issue 5): check's stdout keeps its verdicts, so no --quiet here.
+        var sinks = AlertSinkOptions.Create(withQuiet: false);
+        sinks.AddTo(command);
         command.SetAction(result =>
         {
             LogReadOptions options = CommonOptions.ReadOptions(result, format, learnNames, skipMalformed, maxLine);
@@ -64,15 +74,33 @@ internal static class CheckCommand
             string dbPath = StoreLocator.Resolve(result.GetValue(db), context);
             using IFingerprintStore store = StoreLocator.Open(dbPath, create: false, context);
             SyscallTable table = StoreLocator.Mapping(store, null, null);
-            var runner = new CheckRunner(store, table, options);
-            return Run(context, store, table, runner, files, result.GetValue(profile)!,
-                result.GetValue(threshold), result.GetValue(detector), result.GetValue(vm), result.GetValue(json));
+            var runner = new CheckRunner(store, table, options) { Verifier = CommonOptions.Verifier(result, trust, context) };
+            if (!sinks.AnySink(result))
+            {
+                return Run(context, store, table, runner, files, result.GetValue(profile)!,
+                    result.GetValue(threshold), result.GetValue(detector), result.GetValue(vm), result.GetValue(json));
+            }
+
+            AlertOutbox outbox = AlertSinkOptions.OpenOutbox(dbPath, context, sinks.Sinks(result), console: null);
+            try
+            {
+                var alerts = new AlertFactory(AlertSinkOptions.Hostname(context));
+                int exit = Run(context, store, table, runner, files, result.GetValue(profile)!,
+                    result.GetValue(threshold), result.GetValue(detector), result.GetValue(vm), result.GetValue(json), (outbox, alerts));
+                AlertSinkOptions.FlushAsync(outbox, context, TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
+                return exit;
+            }
+            finally
+            {
+                outbox.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
         });
         return command;
     }
 
     private static int Run(CliContext context, IFingerprintStore store, SyscallTable table, CheckRunner runner,
-        IReadOnlyList<string> files, string profile, double? threshold, string? detector, string? vm, bool json)
+        IReadOnlyList<string> files, string profile, double? threshold, string? detector, string? vm, bool json,
+        (AlertOutbox Outbox, AlertFactory Factory)? alerting = null)
     {
         int exit = ExitCodes.Ok;
         int errorExit = ExitCodes.Ok;
@@ -107,11 +135,31 @@ internal static class CheckCommand
             if (outcome.Anomalous)
             {
                 exit = ExitCodes.Anomalous;
+                if (alerting is { } a)
+                {
+                    SendAlerts(a.Outbox, a.Factory, outcome, table, vm);
+                }
             }
         }
 
         // A log that could not be read outranks the verdicts: the run is incomplete.
         return errorExit != ExitCodes.Ok ? errorExit : exit;
+    }
+
+    /// <summary>
+    /// One alert per distinct mismatch (the first <see cref="SentMismatches"/>). Their ids hash the
+    /// log's content: checking the same log again sends nothing new.
+    /// </summary>
+    private static void SendAlerts(AlertOutbox outbox, AlertFactory factory, CheckOutcome outcome, SyscallTable table, string? vm)
+    {
+        string path = Path.GetFullPath(outcome.Path);
+        string key = Trainer.Hash(outcome.Path).Sha256;
+        var subject = new AlertSubject(vm, path, key, outcome.Read.FirstProgram, outcome.Profile, outcome.Detector);
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        foreach (Mismatch mismatch in outcome.Mismatches.Take(SentMismatches))
+        {
+            outbox.Raise(factory.Mismatch(subject, mismatch, table, now));
+        }
     }
 
     private static string Scored(CheckOutcome outcome) =>

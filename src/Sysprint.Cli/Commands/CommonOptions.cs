@@ -146,6 +146,34 @@ internal static class CommonOptions
         return argument;
     }
 
+    public static Option<string?> Trust() => new("--trust")
+    {
+        Description = "Verify each profile's seal with this public key before use; refuse (exit 77) a fingerprint changed since sealing. Default: $SYSPRINT_TRUST",
+        HelpName = "KEYFILE.pub",
+    };
+
+    /// <summary>The seal verifier for <c>--trust</c> (or <c>$SYSPRINT_TRUST</c>), or null when neither is set.</summary>
+    public static Integrity.SealVerifier? Verifier(ParseResult result, Option<string?> trust, CliContext context)
+    {
+        string? path = result.GetValue(trust);
+        if (string.IsNullOrEmpty(path))
+        {
+            path = context.Environment("SYSPRINT_TRUST");
+        }
+
+        if (string.IsNullOrEmpty(path))
+        {
+            return null;
+        }
+
+        if (!File.Exists(path))
+        {
+            throw new Diagnostics.SysprintException(Diagnostics.ExitCodes.InputMissing, $"{path}: no such public key file");
+        }
+
+        return new Integrity.SealVerifier(Integrity.SealKeys.LoadPublic(path), path);
+    }
+
     public static LogFormat ParseFormat(string value) => value switch
     {
         "strace" => LogFormat.Strace,

@@ -21,6 +21,9 @@ public static class ExitCodes
     /// <summary>A tool sysprint needs (strace, a compiler for the demo) is not installed (EX_UNAVAILABLE).</summary>
     public const int Unavailable = 69;
 
+    /// <summary>A fingerprint failed its seal check (changed, unsealed, or signed by another key) (EX_NOPERM).</summary>
+    public const int Untrusted = 77;
+
     /// <summary>The store could not be used: locked, corrupt, or of a newer schema (EX_SOFTWARE would hide it; EX_IOERR fits).</summary>
     public const int StoreUnavailable = 74;
 

@@ -24,6 +24,9 @@ public sealed class CheckRunner
         _options = options;
     }
 
+    /// <summary>When set, every profile's seal is verified before its fingerprint is used.</summary>
+    public Integrity.SealVerifier? Verifier { get; init; }
+
     /// <summary>Checks one log against <paramref name="profileName"/> (or its program's profile for <see cref="Trainer.AutoProfile"/>).</summary>
     /// <param name="threshold">Score tolerated; null uses the profile's own.</param>
     /// <param name="detector">One of <see cref="Detectors.All"/>; null uses the profile's own.</param>
@@ -59,6 +62,7 @@ public sealed class CheckRunner
         ProfileInfo profile = _store.FindProfile(name) ?? throw new SysprintException(ExitCodes.InputMissing,
             $"{_store.Location}: no profile '{name}' (profiles: {Names()}); learn it first with 'sysprint train --profile {name}'");
         Fingerprint fingerprint = _store.LoadFingerprint(profile);
+        Verifier?.Verify(_store, name, fingerprint, _table);
         if (fingerprint.KnownCallCount == 0)
         {
             throw new SysprintException(ExitCodes.InputMissing,

@@ -61,4 +61,10 @@ public interface IFingerprintStore : IDisposable
     IReadOnlyList<AlertRecord> ListAlerts(int limit);
 
     StoreStats GetStats();
+
+    /// <summary>A named setting kept in the store (e.g. a profile's seal), or null.</summary>
+    string? GetSetting(string key);
+
+    /// <summary>Sets or replaces a named setting, in one transaction.</summary>
+    void SetSetting(string key, string value);
 }

@@ -62,15 +62,28 @@ public sealed class FingerprintCheckerTests
     }
 
     [Fact]
-    public void Every_checked_call_is_reported_with_its_verdict()
+    public void First_occurrence_of_each_mismatch_is_reported_at_once()
     {
         var checker = new FingerprintChecker(Learnt(2, 1, 2));
-        var verdicts = new List<string>();
-        checker.OnChecked = (mismatch, line) => verdicts.Add($"{line}:{mismatch}");
+        var reported = new List<string>();
+        checker.OnFirstMismatch = m => reported.Add($"{m.FirstLine}:{Fingerprint.FormatGram(m.Gram)}");
 
-        Feed(checker, 1, 1, 2, 3);
+        Feed(checker, 1, 1, 2, 3, 1, 2, 3);
 
-        Assert.Equal(["1:False", "2:False", "3:True"], verdicts);
+        Assert.Equal(["3:2 3", "4:3 1"], reported);
+    }
+
+    [Fact]
+    public void Locality_frame_counts_the_most_mismatches_within_the_frame_per_thread()
+    {
+        var checker = new FingerprintChecker(Learnt(2, 1, 2, 1)) { LocalityFrame = 3 };
+
+        // The pairs 2-9, 9-8, 8-2 mismatch in a row; then 2-1 and 1-2 are known again, and so on.
+        Feed(checker, 1, 1, 2, 9, 8, 2, 1, 2, 9, 1, 2);
+        Feed(checker, 2, 1, 9);
+
+        Assert.Equal(3, checker.MaxFrameMismatches);
+        Assert.Equal(6, checker.MismatchCount);
     }
 
     [Fact]

@@ -1,0 +1,133 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Sysprint.Diagnostics;
+using Sysprint.Engine;
+using Sysprint.Integrity;
+using Sysprint.Mapping;
+using Sysprint.Model;
+using Sysprint.Storage;
+
+namespace Sysprint.Cli.Commands;
+
+/// <summary><c>sysprint import</c>: adds an exported fingerprint to this host's store, verifying its seal first with --trust.</summary>
+internal static class ImportCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var db = CommonOptions.Db();
+        var trust = CommonOptions.Trust();
+        var file = new Argument<string>("FILE") { Description = "A file written by 'sysprint export'" };
+        var command = new Command("import", "Add an exported fingerprint to the store; with --trust, only if its seal verifies") { db, trust, file };
+        command.SetAction(result =>
+        {
+            string path = result.GetValue(file)!;
+            Export export = Read(path);
+
+            // Verify before touching the store: a refused import leaves nothing behind.
+            var names = new SyscallTable("export");
+            foreach (var (nr, name) in export.Names)
+            {
+                names.Add(nr, name);
+            }
+
+            var fingerprint = new Fingerprint(export.Window);
+            foreach (int[] gram in export.Grams)
+            {
+                fingerprint.Add(gram);
+            }
+
+            CommonOptions.Verifier(result, trust, context)?.Verify(export.Seal, export.Profile, fingerprint, names, path);
+
+            string dbPath = StoreLocator.Resolve(result.GetValue(db), context);
+            using IFingerprintStore store = StoreLocator.Open(dbPath, create: true, context);
+            SyscallTable table = StoreLocator.Mapping(store, null, null);
+
+            // Numbers must mean the same calls here: a mismatch would silently change the fingerprint.
+            var newNames = new List<KeyValuePair<int, string>>();
+            foreach (var (nr, name) in export.Names)
+            {
+                if (table.TryGetNumber(name, out int here))
+                {
+                    if (here != nr)
+                    {
+                        throw new SysprintException(ExitCodes.MalformedInput,
+                            $"{path}: '{name}' is number {nr} in the export but {here} in {dbPath} ({table.Source}): the mappings differ");
+                    }
+                }
+                else
+                {
+                    table.Add(nr, name);
+                    newNames.Add(new KeyValuePair<int, string>(nr, name));
+                }
+            }
+
+            if (store.FindProfile(export.Profile) is not null)
+            {
+                throw new SysprintException(ExitCodes.Usage, $"{dbPath}: profile '{export.Profile}' exists already; import into another store, or remove it first");
+            }
+
+            ProfileInfo profile = store.CreateProfile(export.Profile, export.Window, export.Detector, export.Threshold);
+            (string sha, long size) = Trainer.Hash(path);
+            var grams = export.Grams;
+            store.LearnLog(profile, new LearntLog("import:" + Path.GetFullPath(path), size, sha, 0, fingerprint.TransitionCount, fingerprint.TransitionCount, DateTimeOffset.UtcNow),
+                grams, newNames);
+            if (export.Seal is not null)
+            {
+                store.SetSetting(Seal.SettingKey(export.Profile), export.Seal.ToJson());
+            }
+
+            bool verified = !string.IsNullOrEmpty(result.GetValue(trust) ?? context.Environment("SYSPRINT_TRUST"));
+            context.Out.WriteLine($"imported profile '{export.Profile}' ({fingerprint.TransitionCount} transitions, window {export.Window}){(verified ? ", seal verified" : "")}");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private sealed record Export(string Profile, int Window, string Detector, double Threshold, Dictionary<int, string> Names, List<int[]> Grams, Seal? Seal);
+
+    private static Export Read(string path)
+    {
+        try
+        {
+            using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            JsonElement root = doc.RootElement;
+            if (root.GetProperty("format").GetString() != ExportCommand.FormatVersion)
+            {
+                throw new SysprintException(ExitCodes.MalformedInput, $"{path}: not a sysprint export (format '{root.GetProperty("format").GetString()}')");
+            }
+
+            var names = new Dictionary<int, string>();
+            foreach (JsonProperty p in root.GetProperty("names").EnumerateObject())
+            {
+                names[int.Parse(p.Name, CultureInfo.InvariantCulture)] = p.Value.GetString()!;
+            }
+
+            int window = root.GetProperty("window").GetInt32();
+            if (window is < Fingerprint.MinWindow or > Fingerprint.MaxWindow)
+            {
+                throw new SysprintException(ExitCodes.MalformedInput, $"{path}: window {window} is out of range");
+            }
+
+            var grams = root.GetProperty("grams").EnumerateArray().Select(g => Fingerprint.ParseGram(g.GetString()!)).ToList();
+            if (grams.Any(g => g.Length == 0 || g.Length > window))
+            {
+                throw new SysprintException(ExitCodes.MalformedInput, $"{path}: a gram is longer than the window {window}");
+            }
+
+            Seal? seal = root.TryGetProperty("seal", out JsonElement s) && s.ValueKind == JsonValueKind.Object
+                ? Seal.FromJson(s.GetRawText())
+                : null;
+            return new Export(root.GetProperty("profile").GetString()!, window, root.GetProperty("detector").GetString()!,
+                root.GetProperty("threshold").GetDouble(), names, grams, seal);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or OverflowException)
+        {
+            throw new SysprintException(ExitCodes.MalformedInput, $"{path}: not a valid sysprint export: {e.Message}", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SysprintException(ExitCodes.InputMissing, $"{path}: cannot read: {e.Message}", e);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using System.Security.Cryptography;
+using Sysprint.Diagnostics;
+using Sysprint.Mapping;
+using Sysprint.Model;
+using Sysprint.Storage;
+
+namespace Sysprint.Integrity;
+
+/// <summary>
+/// Checks, before a fingerprint is used, that it is exactly the one the administrator sealed.
+/// Refusal is exit 77: a changed, unsealed or foreign-signed fingerprint is never used silently.
+/// </summary>
+public sealed class SealVerifier(ECDsa publicKey, string publicKeyPath)
+{
+    /// <summary>Verifies the seal kept in the store for <paramref name="profile"/>.</summary>
+    public void Verify(IFingerprintStore store, string profile, Fingerprint fingerprint, SyscallTable table)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        Verify(Seal.FromJson(store.GetSetting(Seal.SettingKey(profile))), profile, fingerprint, table, store.Location);
+    }
+
+    /// <summary>Verifies <paramref name="seal"/> (null: unsealed) for a fingerprint; <paramref name="where"/> names its source in messages.</summary>
+    public void Verify(Seal? seal, string profile, Fingerprint fingerprint, SyscallTable table, string where)
+    {
+        if (seal is null)
+        {
+            throw new SysprintException(ExitCodes.Untrusted,
+                $"{where}: profile '{profile}' is not sealed; refusing to use it with --trust (run 'sysprint seal --key KEYFILE' first)");
+        }
+
+        if (seal.Profile != profile || !seal.IsSignedBy(publicKey))
+        {
+            throw new SysprintException(ExitCodes.Untrusted,
+                $"{where}: the seal of profile '{profile}' was not made by the key of {publicKeyPath} (sealed by key {seal.KeyId}); refusing to use it");
+        }
+
+        string digest = FingerprintDigest.Compute(profile, fingerprint, table);
+        if (digest != seal.Digest)
+        {
+            throw new SysprintException(ExitCodes.Untrusted,
+                $"{where}: profile '{profile}' changed since it was sealed on {seal.SealedAt:yyyy-MM-dd HH:mm:ss}Z (digest {digest[..16]}, sealed {seal.Digest[..16]}); refusing to use it. If the change is yours, seal it again with 'sysprint seal'");
+        }
+    }
+}

@@ -1,0 +1,141 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Sysprint.Cli.Tests.Support;
+
+namespace Sysprint.Cli.Tests.Commands;
+
+/// <summary><c>sysprint seal</c>, <c>--trust</c>, <c>export</c> and <c>import</c>: a fingerprint cannot be changed unnoticed.</summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class SealCommandTests : IDisposable
+{
+    private readonly CliSandbox _cli = new();
+    private readonly string _db;
+    private readonly string _key;
+
+    public SealCommandTests()
+    {
+        _db = _cli.Db();
+        _key = _cli.PathOf("admin.key");
+        _cli.RunOk("train", "--db", _db, Fixtures.Strace("single_plain"));
+    }
+
+    public void Dispose() => _cli.Dispose();
+
+    [Fact]
+    public void Seal_creates_an_owner_only_key_pair_and_a_sealed_profile_passes_trust()
+    {
+        CliResult seal = _cli.Run("seal", "--db", _db, "--key", _key);
+
+        Assert.Equal(0, seal.Exit);
+        Assert.StartsWith("sealed   profile 'default': 37 transitions, digest ", seal.Out, StringComparison.Ordinal);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_key));
+        Assert.True(File.Exists(_key + ".pub"));
+        CliResult check = _cli.Run("check", "--db", _db, "--trust", _key + ".pub", Fixtures.Strace("single_tt"));
+        Assert.Equal(0, check.Exit);
+    }
+
+    [Fact]
+    public void Training_after_sealing_is_refused_until_sealed_again()
+    {
+        _cli.RunOk("seal", "--db", _db, "--key", _key);
+        _cli.RunOk("train", "--db", _db, Fixtures.Strace("multi_f"));
+
+        CliResult refused = _cli.Run("check", "--db", _db, "--trust", _key + ".pub", Fixtures.Strace("single_tt"));
+        _cli.RunOk("seal", "--db", _db, "--key", _key);
+        CliResult resealed = _cli.Run("check", "--db", _db, "--trust", _key + ".pub", Fixtures.Strace("single_tt"));
+
+        Assert.Equal(77, refused.Exit);
+        Assert.Equal("", refused.Out);
+        Assert.Matches(@"^sysprint: error: .*: profile 'default' changed since it was sealed on .*; refusing to use it\. If the change is yours, seal it again with 'sysprint seal'\n$", refused.Error);
+        Assert.Equal(0, resealed.Exit);
+    }
+
+    [Fact]
+    public void Trust_from_the_environment_refuses_an_unsealed_profile()
+    {
+        _cli.RunOk("seal", "--db", _db, "--key", _key);
+        string unsealed = _cli.Db("unsealed.db");
+        _cli.RunOk("train", "--db", unsealed, Fixtures.Strace("single_plain"));
+        _cli.Environment["SYSPRINT_TRUST"] = _key + ".pub";
+
+        CliResult result = _cli.Run("check", "--db", unsealed, Fixtures.Strace("single_tt"));
+
+        Assert.Equal(77, result.Exit);
+        Assert.Equal($"sysprint: error: {unsealed}: profile 'default' is not sealed; refusing to use it with --trust (run 'sysprint seal --key KEYFILE' first)\n", result.Error);
+    }
+
+    [Fact]
+    public void A_seal_made_with_another_key_is_refused()
+    {
+        _cli.RunOk("seal", "--db", _db, "--key", _key);
+        _cli.RunOk("seal", "--db", _db, "--key", _cli.PathOf("intruder.key"));
+
+        CliResult result = _cli.Run("check", "--db", _db, "--trust", _key + ".pub", Fixtures.Strace("single_tt"));
+
+        Assert.Equal(77, result.Exit);
+        Assert.Contains("the seal of profile 'default' was not made by the key of", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_public_key_writable_by_others_is_refused()
+    {
+        _cli.RunOk("seal", "--db", _db, "--key", _key);
+        File.SetUnixFileMode(_key + ".pub", File.GetUnixFileMode(_key + ".pub") | UnixFileMode.OtherWrite);
+
+        CliResult result = _cli.Run("check", "--db", _db, "--trust", _key + ".pub", Fixtures.Strace("single_tt"));
+
+        Assert.Equal(77, result.Exit);
+        Assert.Contains("writable by group or others", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Export_and_import_move_a_sealed_fingerprint_to_another_store()
+    {
+        _cli.RunOk("seal", "--db", _db, "--key", _key);
+        string file = _cli.PathOf("default.json");
+        _cli.RunOk("export", "--db", _db, "-o", file);
+        string other = _cli.Db("host2.db");
+
+        CliResult import = _cli.Run("import", "--db", other, "--trust", _key + ".pub", file);
+        CliResult check = _cli.Run("check", "--db", other, "--trust", _key + ".pub", Fixtures.Strace("single_tt"));
+
+        Assert.Equal(0, import.Exit);
+        Assert.Equal("imported profile 'default' (37 transitions, window 2), seal verified\n", import.Out);
+        Assert.Equal(0, check.Exit);
+        Assert.Equal(_cli.RunOk("show", "--db", _db).Out, _cli.RunOk("show", "--db", other).Out);
+    }
+
+    [Fact]
+    public void A_tampered_export_is_refused_and_leaves_no_store()
+    {
+        _cli.RunOk("seal", "--db", _db, "--key", _key);
+        string file = _cli.PathOf("default.json");
+        _cli.RunOk("export", "--db", _db, "-o", file);
+        JsonNode export = JsonNode.Parse(File.ReadAllText(file))!;
+        export["grams"]!.AsArray().Add("257 41");
+        export["names"]!["41"] = "socket";
+        File.WriteAllText(file, export.ToJsonString());
+        string other = _cli.Db("host2.db");
+
+        CliResult result = _cli.Run("import", "--db", other, "--trust", _key + ".pub", file);
+
+        Assert.Equal(77, result.Exit);
+        Assert.Contains("profile 'default' changed since it was sealed", result.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(other));
+    }
+
+    [Fact]
+    public void Export_is_json_with_the_grams_and_the_seal()
+    {
+        _cli.RunOk("seal", "--db", _db, "--key", _key);
+        string file = _cli.PathOf("default.json");
+
+        _cli.RunOk("export", "--db", _db, "-o", file);
+
+        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(file));
+        Assert.Equal("sysprint-export 1", doc.RootElement.GetProperty("format").GetString());
+        Assert.Equal(57, doc.RootElement.GetProperty("grams").GetArrayLength());
+        Assert.Equal("openat", doc.RootElement.GetProperty("names").GetProperty("257").GetString());
+        Assert.Equal(JsonValueKind.Object, doc.RootElement.GetProperty("seal").ValueKind);
+    }
+}
