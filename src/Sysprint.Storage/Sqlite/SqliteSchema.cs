@@ -76,6 +76,54 @@ internal static class SqliteSchema
             details_json TEXT NOT NULL);
         CREATE INDEX alerts_time ON alerts (time);
         """,
+
+        // 1 -> 2. The live agent (Sysprint.Agent): the alert outbox, one delivery row per
+        // (alert, sink) until the sink took it; the watched files' progress; facts about the agent.
+        // agent_alerts.id is the alert's deterministic id: a second insert of it does nothing.
+        """
+        CREATE TABLE agent_alerts (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            time TEXT NOT NULL,
+            rule TEXT NOT NULL,
+            priority TEXT NOT NULL,
+            source TEXT NOT NULL,
+            vm TEXT,
+            log TEXT,
+            json TEXT NOT NULL,
+            text TEXT NOT NULL);
+        CREATE TABLE agent_deliveries (
+            sink TEXT NOT NULL,
+            alert_seq INTEGER NOT NULL REFERENCES agent_alerts (seq),
+            delivered_at TEXT,
+            attempts INTEGER NOT NULL,
+            last_error TEXT,
+            last_attempt TEXT,
+            PRIMARY KEY (sink, alert_seq)) WITHOUT ROWID;
+        CREATE INDEX agent_deliveries_pending ON agent_deliveries (sink, alert_seq) WHERE delivered_at IS NULL;
+        CREATE TABLE agent_files (
+            id INTEGER PRIMARY KEY,
+            file_key TEXT NOT NULL UNIQUE,
+            vm TEXT NOT NULL,
+            path TEXT NOT NULL,
+            device INTEGER NOT NULL,
+            inode INTEGER NOT NULL,
+            head_length INTEGER NOT NULL,
+            head_hash TEXT NOT NULL,
+            bytes INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            lines INTEGER NOT NULL,
+            syscalls INTEGER NOT NULL,
+            alerts INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            error TEXT,
+            first_seen TEXT NOT NULL,
+            updated TEXT NOT NULL);
+        CREATE INDEX agent_files_inode ON agent_files (device, inode);
+        CREATE TABLE agent_info (
+            key TEXT NOT NULL PRIMARY KEY,
+            value TEXT NOT NULL);
+        """,
     ];
 
     /// <summary>The schema version this code writes.</summary>

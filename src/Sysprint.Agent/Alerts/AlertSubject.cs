@@ -1,0 +1,8 @@
+namespace Sysprint.Agent.Alerts;
+
+/// <summary>
+/// What a live check is looking at: the log (and the VM it came from), the program and the profile.
+/// <paramref name="LogKey"/> names the log's content in alert ids (stable across restarts: a
+/// watched file's stored key, a run's own id).
+/// </summary>
+public sealed record AlertSubject(string? Vm, string LogName, string LogKey, string? Program, string Profile, string Detector);

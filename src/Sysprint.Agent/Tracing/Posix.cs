@@ -1,0 +1,55 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+
+namespace Sysprint.Agent.Tracing;
+
+/// <summary>The few POSIX calls .NET does not expose: mkfifo, kill, statx.</summary>
+internal static partial class Posix
+{
+    public const int SigKill = 9;
+    public const int SigCont = 18;
+    public const int SigStop = 19;
+    public const int SigInt = 2;
+
+    private const int AtFdCwd = -100;
+    private const uint StatxIno = 0x100;
+    private const int StatxBufferBytes = 256;
+
+    /// <summary>Creates a named pipe with mode 0600.</summary>
+    /// <exception cref="IOException">It could not be created.</exception>
+    public static void MakeFifo(string path)
+    {
+        if (mkfifo(path, 0x180) != 0)
+        {
+            throw new IOException($"{path}: cannot create a named pipe (errno {Marshal.GetLastPInvokeError()})");
+        }
+    }
+
+    /// <summary>Sends a signal; false when the process is gone (or not ours).</summary>
+    public static bool Signal(int pid, int signal) => kill(pid, signal) == 0;
+
+    /// <summary>The device and inode of a file (following symbolic links), or null when it cannot be read.</summary>
+    public static (long Device, long Inode)? FileId(string path)
+    {
+        Span<byte> buffer = stackalloc byte[StatxBufferBytes];
+        buffer.Clear();
+        if (statx(AtFdCwd, path, 0, StatxIno, ref MemoryMarshal.GetReference(buffer)) != 0)
+        {
+            return null;
+        }
+
+        // struct statx: stx_ino at 32; stx_dev_major at 136 and stx_dev_minor at 140 (the same on every architecture).
+        long inode = (long)BinaryPrimitives.ReadUInt64LittleEndian(buffer[32..]);
+        long device = ((long)BinaryPrimitives.ReadUInt32LittleEndian(buffer[136..]) << 32) | BinaryPrimitives.ReadUInt32LittleEndian(buffer[140..]);
+        return (device, inode);
+    }
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int mkfifo(string path, uint mode);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int kill(int pid, int signal);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int statx(int dirfd, string path, int flags, uint mask, ref byte buffer);
+}

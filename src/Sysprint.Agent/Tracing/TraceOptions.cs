@@ -1,0 +1,38 @@
+namespace Sysprint.Agent.Tracing;
+
+/// <summary>What to do to the traced processes when their run turns anomalous.</summary>
+public enum AnomalyAction
+{
+    /// <summary>Alert only; the run goes on.</summary>
+    Alert,
+
+    /// <summary>Alert and stop (SIGSTOP) the traced process tree, for the administrator to inspect (<c>kill -CONT</c> or <c>kill -KILL</c>).</summary>
+    Stop,
+
+    /// <summary>Alert and kill (SIGKILL) the traced process tree.</summary>
+    Kill,
+}
+
+/// <summary>A live trace: a command to start under strace, or a running process to attach to.</summary>
+public sealed record TraceOptions
+{
+    /// <summary>The command and its arguments, passed to strace as is (never through a shell); empty when attaching.</summary>
+    public IReadOnlyList<string> Command { get; init; } = [];
+
+    /// <summary>The process to attach to (<c>strace -p</c>), when no command is given.</summary>
+    public int? AttachPid { get; init; }
+
+    /// <summary>Environment entries for the traced command only (strace's <c>-E</c>).</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    public AnomalyAction OnAnomaly { get; init; } = AnomalyAction.Alert;
+
+    /// <summary>The traced command's standard streams: inherited (the CLI) or discarded (tests, services).</summary>
+    public bool InheritStdio { get; init; } = true;
+
+    /// <summary>Where strace writes the trace; a named pipe in a private temporary directory when null.</summary>
+    public string? TraceFile { get; init; }
+
+    /// <summary>The most alerts raised for one run.</summary>
+    public int MaxAlerts { get; init; } = 100;
+}

@@ -1,0 +1,27 @@
+using Sysprint.Cli;
+
+namespace Sysprint.Agent.Tests.Support;
+
+/// <summary>Runs the sysprint CLI in-process over string writers.</summary>
+internal static class Cli
+{
+    public static (int Exit, string Out, string Error) Run(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        int exit = SysprintApp.Run(args, new CliContext
+        {
+            Out = stdout,
+            Error = stderr,
+            Environment = name => name == "SYSPRINT_HOSTNAME" ? "dom0-test" : null,
+        });
+        return (exit, stdout.ToString(), stderr.ToString());
+    }
+
+    public static string RunOk(params string[] args)
+    {
+        var (exit, output, error) = Run(args);
+        Assert.True(exit == 0, $"sysprint {string.Join(' ', args)} exited {exit}:\n{output}\n{error}");
+        return output;
+    }
+}
