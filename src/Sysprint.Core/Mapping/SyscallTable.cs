@@ -30,13 +30,15 @@ public sealed class SyscallTable
     private readonly List<KeyValuePair<int, string>> _learnt = [];
     private int _nextLearnt = FirstLearntNumber;
 
-    // Names found by byte lookups, in two slots chosen by a hash of their bytes: a log names a few
-    // dozen calls millions of times, and comparing bytes is much cheaper than widening them to chars
-    // and hashing them for the dictionary. A name never changes its number once in the table, so an
-    // entry never goes stale; a full pair of slots is never overwritten, so the cache allocates at
-    // most once per slot, never per line; entries are immutable and published whole, so concurrent
-    // readers see either no entry or a complete one.
-    private const int CacheSlots = 256;
+    // Names found by byte lookups, in an open-addressing table keyed by a hash of their bytes: a log
+    // names a few dozen calls millions of times, and comparing bytes is much cheaper than widening
+    // them to chars and hashing them for the dictionary. A name never changes its number once in
+    // the table and entries are never removed, so an entry never goes stale and a probe may stop
+    // at the first empty slot; a name whose probe run is full is simply not cached, so the cache
+    // allocates at most once per slot, never per line. Entries are immutable and published whole,
+    // so concurrent readers see either no entry or a complete one.
+    private const int CacheSlots = 1024;
+    private const int CacheProbes = 8;
     private readonly CachedName?[] _cache = new CachedName?[CacheSlots];
 
     public SyscallTable(string source)
@@ -156,18 +158,19 @@ public sealed class SyscallTable
         }
 
         int slot = Slot(name);
-        CachedName? cached = _cache[slot];
-        if (cached is not null && name.SequenceEqual(cached.Name))
+        for (int probe = 0; probe < CacheProbes; probe++)
         {
-            number = cached.Number;
-            return true;
-        }
+            CachedName? cached = _cache[(slot + probe) & (CacheSlots - 1)];
+            if (cached is null)
+            {
+                break;
+            }
 
-        cached = _cache[slot ^ 1];
-        if (cached is not null && name.SequenceEqual(cached.Name))
-        {
-            number = cached.Number;
-            return true;
+            if (name.SequenceEqual(cached.Name))
+            {
+                number = cached.Number;
+                return true;
+            }
         }
 
         return LookUpAndCache(name, slot, out number);
@@ -233,7 +236,7 @@ public sealed class SyscallTable
         }
 
         h = (h ^ (uint)name.Length) * 0x9E3779B97F4A7C15UL;
-        return (int)(h >> 56) & (CacheSlots - 1);
+        return (int)(h >> 54) & (CacheSlots - 1);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -250,13 +253,14 @@ public sealed class SyscallTable
             return false;
         }
 
-        if (_cache[slot] is null)
+        for (int probe = 0; probe < CacheProbes; probe++)
         {
-            _cache[slot] = new CachedName(name.ToArray(), number);
-        }
-        else if (_cache[slot ^ 1] is null)
-        {
-            _cache[slot ^ 1] = new CachedName(name.ToArray(), number);
+            ref CachedName? entry = ref _cache[(slot + probe) & (CacheSlots - 1)];
+            if (entry is null)
+            {
+                entry = new CachedName(name.ToArray(), number);
+                break;
+            }
         }
 
         return true;

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Sysprint.Parsing;
@@ -97,7 +98,34 @@ internal sealed class LineReader : IDisposable
 
     /// <summary>Reads the next line; false at the end of the input.</summary>
     /// <exception cref="LineTooLongException">A line is longer than the limit.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryReadLine(out ReadOnlySpan<byte> line)
+    {
+        // The common case inline in the caller's loop: the next newline is in the current block's
+        // mask, the line is within the limit and no control byte is pending.
+        ulong newlines = _newlines;
+        if (newlines != 0)
+        {
+            int nl = _masked - BlockBytes + BitOperations.TrailingZeroCount(newlines);
+            int length = nl - _start;
+            if (length <= _maxLineBytes && _control == NoControlByte && _scanned >= nl)
+            {
+                _newlines = newlines & (newlines - 1);
+                line = Trim(_buffer.AsSpan(_start, length));
+                LineHasControlBytes = false;
+                BytesRead += length + 1;
+                _start = nl + 1;
+                LineNumber++;
+                LastLineTerminated = true;
+                return true;
+            }
+        }
+
+        return TryReadLineSlow(out line);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool TryReadLineSlow(out ReadOnlySpan<byte> line)
     {
         while (true)
         {
@@ -253,6 +281,9 @@ internal sealed class LineReader : IDisposable
     /// Bit i of the result set when byte i of the 64-byte block is a newline; bit i of
     /// <paramref name="controls"/> when it is one of <see cref="ControlBytes"/>.
     /// </summary>
+    // Compiled optimised at once: ReadyToRun code cannot use Vector512, and the tier-0 code the
+    // method would start in is many times slower than the loop it replaces.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static ulong Masks(ReadOnlySpan<byte> block, out ulong controls)
     {
         if (Vector512.IsHardwareAccelerated)
