@@ -103,9 +103,9 @@ public sealed class LiveTrace
 
             return new TraceOutcome(
                 _options.AttachPid is null ? strace.ExitCode : null,
+                read,
                 check.Syscalls,
-                read.Lines,
-                read.SkippedLines,
+                check.Score,
                 check.Anomalous,
                 check.MismatchCount,
                 check.Mismatches,

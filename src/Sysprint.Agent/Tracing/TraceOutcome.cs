@@ -1,15 +1,17 @@
 using Sysprint.Model;
+using Sysprint.Parsing;
 
 namespace Sysprint.Agent.Tracing;
 
 /// <summary>How a traced run went.</summary>
 /// <param name="ExitCode">The command's exit status (128 + N when killed by signal N); null when attached to a process.</param>
 /// <param name="Signalled">The pids stopped or killed because of the anomaly.</param>
+/// <param name="Read">What reading the trace found (lines, skipped lines, the first program).</param>
 public sealed record TraceOutcome(
     int? ExitCode,
+    LogReadResult Read,
     long Syscalls,
-    long Lines,
-    long SkippedLines,
+    double Score,
     bool Anomalous,
     long MismatchCount,
     IReadOnlyList<Mismatch> Mismatches,

@@ -1,0 +1,271 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Sysprint.Agent.Alerts;
+using Sysprint.Agent.Live;
+using Sysprint.Agent.Outbox;
+using Sysprint.Agent.Tracing;
+using Sysprint.Diagnostics;
+using Sysprint.Engine;
+using Sysprint.Mapping;
+using Sysprint.Model;
+using Sysprint.Parsing;
+using Sysprint.Storage;
+
+namespace Sysprint.Cli.Commands;
+
+/// <summary>
+/// <c>sysprint run [--on-anomaly alert|stop|kill] [--learn] -- CMD ARGS...</c>: runs CMD under
+/// strace and checks its calls while it runs; alerts at the offending call, then stops or kills
+/// the traced process tree if asked. Exit 0 when the run was normal, 1 when anomalous.
+/// </summary>
+internal static class RunCommand
+{
+    /// <summary>Distinct mismatches listed in the verdict.</summary>
+    private const int ShownMismatches = 20;
+
+    public static Command Create(CliContext context)
+    {
+        var db = CommonOptions.Db();
+        var profile = CommonOptions.Profile();
+        var window = CommonOptions.Window();
+        var learn = new Option<bool>("--learn") { Description = "Learn this run into the profile instead of checking it" };
+        var trace = new Option<string?>("--trace")
+        {
+            Description = "With --learn: keep strace's log at FILE (default: a temporary file, deleted)",
+            HelpName = "FILE",
+        };
+        var environment = new Option<string[]>("--env", "-E")
+        {
+            Description = "Set NAME=VALUE in the command's environment only (strace -E)",
+            HelpName = "NAME=VALUE",
+        };
+        environment.Validators.Add(r =>
+        {
+            foreach (string entry in r.GetValueOrDefault<string[]>() ?? [])
+            {
+                if (entry.IndexOf('=', StringComparison.Ordinal) <= 0)
+                {
+                    r.AddError($"--env '{Printable.Escape(entry)}': expected NAME=VALUE");
+                }
+            }
+        });
+        var command = new Argument<string[]>("CMD")
+        {
+            Description = "The command and its arguments, after '--' (passed as is, never through a shell)",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var live = LiveOptions.Create();
+        var run = new Command("run", "Run a command under strace and check its system calls while it runs; exit 1 when anomalous")
+        {
+            db, profile, window, learn, trace, environment, command,
+        };
+        live.AddTo(run);
+        run.SetAction(result =>
+        {
+            var env = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (string entry in result.GetValue(environment) ?? [])
+            {
+                int eq = entry.IndexOf('=', StringComparison.Ordinal);
+                env[entry[..eq]] = entry[(eq + 1)..];
+            }
+
+            var options = new TraceOptions
+            {
+                Command = result.GetValue(command)!,
+                Environment = env,
+                OnAnomaly = live.Action(result),
+            };
+            string dbPath = StoreLocator.Resolve(result.GetValue(db), context);
+            if (result.GetValue(learn))
+            {
+                return Learn(context, dbPath, options, result.GetValue(profile)!, result.GetValue(window), result.GetValue(trace));
+            }
+
+            if (result.GetValue(trace) is not null)
+            {
+                throw new SysprintException(ExitCodes.Usage, "--trace goes with --learn (a checked run is read live from a pipe)");
+            }
+
+            return live.Execute(context, result, dbPath, options, result.GetValue(profile)!);
+        });
+        return run;
+    }
+
+    private static int Learn(CliContext context, string dbPath, TraceOptions options, string profile, int? window, string? keep)
+    {
+        using IFingerprintStore store = StoreLocator.Open(dbPath, create: true, context);
+        SyscallTable table = StoreLocator.Mapping(store, null, null);
+        string directory = Directory.CreateTempSubdirectory("sysprint-learn-").FullName;
+        try
+        {
+            string file = keep is null ? Path.Combine(directory, "trace.strace") : Path.GetFullPath(keep);
+            using var cancel = new CancellationTokenSource();
+            using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>
+            {
+                c.Cancel = true;
+                cancel.Cancel();
+            });
+            int status = LiveTrace.Record(options, file, cancel.Token);
+            var trainer = new Trainer(store, table, new LogReadOptions { Format = LogFormat.Strace, SkipMalformed = true });
+            TrainOutcome outcome = trainer.Learn(file, profile, window);
+            string name = Printable.Escape("run: " + string.Join(' ', options.Command));
+            string added = outcome.AlreadyLearnt ? "already learnt" : $"+{outcome.Log.NewTransitions} transitions";
+            context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"learnt   {name}  {outcome.Log.Syscalls:N0} syscalls, {added}, fingerprint '{outcome.Profile}' {outcome.FingerprintSize}; exit status {status}"));
+            return ExitCodes.Ok;
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>The verdict lines of a traced run, like <c>check</c>'s.</summary>
+    internal static void WriteVerdict(TextWriter output, string name, TraceOutcome outcome, LiveProfile profile, SyscallTable table, AnomalyAction action)
+    {
+        string status = outcome.ExitCode is { } code ? $"; exit status {code.ToString(CultureInfo.InvariantCulture)}" : "";
+        if (!outcome.Anomalous)
+        {
+            string tolerated = outcome.MismatchCount > 0
+                ? $", {outcome.MismatchCount} mismatches (score {outcome.Score}) within threshold {profile.Threshold}"
+                : "";
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"normal     {name}  {outcome.Syscalls:N0} syscalls match profile '{profile.Name}'{tolerated}{status}"));
+            return;
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"ANOMALOUS  {name}  {outcome.MismatchCount:N0} mismatch{(outcome.MismatchCount == 1 ? "" : "es")} ({outcome.Mismatches.Count} distinct) in {outcome.Syscalls:N0} syscalls, profile '{profile.Name}'{status}"));
+        int shown = 0;
+        foreach (Mismatch mismatch in outcome.Mismatches)
+        {
+            if (shown++ == ShownMismatches)
+            {
+                output.WriteLine($"    ... and {outcome.Mismatches.Count - ShownMismatches} more");
+                break;
+            }
+
+            output.WriteLine("    " + CheckReport.DescribeMismatch(mismatch, table));
+        }
+
+        if (outcome.Signalled.Count > 0)
+        {
+            string pids = string.Join(' ', outcome.Signalled);
+            output.WriteLine(action == AnomalyAction.Kill
+                ? $"    killed the traced processes: {pids}"
+                : $"    stopped the traced processes: {pids} (resume: kill -CONT {pids}; end: kill -KILL {pids})");
+        }
+    }
+
+    /// <summary>Records the run as a check, so <c>sysprint alerts</c> lists it when anomalous.</summary>
+    internal static void Record(IFingerprintStore store, string name, string? vm, TraceOutcome outcome, LiveProfile profile, SyscallTable table)
+    {
+        var check = new CheckOutcome(name, profile.Name, profile.Detector, profile.Threshold, outcome.Read,
+            outcome.MismatchCount, outcome.Mismatches, false, outcome.Score);
+        store.RecordCheck(new CheckRecord(name, vm, profile.Name, profile.Detector, outcome.Anomalous, outcome.Syscalls,
+            outcome.MismatchCount, outcome.Score, CheckReport.Summary(check, table), CheckReport.DetailsJson(check, table, 200), DateTimeOffset.UtcNow));
+    }
+
+    /// <summary>The options and the execution shared by <c>run</c> and <c>attach</c>.</summary>
+    internal sealed class LiveOptions
+    {
+        private LiveOptions()
+        {
+            OnAnomaly = new Option<string>("--on-anomaly")
+            {
+                Description = "What to do when the run turns anomalous: alert, stop (SIGSTOP the traced processes, to inspect) or kill (SIGKILL them)",
+                DefaultValueFactory = _ => "alert",
+            };
+            OnAnomaly.AcceptOnlyFromAmong("alert", "stop", "kill");
+            Detector = new Option<string?>("--detector")
+            {
+                Description = $"How mismatches are weighed: {string.Join(", ", Detectors.All)} (default: the profile's)",
+                HelpName = "NAME",
+            };
+            Threshold = new Option<double?>("--threshold")
+            {
+                Description = "Mismatches tolerated before the run is anomalous (default: the profile's, 0 unless set)",
+                HelpName = "N",
+            };
+            Vm = new Option<string?>("--vm") { Description = "The VM named in alerts", HelpName = "NAME" };
+            Sinks = AlertSinkOptions.Create(withQuiet: true);
+        }
+
+        public Option<string> OnAnomaly { get; }
+
+        public Option<string?> Detector { get; }
+
+        public Option<double?> Threshold { get; }
+
+        public Option<string?> Vm { get; }
+
+        public AlertSinkOptions Sinks { get; }
+
+        public static LiveOptions Create() => new();
+
+        public void AddTo(Command command)
+        {
+            command.Options.Add(OnAnomaly);
+            command.Options.Add(Detector);
+            command.Options.Add(Threshold);
+            command.Options.Add(Vm);
+            Sinks.AddTo(command);
+        }
+
+        public AnomalyAction Action(ParseResult result) => result.GetValue(OnAnomaly) switch
+        {
+            "stop" => AnomalyAction.Stop,
+            "kill" => AnomalyAction.Kill,
+            _ => AnomalyAction.Alert,
+        };
+
+        /// <summary>Traces live, alerting through the outbox; prints the verdict; exit 0 normal, 1 anomalous.</summary>
+        public int Execute(CliContext context, ParseResult result, string dbPath, TraceOptions options, string profileName)
+        {
+            using IFingerprintStore store = StoreLocator.Open(dbPath, create: false, context);
+            SyscallTable table = StoreLocator.Mapping(store, null, null);
+            LiveProfile profile = LiveProfile.Load(store, profileName, result.GetValue(Detector), result.GetValue(Threshold));
+            string? vm = result.GetValue(Vm);
+            TextWriter? console = Sinks.ShowOnStdout(result) ? context.Out : null;
+            AlertOutbox outbox = AlertSinkOptions.OpenOutbox(dbPath, context, Sinks.Sinks(result), console);
+            try
+            {
+                var factory = new AlertFactory(AlertSinkOptions.Hostname(context));
+                string key = Guid.NewGuid().ToString("N");
+                var trace = new LiveTrace(options, profile, table, (mismatch, t) =>
+                {
+                    var subject = new AlertSubject(vm, t.DisplayName, key, t.Program, profile.Name, profile.Detector);
+                    outbox.Raise(factory.Mismatch(subject, mismatch, table, DateTimeOffset.UtcNow));
+                });
+                using var cancel = new CancellationTokenSource();
+
+                // Ctrl+C reaches the traced command too (same process group): let it end the run
+                // and report. SIGTERM (a service stopping) ends the trace ourselves.
+                using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c =>
+                {
+                    c.Cancel = true;
+                    if (options.AttachPid is not null)
+                    {
+                        cancel.Cancel();
+                    }
+                });
+                using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>
+                {
+                    c.Cancel = true;
+                    cancel.Cancel();
+                });
+                TraceOutcome outcome = trace.Run(cancel.Token);
+                string name = Printable.Escape(trace.DisplayName);
+                WriteVerdict(context.Out, name, outcome, profile, table, options.OnAnomaly);
+                Record(store, trace.DisplayName, vm, outcome, profile, table);
+                AlertSinkOptions.FlushAsync(outbox, context, TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
+                return outcome.Anomalous ? ExitCodes.Anomalous : ExitCodes.Ok;
+            }
+            finally
+            {
+                outbox.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+        }
+    }
+}

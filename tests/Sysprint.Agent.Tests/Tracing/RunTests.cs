@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Sysprint.Agent.Tests.Support;
+using Sysprint.Agent.Tracing;
+
+namespace Sysprint.Agent.Tests.Tracing;
+
+/// <summary>
+/// <c>sysprint run</c> and <c>attach</c> with the real strace on real programs: a fingerprint
+/// learnt from clean runs, then runs with code injected at load time (LD_PRELOAD) caught while
+/// they run, their alert at a webhook on loopback.
+/// </summary>
+public sealed class RunTests : IDisposable
+{
+    // A shell that reads a file, then waits: the wait leaves time to see the alert arrive before the end.
+    private static readonly string[] s_command = ["sh", "-c", "cat /etc/hostname; sleep 0.1"];
+
+    private readonly TempDir _dir = new();
+
+    public RunTests()
+    {
+        Assert.NotNull(Sysprint.Tracing.Executables.Find("strace"));
+        Assert.NotNull(Sysprint.Tracing.Executables.Find("cc"));
+    }
+
+    private string Db => _dir.PathOf("run.db");
+
+    public void Dispose() => _dir.Dispose();
+
+    private void Learn(params string[] command)
+    {
+        for (int i = 0; i < 3; i++)
+        {
+            var (exit, output, error) = SysprintProcess.Run(["run", "--db", Db, "--learn", "--", .. command]);
+            Assert.True(exit == 0, error);
+            // The command's own output (the host name) comes first: it shares the terminal.
+            Assert.StartsWith($"learnt   run: {string.Join(' ', command)}  ", output.Split('\n')[^2], StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void A_clean_run_is_normal_and_reports_the_command_exit_status()
+    {
+        Learn(s_command);
+
+        var (exit, output, error) = SysprintProcess.Run(["run", "--db", Db, "--", "sh", "-c", "cat /etc/hostname; sleep 0.1; exit 3"]);
+
+        Assert.True(exit == 0, output + error);
+        Assert.Matches(@"\nnormal     run: sh -c cat /etc/hostname; sleep 0\.1; exit 3  [\d,]+ syscalls match profile 'default'; exit status 3\n$", output);
+    }
+
+    [Fact]
+    public void Injected_code_is_caught_while_the_command_runs_and_its_alert_reaches_the_webhook()
+    {
+        Learn(s_command);
+        string library = Injection.Build(_dir, "SOCKET");
+        using var receiver = new WebhookReceiver();
+
+        var (exit, output, error) = SysprintProcess.Run(
+            ["run", "--db", Db, "--vm", "web-01", "--webhook", receiver.Url, "-E", "LD_PRELOAD=" + library, "--", "sh", "-c", "cat /etc/hostname; sleep 3"]);
+        DateTime ended = DateTime.UtcNow;
+
+        Assert.True(exit == 1, output + error);
+        Assert.Contains("ANOMALOUS  run: sh -c cat /etc/hostname; sleep 3  ", output, StringComparison.Ordinal);
+        Assert.Contains(": Critical Unknown system-call transition ", output, StringComparison.Ordinal);
+        List<JsonDocument> alerts = receiver.Alerts();
+        Assert.NotEmpty(alerts);
+        Assert.Contains(alerts, a => a.RootElement.GetProperty("output_fields").GetProperty("mismatch.next").GetString() == "socket");
+        JsonElement first = alerts[0].RootElement;
+        Assert.Equal("web-01", first.GetProperty("output_fields").GetProperty("vm.name").GetString());
+        Assert.Equal("sh", first.GetProperty("output_fields").GetProperty("program").GetString());
+        Assert.Equal("dom0-test", first.GetProperty("hostname").GetString());
+
+        // Live: the first alert came while the command still had seconds to sleep.
+        DateTime arrived = receiver.Received.First().At;
+        Assert.True(ended - arrived > TimeSpan.FromSeconds(2), $"alert at {arrived:O}, run ended {ended:O}");
+    }
+
+    [Fact]
+    public void On_anomaly_kill_ends_the_traced_process_at_once()
+    {
+        Learn("sleep", "0.1");
+        string library = Injection.Build(_dir, "SOCKET");
+
+        var watch = Stopwatch.StartNew();
+        var (exit, output, error) = SysprintProcess.Run(["run", "--db", Db, "-q", "--on-anomaly", "kill", "-E", "LD_PRELOAD=" + library, "--", "sleep", "30"]);
+
+        Assert.True(exit == 1, output + error);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
+        Assert.Contains("; exit status 137\n", output, StringComparison.Ordinal);
+        Assert.Matches(@"\n    killed the traced processes: \d+\n", output);
+    }
+
+    [Fact]
+    public void On_anomaly_stop_freezes_the_traced_process_until_the_administrator_acts()
+    {
+        Learn("sleep", "0.1");
+        string library = Injection.Build(_dir, "SOCKET");
+        using var receiver = new WebhookReceiver();
+        using SysprintProcess run = SysprintProcess.Start(
+            ["run", "--db", Db, "-q", "--webhook", receiver.Url, "--on-anomaly", "stop", "-E", "LD_PRELOAD=" + library, "--", "sleep", "30"]);
+
+        Eventually.True(() => !receiver.Received.IsEmpty, "an alert at the webhook");
+        int pid = checked((int)receiver.Alerts()[0].RootElement.GetProperty("output_fields").GetProperty("proc.pid").GetInt64());
+        Eventually.True(() => ProcessTree.StateOf(pid) is 't' or 'T', $"pid {pid} stopped");
+        Assert.False(run.HasExited);
+        Posix.Signal(pid, Posix.SigKill);
+        int exit = run.WaitForExit();
+
+        Assert.Equal(1, exit);
+        Assert.Contains($"    stopped the traced processes: {pid} (resume: kill -CONT {pid}; end: kill -KILL {pid})\n", run.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Attach_checks_a_running_process_from_the_moment_it_attaches()
+    {
+        string[] script = ["sh", "-c", "sleep 1; exec cat /etc/hostname"];
+        Learn(script);
+        string library = Injection.Build(_dir, "SOCKET");
+        var start = new ProcessStartInfo(script[0]) { UseShellExecute = false, RedirectStandardOutput = true };
+        foreach (string arg in script[1..])
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        // The injection runs again at the exec of cat, after sysprint attached.
+        start.Environment["LD_PRELOAD"] = library;
+        using Process target = Process.Start(start)!;
+        using var receiver = new WebhookReceiver();
+
+        var (exit, output, error) = SysprintProcess.Run(["attach", "--db", Db, "-q", "--webhook", receiver.Url, target.Id.ToString(CultureInfo.InvariantCulture)]);
+        target.WaitForExit();
+
+        Assert.True(exit == 1, output + error);
+        Assert.Contains($"ANOMALOUS  attach: pid {target.Id} (sh)  ", output, StringComparison.Ordinal);
+        Assert.Contains(receiver.Alerts(), a => a.RootElement.GetProperty("output_fields").GetProperty("mismatch.next").GetString() == "socket");
+    }
+
+    [Fact]
+    public void Run_of_a_missing_command_says_so()
+    {
+        Learn("sleep", "0.1");
+
+        var (exit, output, error) = SysprintProcess.Run(["run", "--db", Db, "--", "no-such-command-here"]);
+
+        Assert.Equal(66, exit);
+        Assert.Equal("", output);
+        Assert.Equal("sysprint: error: no-such-command-here: command not found\n", error);
+    }
+}
