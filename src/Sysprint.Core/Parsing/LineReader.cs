@@ -16,11 +16,12 @@ internal sealed class LineReader : IDisposable
     public const int DefaultBufferSize = 256 * 1024;
 
     /// <summary>
-    /// Bytes no text log holds, and ESC (colour sequences): every control byte but tab, newline and
-    /// carriage return, and DEL.
+    /// Bytes no text log holds, and ESC (colour sequences): every control byte but tab and newline,
+    /// and DEL. A carriage return counts unless it ends the line (CRLF): a bare one inside a line
+    /// would otherwise hide what follows it.
     /// </summary>
     internal static readonly SearchValues<byte> ControlBytes = SearchValues.Create(
-        [0, 1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 127]);
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 127]);
 
     private const int NoControlByte = int.MaxValue;
 
@@ -182,7 +183,7 @@ internal sealed class LineReader : IDisposable
             }
 
             line = Trim(_buffer.AsSpan(_start, length));
-            LineHasControlBytes = HasControlByteBefore(nl);
+            LineHasControlBytes = HasControlByteBefore(_start + line.Length);
             BytesRead += length + 1;
             _start = nl + 1;
             LineNumber++;
@@ -265,7 +266,7 @@ internal sealed class LineReader : IDisposable
         if (_end > _start)
         {
             line = Trim(_buffer.AsSpan(_start, _end - _start));
-            LineHasControlBytes = HasControlByteBefore(_end);
+            LineHasControlBytes = HasControlByteBefore(_start + line.Length);
             BytesRead += _end - _start;
             _start = _end;
             LineNumber++;
@@ -290,7 +291,7 @@ internal sealed class LineReader : IDisposable
         {
             Vector512<byte> v = Vector512.Create(block);
             Vector512<byte> newline = Vector512.Equals(v, Vector512.Create((byte)'\n'));
-            Vector512<byte> allowed = newline | Vector512.Equals(v, Vector512.Create((byte)'\t')) | Vector512.Equals(v, Vector512.Create((byte)'\r'));
+            Vector512<byte> allowed = newline | Vector512.Equals(v, Vector512.Create((byte)'\t'));
             Vector512<byte> control = Vector512.AndNot(Vector512.LessThan(v, Vector512.Create((byte)0x20)), allowed)
                 | Vector512.Equals(v, Vector512.Create((byte)0x7F));
             controls = control.ExtractMostSignificantBits();
@@ -303,7 +304,7 @@ internal sealed class LineReader : IDisposable
         {
             Vector128<byte> v = Vector128.Create(block[i..]);
             Vector128<byte> newline = Vector128.Equals(v, Vector128.Create((byte)'\n'));
-            Vector128<byte> allowed = newline | Vector128.Equals(v, Vector128.Create((byte)'\t')) | Vector128.Equals(v, Vector128.Create((byte)'\r'));
+            Vector128<byte> allowed = newline | Vector128.Equals(v, Vector128.Create((byte)'\t'));
             Vector128<byte> control = Vector128.AndNot(Vector128.LessThan(v, Vector128.Create((byte)0x20)), allowed)
                 | Vector128.Equals(v, Vector128.Create((byte)0x7F));
             newlines |= (ulong)newline.ExtractMostSignificantBits() << i;

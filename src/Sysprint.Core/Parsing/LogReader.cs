@@ -16,12 +16,13 @@ namespace Sysprint.Parsing;
 /// </summary>
 public static class LogReader
 {
-    // Control bytes never appear in any supported format (strace escapes them in strings).
+    // Control bytes never appear in any supported format (strace escapes them in strings); an ESC
+    // left once colour sequences are stripped would reach a terminal through a name or a path.
     /// <summary>Lines read per call of a batch method (see <see cref="ReadStrace"/>).</summary>
     private const int BatchLines = 4096;
 
     private static readonly SearchValues<byte> s_controlBytes = SearchValues.Create(
-        [0, 1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 28, 29, 30, 31, 127]);
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 127]);
 
     /// <summary>Opens <paramref name="path"/> (gzip or plain) and reads it.</summary>
     /// <exception cref="SysprintException">The file is missing or unreadable (exit 66).</exception>
@@ -205,7 +206,7 @@ public static class LogReader
         }
 
         int nl = head.IndexOf((byte)'\n');
-        ReadOnlySpan<byte> first = nl >= 0 ? head[..nl] : head;
+        ReadOnlySpan<byte> first = (nl >= 0 ? head[..nl] : head).TrimEnd((byte)'\r');
         int control = first.IndexOfAny(s_controlBytes);
         string found = control >= 0
             ? $"binary data (byte 0x{first[control]:X2} at column {control + 1})"
@@ -501,6 +502,13 @@ public static class LogReader
         if (bad < 0)
         {
             return true;
+        }
+
+        if (line[bad] == (byte)'\r')
+        {
+            // A line break of its own would hide every call after the first one on the "line".
+            Malformed(ref cx, lineNumber, bad + 1, "text, found byte 0x0D (a carriage return inside a line: lines must end in LF or CRLF)", default);
+            return false;
         }
 
         Malformed(ref cx, lineNumber, bad + 1, $"text, found byte 0x{line[bad]:X2} (binary data?)", default);
