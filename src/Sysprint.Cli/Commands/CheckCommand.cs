@@ -31,6 +31,8 @@ internal static class CheckCommand
         var learnNames = CommonOptions.LearnNames();
         var skipMalformed = CommonOptions.SkipMalformed();
         var maxLine = CommonOptions.MaxLineBytes();
+        var maxThreads = CommonOptions.MaxThreads();
+        var maxCalls = CommonOptions.MaxCalls();
         var json = new Option<bool>("--json") { Description = "One JSON object per log on stdout" };
         var threshold = new Option<double?>("--threshold")
         {
@@ -55,7 +57,7 @@ internal static class CheckCommand
 
         var command = new Command("check", "Check logs against the fingerprint; exit 1 when any is anomalous")
         {
-            db, profile, format, learnNames, skipMalformed, maxLine, json, threshold, detector, vm, trust, paths,
+            db, profile, format, learnNames, skipMalformed, maxLine, maxThreads, maxCalls, json, threshold, detector, vm, trust, paths,
         };
 
         // Alert sinks (issue 5): check's stdout keeps its verdicts, so no --quiet here.
@@ -63,7 +65,7 @@ internal static class CheckCommand
         sinks.AddTo(command);
         command.SetAction(result =>
         {
-            LogReadOptions options = CommonOptions.ReadOptions(result, format, learnNames, skipMalformed, maxLine);
+            LogReadOptions options = CommonOptions.ReadOptions(result, format, learnNames, skipMalformed, maxLine, maxThreads, maxCalls);
             var notes = new List<string>();
             IReadOnlyList<string> files = LogFinder.Expand(result.GetValue(paths)!, notes);
             foreach (string note in notes)

@@ -92,6 +92,42 @@ internal static class CommonOptions
         return option;
     }
 
+    public static Option<int> MaxThreads()
+    {
+        var option = new Option<int>("--max-threads")
+        {
+            Description = "Most threads a log may hold alive at once (each costs memory)",
+            DefaultValueFactory = _ => LogReadOptions.DefaultMaxThreads,
+            HelpName = "N",
+        };
+        option.Validators.Add(r =>
+        {
+            if (TryValue(r, out int n) && n < 1)
+            {
+                r.AddError("--max-threads must be at least 1");
+            }
+        });
+        return option;
+    }
+
+    public static Option<int> MaxCalls()
+    {
+        var option = new Option<int>("--max-calls")
+        {
+            Description = $"Most distinct calls a fingerprint, or the new names of one run, may hold (up to {LogReadOptions.MaxMaxCalls})",
+            DefaultValueFactory = _ => LogReadOptions.DefaultMaxCalls,
+            HelpName = "N",
+        };
+        option.Validators.Add(r =>
+        {
+            if (TryValue(r, out int n) && (n < 1 || n > LogReadOptions.MaxMaxCalls))
+            {
+                r.AddError($"--max-calls must be from 1 to {LogReadOptions.MaxMaxCalls}");
+            }
+        });
+        return option;
+    }
+
     public static Option<string?> Abi()
     {
         var option = new Option<string?>("--abi")
@@ -190,4 +226,12 @@ internal static class CommonOptions
         SkipMalformed = result.GetValue(skipMalformed),
         MaxLineBytes = result.GetValue(maxLine),
     };
+
+    /// <summary>The read options with the resource limits (<c>--max-threads</c>, <c>--max-calls</c>).</summary>
+    public static LogReadOptions ReadOptions(ParseResult result, Option<string> format, Option<bool> learnNames, Option<bool> skipMalformed, Option<int> maxLine,
+        Option<int> maxThreads, Option<int> maxCalls) => ReadOptions(result, format, learnNames, skipMalformed, maxLine) with
+        {
+            MaxThreads = result.GetValue(maxThreads),
+            MaxCalls = result.GetValue(maxCalls),
+        };
 }

@@ -29,16 +29,18 @@ internal static class TrainCommand
         var learnNames = CommonOptions.LearnNames();
         var skipMalformed = CommonOptions.SkipMalformed();
         var maxLine = CommonOptions.MaxLineBytes();
+        var maxThreads = CommonOptions.MaxThreads();
+        var maxCalls = CommonOptions.MaxCalls();
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the summary" };
         var paths = CommonOptions.Paths();
 
         var command = new Command("train", "Learn the fingerprint from logs of normal executions")
         {
-            db, profile, format, window, abi, mapping, learnNames, skipMalformed, maxLine, quiet, paths,
+            db, profile, format, window, abi, mapping, learnNames, skipMalformed, maxLine, maxThreads, maxCalls, quiet, paths,
         };
         command.SetAction(result =>
         {
-            LogReadOptions options = CommonOptions.ReadOptions(result, format, learnNames, skipMalformed, maxLine);
+            LogReadOptions options = CommonOptions.ReadOptions(result, format, learnNames, skipMalformed, maxLine, maxThreads, maxCalls);
             var notes = new List<string>();
             IReadOnlyList<string> files = LogFinder.Expand(result.GetValue(paths)!, notes);
             foreach (string note in notes)

@@ -69,7 +69,7 @@ public sealed class CheckRunner
                 $"{_store.Location}: profile '{name}' has learnt nothing yet; learn normal logs first with 'sysprint train --profile {name}'");
         }
 
-        var checker = new FingerprintChecker(fingerprint);
+        var checker = new FingerprintChecker(fingerprint) { MaxThreads = _options.MaxThreads };
         _profiles[name] = (profile, checker);
         return (profile, checker);
     }

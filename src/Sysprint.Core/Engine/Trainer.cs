@@ -47,7 +47,7 @@ public sealed class Trainer
             return new TrainOutcome(path, profile!.Name, earlier, AlreadyLearnt: true, null, fingerprint.TransitionCount, fingerprint.KnownCallCount);
         }
 
-        var learner = new FingerprintLearner(fingerprint);
+        var learner = new FingerprintLearner(fingerprint) { MaxThreads = _options.MaxThreads, MaxCalls = _options.MaxCalls };
         try
         {
             LogReadResult read = LogReader.Read(path, _table, _options, learner);

@@ -1,3 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
+using Sysprint.Parsing;
+
 namespace Sysprint.Model;
 
 /// <summary>Adds every window of a log to a fingerprint and keeps the grams that were new.</summary>
@@ -12,6 +15,12 @@ public sealed class FingerprintLearner : GramTracker
         _fingerprint = fingerprint;
     }
 
+    /// <summary>
+    /// Most distinct calls the fingerprint may hold once this log is learnt: a window-2 fingerprint
+    /// keeps a bit matrix of calls × calls, so a log of endless new numbers or names is refused.
+    /// </summary>
+    public int MaxCalls { get; init; } = LogReadOptions.DefaultMaxCalls;
+
     /// <summary>Grams this learner added that the fingerprint did not hold (length 1: newly known calls).</summary>
     public IReadOnlyList<int[]> NewGrams => _newGrams;
 
@@ -24,6 +33,11 @@ public sealed class FingerprintLearner : GramTracker
         ReadOnlySpan<int> call = gram[^1..];
         if (_fingerprint.Add(call))
         {
+            if (_fingerprint.KnownCallCount > MaxCalls)
+            {
+                ThrowTooManyCalls();
+            }
+
             _newGrams.Add(call.ToArray());
         }
 
@@ -33,4 +47,9 @@ public sealed class FingerprintLearner : GramTracker
             NewTransitions++;
         }
     }
+
+    [DoesNotReturn]
+    private void ThrowTooManyCalls() =>
+        throw new InputLimitException(
+            $"more than {MaxCalls} distinct system calls in one fingerprint (raise the limit with --max-calls, up to {LogReadOptions.MaxMaxCalls})");
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Sysprint.Parsing;
 
 namespace Sysprint.Model;
@@ -28,6 +29,12 @@ public abstract class GramTracker : ISyscallSink
     }
 
     public int Window { get; }
+
+    /// <summary>
+    /// Most threads alive at once (each holds a window): a log naming more without their exits is
+    /// refused rather than grown into without bound.
+    /// </summary>
+    public int MaxThreads { get; init; } = LogReadOptions.DefaultMaxThreads;
 
     /// <summary>Calls seen so far.</summary>
     public long Syscalls { get; private set; }
@@ -122,6 +129,11 @@ public abstract class GramTracker : ISyscallSink
         {
             if (!_threads.TryGetValue(thread, out state))
             {
+                if (_threads.Count >= MaxThreads)
+                {
+                    ThrowTooManyThreads();
+                }
+
                 state = _free.Count > 0 ? _free.Pop() : new ThreadWindow(Window);
                 state.Thread = thread;
                 _threads[thread] = state;
@@ -135,6 +147,11 @@ public abstract class GramTracker : ISyscallSink
         _last = state;
         return state;
     }
+
+    [DoesNotReturn]
+    private void ThrowTooManyThreads() =>
+        throw new InputLimitException(
+            $"more than {MaxThreads} threads alive at once (raise the limit with --max-threads)");
 
     private static int RecentSlot(long thread) => (int)thread & (RecentSlots - 1);
 

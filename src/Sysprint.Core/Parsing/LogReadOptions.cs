@@ -5,6 +5,18 @@ public sealed record LogReadOptions
 {
     public const int DefaultMaxLineBytes = 1024 * 1024;
 
+    /// <summary>Threads alive at once a log may hold (<c>--max-threads</c>): each costs a window in memory.</summary>
+    public const int DefaultMaxThreads = 100_000;
+
+    /// <summary>Distinct calls a fingerprint, or the names one run learns, may hold (<c>--max-calls</c>).</summary>
+    public const int DefaultMaxCalls = 4096;
+
+    /// <summary>
+    /// The most <see cref="MaxCalls"/> may be: a fingerprint gives each call a 16-bit dense id, and a
+    /// window-2 fingerprint keeps a bit matrix of calls × calls (512 MiB at this size).
+    /// </summary>
+    public const int MaxMaxCalls = 65_536;
+
     public LogFormat Format { get; init; } = LogFormat.Auto;
 
     /// <summary>Count and skip lines that do not fit the format instead of failing.</summary>
@@ -15,6 +27,12 @@ public sealed record LogReadOptions
 
     /// <summary>Longest line accepted (<c>--max-line-bytes</c>).</summary>
     public int MaxLineBytes { get; init; } = DefaultMaxLineBytes;
+
+    /// <summary>Most threads alive at once; one more is an error naming <c>--max-threads</c>.</summary>
+    public int MaxThreads { get; init; } = DefaultMaxThreads;
+
+    /// <summary>Most distinct calls in a fingerprint learnt, and most new names learnt in one run; one more is an error naming <c>--max-calls</c>.</summary>
+    public int MaxCalls { get; init; } = DefaultMaxCalls;
 
     /// <summary>Size of the read buffer; tests shrink it to cross buffer boundaries.</summary>
     public int BufferSize { get; init; } = LineReader.DefaultBufferSize;

@@ -116,6 +116,11 @@ public static class LogReader
             throw new MalformedInputException(path, e.Line, 1,
                 $"line longer than {e.Limit} bytes (raise the limit with --max-line-bytes)");
         }
+        catch (InputLimitException e)
+        {
+            // Thrown by the sink or the thread tracker while the current line was being handled.
+            throw new MalformedInputException(path, Math.Max(1, lines.LineNumber), 1, e.Message);
+        }
         catch (InvalidDataException e)
         {
             throw new MalformedInputException(path, lines.LineNumber + 1, 1, $"corrupt gzip data: {e.Message}");
@@ -217,7 +222,7 @@ public static class LogReader
 
     private static void ReadStrace(LineReader lines, ref ReadContext cx)
     {
-        var threads = new StraceThreads(cx.Sink);
+        var threads = new StraceThreads(cx.Sink, cx.Options.MaxThreads);
         byte[]? scratch = null;
         try
         {
@@ -483,8 +488,22 @@ public static class LogReader
             return stated;
         }
 
+        if (name.Length > SyscallTable.MaxNameLength)
+        {
+            // Never learnt (a mapping file could not hold it) nor quoted whole in a message.
+            Report(ref cx, lineNumber, column,
+                $"expected a system call name of at most {SyscallTable.MaxNameLength} characters, found {Printable.Quote(name)}");
+            return -1;
+        }
+
         if (cx.LearnNames)
         {
+            if (cx.Table.NewlyLearnt.Count >= cx.Options.MaxCalls)
+            {
+                throw new InputLimitException(
+                    $"more than {cx.Options.MaxCalls} new system call names (raise the limit with --max-calls, up to {LogReadOptions.MaxMaxCalls})");
+            }
+
             return cx.Table.Learn(name);
         }
 
@@ -531,6 +550,13 @@ public static class LogReader
             detail = "expected " + expected;
         }
 
+        Report(ref cx, lineNumber, column, detail);
+    }
+
+    /// <summary>Throws the located error, or counts the line as skipped in lenient mode.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Report(ref ReadContext cx, long lineNumber, int column, string detail)
+    {
         if (!cx.Options.SkipMalformed)
         {
             throw new MalformedInputException(cx.Path, lineNumber, column, detail);

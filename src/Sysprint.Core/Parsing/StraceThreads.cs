@@ -7,7 +7,7 @@ namespace Sysprint.Parsing;
 /// <c>strace: Process N attached</c>, the first process is not). Lines without a prefix belong to
 /// the only live process.
 /// </summary>
-internal sealed class StraceThreads(ISyscallSink sink)
+internal sealed class StraceThreads(ISyscallSink sink, int maxThreads)
 {
     private readonly HashSet<long> _announced = [];
     private readonly HashSet<long> _live = [];
@@ -19,7 +19,14 @@ internal sealed class StraceThreads(ISyscallSink sink)
     public bool WantsAnnouncements => _unprefixedBeforeAnyPid && _first < 0;
 
     /// <summary>A child announced by strace (its first prefixed line is not the first process).</summary>
-    public void Announced(long pid) => _announced.Add(pid);
+    public void Announced(long pid)
+    {
+        // Only the first process's inference needs them; past the thread limit a log is hostile.
+        if (_first < 0 && _announced.Count < maxThreads)
+        {
+            _announced.Add(pid);
+        }
+    }
 
     /// <summary>The thread key for a line with pid <paramref name="pid"/> (-1 when unprefixed).</summary>
     public long Resolve(long pid)
@@ -31,6 +38,12 @@ internal sealed class StraceThreads(ISyscallSink sink)
             {
                 // -o FILE: every line has its pid; nothing to infer.
                 return pid;
+            }
+
+            if (_live.Count >= maxThreads && !_live.Contains(pid))
+            {
+                throw new InputLimitException(
+                    $"more than {maxThreads} threads alive at once (raise the limit with --max-threads)");
             }
 
             if (_live.Add(pid) && _first < 0 && _unprefixedBeforeAnyPid && !_announced.Contains(pid))
