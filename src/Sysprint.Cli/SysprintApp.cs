@@ -95,6 +95,8 @@ public static class SysprintApp
         root.Subcommands.Add(ImportCommand.Create(context));
         root.Subcommands.Add(RunCommand.Create(context));
         root.Subcommands.Add(AttachCommand.Create(context));
+        root.Subcommands.Add(WatchCommand.Create(context));
+        root.Subcommands.Add(AgentStatusCommand.Create(context));
         root.Subcommands.Add(EvalCommand.Create(context));
         root.Subcommands.Add(DemoCommand.Create(context));
         return root;

@@ -87,20 +87,24 @@ internal sealed class AlertSinkOptions
     }
 
     /// <summary>The sinks asked for on the command line, plus <paramref name="extra"/> (from a config file).</summary>
-    /// <exception cref="SysprintException">A sink's address does not parse (exit 64).</exception>
-    public List<IAlertSink> Sinks(ParseResult result, SinkSettings? extra = null)
+    public SinkSettings Settings(ParseResult result, SinkSettings? extra = null)
     {
         ArgumentNullException.ThrowIfNull(result);
-        var settings = new SinkSettings
+        return new SinkSettings
         {
-            Jsonl = [.. Values(result, Jsonl), .. extra?.Jsonl ?? []],
-            Syslog = [.. Values(result, Syslog), .. extra?.Syslog ?? []],
-            SyslogFacility = result.GetResult(SyslogFacility) is null && extra?.SyslogFacility is { } f ? f : result.GetValue(SyslogFacility) ?? "user",
-            Webhook = [.. Values(result, Webhook), .. extra?.Webhook ?? []],
-            Program = [.. Values(result, Program), .. extra?.Program ?? []],
+            Jsonl = [.. extra?.Jsonl ?? [], .. Values(result, Jsonl)],
+            Syslog = [.. extra?.Syslog ?? [], .. Values(result, Syslog)],
+            SyslogFacility = result.GetResult(SyslogFacility) is { Implicit: false } || extra?.SyslogFacility is null
+                ? result.GetValue(SyslogFacility) ?? "user"
+                : extra.SyslogFacility,
+            Webhook = [.. extra?.Webhook ?? [], .. Values(result, Webhook)],
+            Program = [.. extra?.Program ?? [], .. Values(result, Program)],
         };
-        return settings.CreateSinks();
     }
+
+    /// <summary>The sinks asked for on the command line.</summary>
+    /// <exception cref="SysprintException">A sink's address does not parse (exit 64).</exception>
+    public List<IAlertSink> Sinks(ParseResult result) => Settings(result).CreateSinks();
 
     /// <summary>True when alerts should be printed on stdout.</summary>
     public bool ShowOnStdout(ParseResult result) => Quiet is null || !result.GetValue(Quiet);

@@ -1,0 +1,231 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Sysprint.Agent.Alerts;
+using Sysprint.Agent.Outbox;
+using Sysprint.Agent.Sinks;
+using Sysprint.Agent.Watch;
+using Sysprint.Diagnostics;
+using Sysprint.Parsing;
+
+namespace Sysprint.Agent.Hosting;
+
+/// <summary>
+/// The agent's JSON config file (<c>sysprint watch --config FILE</c>; <c>deploy/agent.json</c> is a
+/// full example). Every key is optional; unknown keys are errors (a typo must not silently
+/// disable a sink). Command-line flags add to it (spools, sinks) or override it (db, profile).
+/// </summary>
+public sealed record AgentConfig
+{
+    private static readonly JsonSerializerOptions s_json = new()
+    {
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    };
+
+    /// <summary>The store; else <c>--db</c>, <c>$SYSPRINT_DB</c>, <c>./sysprint.db</c>.</summary>
+    [JsonPropertyName("db")]
+    public string? Db { get; init; }
+
+    [JsonPropertyName("spools")]
+    public IReadOnlyList<string> Spools { get; init; } = [];
+
+    [JsonPropertyName("profile")]
+    public string Profile { get; init; } = Storage.ProfileInfo.DefaultName;
+
+    [JsonPropertyName("vm_profiles")]
+    public IReadOnlyDictionary<string, string> VmProfiles { get; init; } = new Dictionary<string, string>();
+
+    [JsonPropertyName("detector")]
+    public string? Detector { get; init; }
+
+    [JsonPropertyName("threshold")]
+    public double? Threshold { get; init; }
+
+    /// <summary><c>auto</c>, <c>strace</c>, <c>nttrace</c>, <c>adfa</c> or <c>unm</c>.</summary>
+    [JsonPropertyName("format")]
+    public string Format { get; init; } = "auto";
+
+    [JsonPropertyName("skip_malformed")]
+    public bool SkipMalformed { get; init; } = true;
+
+    [JsonPropertyName("max_line_bytes")]
+    public int MaxLineBytes { get; init; } = LogReadOptions.DefaultMaxLineBytes;
+
+    [JsonPropertyName("max_alerts_per_log")]
+    public int MaxAlertsPerLog { get; init; } = 100;
+
+    /// <summary>The <c>hostname</c> of alerts; the machine's name when absent.</summary>
+    [JsonPropertyName("hostname")]
+    public string? Hostname { get; init; }
+
+    /// <summary>The priority of mismatch alerts (Falco's names).</summary>
+    [JsonPropertyName("priority")]
+    public string Priority { get; init; } = nameof(AlertPriority.Critical);
+
+    /// <summary>Print each alert's human line on stdout (journald keeps it under systemd).</summary>
+    [JsonPropertyName("stdout")]
+    public bool Stdout { get; init; } = true;
+
+    [JsonPropertyName("sinks")]
+    public SinkSettings Sinks { get; init; } = new();
+
+    [JsonPropertyName("exclude")]
+    public IReadOnlyList<string>? Exclude { get; init; }
+
+    [JsonPropertyName("poll_interval_ms")]
+    public int PollIntervalMs { get; init; } = 100;
+
+    [JsonPropertyName("scan_interval_ms")]
+    public int ScanIntervalMs { get; init; } = 1000;
+
+    [JsonPropertyName("checkpoint_interval_ms")]
+    public int CheckpointIntervalMs { get; init; } = 1000;
+
+    /// <summary>A log that did not grow for this long is finished (0: never); it is read again if it grows.</summary>
+    [JsonPropertyName("idle_timeout_s")]
+    public int IdleTimeoutSeconds { get; init; } = 300;
+
+    [JsonPropertyName("rotate_grace_ms")]
+    public int RotateGraceMs { get; init; } = 2000;
+
+    [JsonPropertyName("settle_ms")]
+    public int SettleMs { get; init; } = 1000;
+
+    [JsonPropertyName("retry_initial_ms")]
+    public int RetryInitialMs { get; init; } = 250;
+
+    [JsonPropertyName("retry_max_ms")]
+    public int RetryMaxMs { get; init; } = 30_000;
+
+    [JsonPropertyName("delivery_timeout_s")]
+    public int DeliveryTimeoutSeconds { get; init; } = 10;
+
+    /// <summary>How long a stop (SIGTERM) waits for the sinks to take pending alerts.</summary>
+    [JsonPropertyName("shutdown_timeout_s")]
+    public int ShutdownTimeoutSeconds { get; init; } = 10;
+
+    /// <summary><c>simple</c> (one line per event), <c>json</c> (structured) or <c>systemd</c> (journald levels); systemd is chosen by itself under systemd.</summary>
+    [JsonPropertyName("log_format")]
+    public string LogFormat { get; init; } = "simple";
+
+    /// <summary>Trace, Debug, Information, Warning, Error, Critical or None.</summary>
+    [JsonPropertyName("log_level")]
+    public string LogLevel { get; init; } = "Information";
+
+    /// <summary>Reads a config file.</summary>
+    /// <exception cref="SysprintException">Missing (66) or not valid (65), with the line and what is wrong.</exception>
+    public static AgentConfig Load(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SysprintException(ExitCodes.InputMissing, $"{path}: cannot read the config file: {e.Message}", e);
+        }
+
+        AgentConfig config;
+        try
+        {
+            config = JsonSerializer.Deserialize<AgentConfig>(text, s_json)
+                ?? throw new SysprintException(ExitCodes.MalformedInput, $"{path}: the config is null; expected a JSON object");
+        }
+        catch (JsonException e)
+        {
+            long line = (e.LineNumber ?? 0) + 1;
+            long column = (e.BytePositionInLine ?? 0) + 1;
+            throw new SysprintException(ExitCodes.MalformedInput, $"{path}:{line}:{column}: {Plain(e.Message)}", e);
+        }
+
+        config.Validate(path);
+        return config;
+    }
+
+    /// <summary>Checks values a JSON type cannot: names, ranges.</summary>
+    /// <exception cref="SysprintException">A value is out of range (65).</exception>
+    public void Validate(string where)
+    {
+        string? error = null;
+        if (ParseFormat(Format) is null)
+        {
+            error = $"format '{Format}': expected auto, strace, nttrace, adfa or unm";
+        }
+        else if (!Enum.TryParse(Priority, ignoreCase: false, out AlertPriority _) || int.TryParse(Priority, out _))
+        {
+            error = $"priority '{Priority}': expected one of {string.Join(", ", Enum.GetNames<AlertPriority>())}";
+        }
+        else if (LogFormat is not ("simple" or "json" or "systemd"))
+        {
+            error = $"log_format '{LogFormat}': expected simple, json or systemd";
+        }
+        else if (!Enum.TryParse(LogLevel, ignoreCase: false, out Microsoft.Extensions.Logging.LogLevel _) || int.TryParse(LogLevel, out _))
+        {
+            error = $"log_level '{LogLevel}': expected Trace, Debug, Information, Warning, Error, Critical or None";
+        }
+        else if (PollIntervalMs < 1 || ScanIntervalMs < 1 || CheckpointIntervalMs < 1 || RetryInitialMs < 1 || RetryMaxMs < RetryInitialMs
+            || IdleTimeoutSeconds < 0 || RotateGraceMs < 0 || SettleMs < 0 || DeliveryTimeoutSeconds < 1 || ShutdownTimeoutSeconds < 0
+            || MaxAlertsPerLog < 1 || MaxLineBytes < 256)
+        {
+            error = "intervals and timeouts must be positive (retry_max_ms at least retry_initial_ms), max_alerts_per_log at least 1, max_line_bytes at least 256";
+        }
+
+        if (error is not null)
+        {
+            throw new SysprintException(ExitCodes.MalformedInput, $"{where}: {error}");
+        }
+    }
+
+    /// <summary>The watcher's settings.</summary>
+    public WatchSettings ToWatchSettings() => new()
+    {
+        Spools = Spools,
+        Profile = Profile,
+        VmProfiles = VmProfiles,
+        Detector = Detector,
+        Threshold = Threshold,
+        Format = ParseFormat(Format) ?? Parsing.LogFormat.Auto,
+        SkipMalformed = SkipMalformed,
+        MaxLineBytes = MaxLineBytes,
+        MaxAlertsPerLog = MaxAlertsPerLog,
+        Tail = new TailOptions
+        {
+            PollInterval = TimeSpan.FromMilliseconds(PollIntervalMs),
+            RotateGrace = TimeSpan.FromMilliseconds(RotateGraceMs),
+            IdleTimeout = TimeSpan.FromSeconds(IdleTimeoutSeconds),
+        },
+        ScanInterval = TimeSpan.FromMilliseconds(ScanIntervalMs),
+        CheckpointInterval = TimeSpan.FromMilliseconds(CheckpointIntervalMs),
+        Settle = TimeSpan.FromMilliseconds(SettleMs),
+        Exclude = Exclude ?? new WatchSettings { Spools = [] }.Exclude,
+    };
+
+    public OutboxOptions ToOutboxOptions() => new()
+    {
+        InitialBackoff = TimeSpan.FromMilliseconds(RetryInitialMs),
+        MaxBackoff = TimeSpan.FromMilliseconds(RetryMaxMs),
+        DeliveryTimeout = TimeSpan.FromSeconds(DeliveryTimeoutSeconds),
+    };
+
+    public AlertPriority AlertPriority => Enum.Parse<AlertPriority>(Priority);
+
+    private static LogFormat? ParseFormat(string value) => value switch
+    {
+        "auto" => Parsing.LogFormat.Auto,
+        "strace" => Parsing.LogFormat.Strace,
+        "nttrace" => Parsing.LogFormat.NtTrace,
+        "adfa" => Parsing.LogFormat.Adfa,
+        "unm" => Parsing.LogFormat.Unm,
+        _ => null,
+    };
+
+    /// <summary>System.Text.Json ends its messages with the JSON path and position; the caller states the position.</summary>
+    private static string Plain(string message)
+    {
+        int path = message.IndexOf(" Path: ", StringComparison.Ordinal);
+        return path > 0 ? message[..path] : message;
+    }
+}

@@ -1,0 +1,91 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Hosting.Systemd;
+using Microsoft.Extensions.Logging.Console;
+using Sysprint.Agent.Alerts;
+using Sysprint.Agent.Outbox;
+using Sysprint.Agent.Watch;
+using Sysprint.Storage;
+
+namespace Sysprint.Agent.Hosting;
+
+/// <summary>
+/// Runs the agent under Microsoft.Extensions.Hosting: systemd integration (<c>Type=notify</c>
+/// readiness, journald log levels) when started by systemd, console lifetime otherwise (SIGTERM
+/// and Ctrl+C stop it gracefully), logs on stderr so stdout carries alerts only.
+/// </summary>
+public static class AgentHost
+{
+    /// <summary>Watches until <paramref name="stop"/> fires or the process is asked to stop.</summary>
+    /// <param name="openStore">Opens the store; called twice (the watcher's and the outbox's connections).</param>
+    /// <param name="console">Where each alert's human line goes, or null.</param>
+    /// <exception cref="Diagnostics.SysprintException">A profile is missing, a sink address is wrong, the store is unusable.</exception>
+    public static async Task RunAsync(AgentConfig config, Func<IFingerprintStore> openStore, TextWriter? console, CancellationToken stop)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(openStore);
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            DisableDefaults = true,
+            ApplicationName = "sysprint",
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        ConfigureLogging(builder, config);
+        builder.Services.AddSystemd();
+        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(config.ShutdownTimeoutSeconds + 10));
+
+        using IFingerprintStore store = openStore();
+        IFingerprintStore outboxStore = openStore();
+        if (outboxStore is not IAgentStore agentStore)
+        {
+            outboxStore.Dispose();
+            throw new ArgumentException("the store keeps no agent tables", nameof(openStore));
+        }
+
+        // Built before the host so that a bad sink or a missing profile fails the command at once.
+        using ILoggerFactory loggers = LoggerFactory.Create(b => ConfigureLogging(b, config));
+        await using var outbox = new AlertOutbox(agentStore, config.Sinks.CreateSinks(), console, config.ToOutboxOptions(), loggers.CreateLogger<AlertOutbox>());
+        var factory = new AlertFactory(config.Hostname ?? Environment.MachineName, config.AlertPriority);
+        var watcher = new SpoolWatcher(config.ToWatchSettings(), store, outbox, factory, loggers.CreateLogger<SpoolWatcher>());
+        watcher.Prepare();
+        outbox.Start();
+
+        builder.Services.AddSingleton(watcher);
+        builder.Services.AddSingleton(outbox);
+        builder.Services.AddSingleton(config);
+        builder.Services.AddHostedService<AgentWorker>();
+        using IHost host = builder.Build();
+        await host.RunAsync(stop).ConfigureAwait(false);
+    }
+
+    private static void ConfigureLogging(HostApplicationBuilder builder, AgentConfig config) => ConfigureLogging(builder.Logging, config);
+
+    private static void ConfigureLogging(ILoggingBuilder logging, AgentConfig config)
+    {
+        logging.ClearProviders();
+        logging.SetMinimumLevel(Enum.Parse<LogLevel>(config.LogLevel));
+        logging.AddFilter("Microsoft", LogLevel.Warning);
+        bool systemd = config.LogFormat == "systemd" || (config.LogFormat == "simple" && SystemdHelpers.IsSystemdService());
+        if (config.LogFormat == "json")
+        {
+            logging.AddJsonConsole(o => o.UseUtcTimestamp = true);
+        }
+        else if (systemd)
+        {
+            logging.AddSystemdConsole(o => o.UseUtcTimestamp = true);
+        }
+        else
+        {
+            logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z' ";
+            });
+        }
+
+        logging.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+    }
+}

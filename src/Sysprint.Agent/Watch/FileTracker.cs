@@ -1,0 +1,331 @@
+using Microsoft.Extensions.Logging;
+using Sysprint.Agent.Alerts;
+using Sysprint.Agent.Live;
+using Sysprint.Diagnostics;
+using Sysprint.Mapping;
+using Sysprint.Model;
+using Sysprint.Parsing;
+using Sysprint.Storage;
+
+namespace Sysprint.Agent.Watch;
+
+/// <summary>
+/// Reads one watched log on its own thread, from its start, through <see cref="LogReader"/> into a
+/// <see cref="LiveCheck"/>: a plain file is followed as it grows (<see cref="TailStream"/>), a gzip
+/// file is read once. Each distinct mismatch is raised at once through the outbox, with an id
+/// made of the VM, the log's content key, the line and the window, so reading the log again
+/// (after a restart) raises nothing twice.
+/// </summary>
+internal sealed class FileTracker
+{
+    private readonly SpoolWatcher _watcher;
+    private readonly CancellationTokenSource _stop;
+    private readonly Lock _lock = new();
+    private WatchedFile _row;
+    private TailStream? _tail;
+    private LiveCheck? _check;
+    private Thread? _thread;
+    private string? _program;
+    private bool _programLooked;
+    private volatile bool _replaced;
+    private long _alerts;
+
+    public FileTracker(SpoolWatcher watcher, WatchedFile row, CancellationToken stop)
+    {
+        _watcher = watcher;
+        _row = row;
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        Gzip = FileHead.IsGzip(row.Path);
+    }
+
+    public long Id => _row.Id;
+
+    public string Path => _row.Path;
+
+    public bool Gzip { get; }
+
+    /// <summary>The row as first given (identity, head), for the scanner.</summary>
+    public WatchedFile Row
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _row;
+            }
+        }
+    }
+
+    /// <summary>True once the thread has ended (the row holds the final state).</summary>
+    public bool Finished { get; private set; }
+
+    /// <summary>True while waiting at the end of the file (caught up with its writer).</summary>
+    public bool CaughtUp => _tail?.AtEnd ?? false;
+
+    /// <summary>The key alert ids are made of: the content part of the row's key.</summary>
+    public string AlertKey => ContentKey(_row.Key);
+
+    /// <summary>The part of a row key that names the content (before <c>#</c>).</summary>
+    public static string ContentKey(string rowKey)
+    {
+        int hash = rowKey.IndexOf('#', StringComparison.Ordinal);
+        return hash < 0 ? rowKey : rowKey[..hash];
+    }
+
+    public void Start()
+    {
+        _thread = new Thread(Run) { IsBackground = true, Name = "sysprint tail " + System.IO.Path.GetFileName(_row.Path) };
+        _thread.Start();
+    }
+
+    /// <summary>Stops reading because the file's content was replaced in place.</summary>
+    public void Replace()
+    {
+        _replaced = true;
+        _stop.Cancel();
+    }
+
+    public void Join(TimeSpan timeout) => _thread?.Join(timeout);
+
+    /// <summary>The row with the progress so far.</summary>
+    public WatchedFile Snapshot()
+    {
+        lock (_lock)
+        {
+            TailStream? tail = _tail;
+            LiveCheck? check = _check;
+            if (tail is not null)
+            {
+                _row = _row with { Bytes = tail.BytesRead, Size = Math.Max(tail.LastSize, tail.BytesRead) };
+            }
+
+            if (check is not null)
+            {
+                _row = _row with { Lines = check.LastLine, Syscalls = check.Syscalls };
+            }
+
+            _row = _row with { Alerts = Interlocked.Read(ref _alerts), Updated = DateTimeOffset.UtcNow };
+            return _row;
+        }
+    }
+
+    private void Run()
+    {
+        try
+        {
+            Read();
+        }
+        catch (OperationCanceledException) when (_replaced)
+        {
+            SetState(WatchedFileStates.Replaced, "content replaced in place while read");
+        }
+        catch (OperationCanceledException)
+        {
+            // The agent stops: the row stays 'reading', the next start reads the log again.
+        }
+        catch (MalformedInputException e)
+        {
+            Fail(e.Message, e.Message.EndsWith("the log is empty", StringComparison.Ordinal));
+        }
+        catch (SysprintException e)
+        {
+            Fail(e.Message, quiet: e.ExitCode == ExitCodes.InputMissing && !File.Exists(_row.Path));
+        }
+        catch (IOException e)
+        {
+            Fail($"{_row.Path}: {e.Message}", quiet: !File.Exists(_row.Path));
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            Fail($"{_row.Path}: {e.Message}", quiet: false);
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _tail?.Dispose();
+                _tail = null;
+            }
+
+            _stop.Dispose();
+            Finished = true;
+            _watcher.TrackerFinished(this);
+        }
+    }
+
+    private void Read()
+    {
+        CancellationToken stop = _stop.Token;
+        var options = new LogReadOptions
+        {
+            Format = _watcher.Settings.Format,
+            SkipMalformed = _watcher.Settings.SkipMalformed,
+            MaxLineBytes = _watcher.Settings.MaxLineBytes,
+        };
+        if (Gzip)
+        {
+            Wait(() => DateTime.UtcNow - File.GetLastWriteTimeUtc(_row.Path) >= _watcher.Settings.Settle, stop);
+        }
+
+        options = options with { Format = WaitForFormat(options, stop) };
+        string profileName = _watcher.Settings.VmProfiles.TryGetValue(_row.Vm, out string? named) ? named : _watcher.Settings.Profile;
+        if (profileName == Engine.Trainer.AutoProfile)
+        {
+            profileName = WaitForProgram(options, stop);
+        }
+
+        LiveProfile profile = _watcher.Profile(profileName);
+        SyscallTable table = _watcher.NewTable();
+        var subject = new AlertSubject(_row.Vm, _row.Path, AlertKey, null, profile.Name, profile.Detector);
+        var check = new LiveCheck(profile, mismatch => Raise(subject, mismatch, table, options), maxAlerts: _watcher.Settings.MaxAlertsPerLog);
+        Stream stream;
+        TailStream? tail = null;
+        if (Gzip)
+        {
+            stream = LogReader.OpenLog(_row.Path);
+        }
+        else
+        {
+            var file = new FileStream(_row.Path, new FileStreamOptions
+            {
+                Mode = FileMode.Open,
+                Access = FileAccess.Read,
+                Share = FileShare.ReadWrite | FileShare.Delete,
+                BufferSize = 0,
+            });
+            tail = new TailStream(file, _row.Path, _watcher.Settings.Tail, stop);
+            stream = tail;
+        }
+
+        lock (_lock)
+        {
+            _tail = tail;
+            _check = check;
+        }
+
+        LogReadResult read;
+        using (stream)
+        {
+            read = LogReader.Read(stream, _row.Path, table, options, check);
+        }
+
+        if (read.SkippedLines > 0 && _watcher.Logger.IsEnabled(LogLevel.Warning))
+        {
+            string first = read.FirstSkipped.Count > 0 ? read.FirstSkipped[0].ToString() ?? "?" : "?";
+            _watcher.Logger.LogWarning("{Path}: {Skipped} malformed lines skipped, the first at {Where}", _row.Path, read.SkippedLines, first);
+        }
+
+        WatchedFile done = Snapshot();
+        if (Gzip)
+        {
+            // Bytes of content (decompressed), as the gzip trailer states them; the size on disk for the skip check.
+            done = done with { Bytes = read.Bytes, Size = new FileInfo(_row.Path).Length, Lines = read.Lines, Syscalls = read.Syscalls };
+        }
+
+        SetState(tail?.End == TailEnd.Truncated ? WatchedFileStates.Replaced : WatchedFileStates.Done,
+            tail is null ? null : "ended: " + tail.End.ToString().ToLowerInvariant(), done);
+    }
+
+    /// <summary>The log's format: as configured, else detected once the file holds enough lines to tell.</summary>
+    private LogFormat WaitForFormat(LogReadOptions options, CancellationToken stop)
+    {
+        if (options.Format != LogFormat.Auto)
+        {
+            return options.Format;
+        }
+
+        DateTime since = DateTime.UtcNow;
+        while (true)
+        {
+            try
+            {
+                return LogReader.Detect(_row.Path);
+            }
+            catch (MalformedInputException) when (!Gzip && StillGrowing(since))
+            {
+                // Too few lines yet to tell: wait for more.
+            }
+
+            stop.WaitHandle.WaitOne(_watcher.Settings.Tail.PollInterval);
+            stop.ThrowIfCancellationRequested();
+        }
+    }
+
+    /// <summary>For <c>--profile auto</c>: the program of the log's first execve, once it is written.</summary>
+    private string WaitForProgram(LogReadOptions options, CancellationToken stop)
+    {
+        DateTime since = DateTime.UtcNow;
+        while (true)
+        {
+            string? program = LogReader.FindProgram(_row.Path, options);
+            if (program is not null)
+            {
+                return program;
+            }
+
+            if (Gzip || !StillGrowing(since))
+            {
+                throw new SysprintException(ExitCodes.MalformedInput, $"{_row.Path}: no execve in the log to name its profile after (--profile auto)");
+            }
+
+            stop.WaitHandle.WaitOne(_watcher.Settings.Tail.PollInterval);
+            stop.ThrowIfCancellationRequested();
+        }
+    }
+
+    /// <summary>True while the file is small enough that more lines may settle the question, and not idle.</summary>
+    private bool StillGrowing(DateTime since)
+    {
+        var info = new FileInfo(_row.Path);
+        if (!info.Exists || info.Length >= 64 * 1024)
+        {
+            return false;
+        }
+
+        TimeSpan idle = _watcher.Settings.Tail.IdleTimeout;
+        DateTime lastActivity = info.LastWriteTimeUtc > since ? info.LastWriteTimeUtc : since;
+        return idle <= TimeSpan.Zero || DateTime.UtcNow - lastActivity < idle;
+    }
+
+    private void Wait(Func<bool> ready, CancellationToken stop)
+    {
+        while (!ready())
+        {
+            stop.WaitHandle.WaitOne(_watcher.Settings.Tail.PollInterval);
+            stop.ThrowIfCancellationRequested();
+        }
+    }
+
+    private void Raise(AlertSubject subject, Mismatch mismatch, SyscallTable table, LogReadOptions options)
+    {
+        if (!_programLooked)
+        {
+            _programLooked = true;
+            _program = LogReader.FindProgram(_row.Path, options with { Format = LogFormat.Auto }, maxLines: 10_000);
+        }
+
+        Alert alert = _watcher.Factory.Mismatch(subject with { Program = _program }, mismatch, table, DateTimeOffset.UtcNow);
+        _watcher.Outbox.Raise(alert);
+        Interlocked.Increment(ref _alerts);
+    }
+
+    private void Fail(string message, bool quiet)
+    {
+        SetState(WatchedFileStates.Failed, message);
+        if (!quiet)
+        {
+            _watcher.Logger.LogError("cannot check {Path}: {Error}", _row.Path, message);
+            _watcher.Outbox.Raise(_watcher.Factory.Internal(AlertFactory.UnreadableRule, AlertPriority.Error, _row.Vm, _row.Path,
+                AlertKey, "unreadable", message, DateTimeOffset.UtcNow));
+        }
+    }
+
+    private void SetState(string state, string? error, WatchedFile? snapshot = null)
+    {
+        WatchedFile row = snapshot ?? Snapshot();
+        lock (_lock)
+        {
+            _row = row with { State = state, Error = error, Updated = DateTimeOffset.UtcNow };
+        }
+    }
+}

@@ -1,0 +1,534 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Sysprint.Agent.Alerts;
+using Sysprint.Agent.Live;
+using Sysprint.Agent.Outbox;
+using Sysprint.Agent.Tracing;
+using Sysprint.Mapping;
+using Sysprint.Storage;
+
+namespace Sysprint.Agent.Watch;
+
+/// <summary>
+/// Watches spool directories where VMs' logs arrive (<c>SPOOL/VM/**</c>): lists them every
+/// <see cref="WatchSettings.ScanInterval"/>, starts a <see cref="FileTracker"/> for each new log or
+/// log that grew, and checkpoints every file's progress in the store.
+/// </summary>
+/// <remarks>
+/// <para>
+/// A log's alerts are keyed by its content (the SHA-256 of its first bytes, fixed when first seen),
+/// not its path: a log renamed, copied or compressed by rotation keeps its key, so reading it again
+/// raises nothing twice, and the outbox drops any alert whose id it already holds.
+/// </para>
+/// <para>
+/// Restart (also after <c>kill -9</c>): a file read to its end before and unchanged since is
+/// skipped; any other is read again from its start (its threads' windows rebuilt from the log
+/// itself), and only the alerts not raised before go out. That costs a re-read of the files in
+/// progress, and needs no thread state in the store.
+/// </para>
+/// </remarks>
+public sealed class SpoolWatcher
+{
+    private readonly IFingerprintStore _store;
+    private readonly IAgentStore _agentStore;
+    private readonly Lock _storeLock = new();
+    private readonly SyscallTable _mapping;
+    private readonly Dictionary<string, LiveProfile> _profiles = new(StringComparer.Ordinal);
+    private readonly Dictionary<long, WatchedFile> _rows = [];
+    private readonly Dictionary<long, FileTracker> _active = [];
+    private readonly Dictionary<string, (long Size, DateTime Written)> _seen = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<FileTracker> _finished = new();
+    private readonly HashSet<string> _missingSpools = new(StringComparer.Ordinal);
+    private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
+    private bool _prepared;
+
+    /// <param name="store">The store (fingerprints and the agent's tables); used by the watcher's own thread only.</param>
+    public SpoolWatcher(WatchSettings settings, IFingerprintStore store, AlertOutbox outbox, AlertFactory factory, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(outbox);
+        ArgumentNullException.ThrowIfNull(factory);
+        ArgumentNullException.ThrowIfNull(logger);
+        Settings = settings;
+        _store = store;
+        _agentStore = store as IAgentStore ?? throw new ArgumentException("the store keeps no agent tables", nameof(store));
+        Outbox = outbox;
+        Factory = factory;
+        Logger = logger;
+        _mapping = store.LoadMapping() ?? SyscallTable.Builtin("x86_64");
+    }
+
+    public WatchSettings Settings { get; }
+
+    internal AlertOutbox Outbox { get; }
+
+    internal AlertFactory Factory { get; }
+
+    internal ILogger Logger { get; }
+
+    /// <summary>Files being read now.</summary>
+    public int ActiveFiles => _active.Count;
+
+    /// <summary>Loads the profiles named in the settings (so that a missing one fails at start) and the watched files.</summary>
+    /// <exception cref="Diagnostics.SysprintException">A profile is missing or learnt nothing (66).</exception>
+    public void Prepare()
+    {
+        if (Settings.Profile != Engine.Trainer.AutoProfile)
+        {
+            Profile(Settings.Profile);
+        }
+
+        foreach (string name in Settings.VmProfiles.Values.Where(n => n != Engine.Trainer.AutoProfile))
+        {
+            Profile(name);
+        }
+
+        lock (_storeLock)
+        {
+            foreach (WatchedFile row in _agentStore.ListWatchedFiles())
+            {
+                _rows[row.Id] = row;
+            }
+        }
+
+        _prepared = true;
+    }
+
+    /// <summary>
+    /// Watches until <paramref name="stop"/>; then stops every reader and writes a last checkpoint.
+    /// Calls <see cref="Prepare"/> first if not done.
+    /// </summary>
+    public void Run(CancellationToken stop)
+    {
+        if (!_prepared)
+        {
+            Prepare();
+        }
+
+        Info(stopped: false);
+        DateTime nextScan = DateTime.MinValue;
+        DateTime nextCheckpoint = DateTime.UtcNow + Settings.CheckpointInterval;
+        TimeSpan tick = Settings.ScanInterval < Settings.CheckpointInterval ? Settings.ScanInterval : Settings.CheckpointInterval;
+        while (!stop.IsCancellationRequested)
+        {
+            DateTime now = DateTime.UtcNow;
+            if (now >= nextScan)
+            {
+                Scan(stop);
+                nextScan = now + Settings.ScanInterval;
+            }
+
+            ReapFinished();
+            if (now >= nextCheckpoint)
+            {
+                Checkpoint();
+                nextCheckpoint = now + Settings.CheckpointInterval;
+            }
+
+            stop.WaitHandle.WaitOne(tick);
+        }
+
+        foreach (FileTracker tracker in _active.Values.ToList())
+        {
+            tracker.Join(TimeSpan.FromSeconds(5));
+        }
+
+        ReapFinished();
+        Checkpoint();
+        Info(stopped: true);
+    }
+
+    /// <summary>The profile by name, loaded once (from any reader's thread).</summary>
+    internal LiveProfile Profile(string name)
+    {
+        lock (_storeLock)
+        {
+            if (!_profiles.TryGetValue(name, out LiveProfile? profile))
+            {
+                profile = LiveProfile.Load(_store, name, Settings.Detector, Settings.Threshold);
+                _profiles[name] = profile;
+            }
+
+            return profile;
+        }
+    }
+
+    /// <summary>A copy of the store's mapping for one reader (readers of NtTrace logs learn names into it).</summary>
+    internal SyscallTable NewTable()
+    {
+        var table = new SyscallTable(_mapping.Source);
+        lock (_storeLock)
+        {
+            foreach (var (number, name) in _mapping.Entries)
+            {
+                table.Add(number, name);
+            }
+        }
+
+        return table;
+    }
+
+    internal void TrackerFinished(FileTracker tracker) => _finished.Enqueue(tracker);
+
+    private void Scan(CancellationToken stop)
+    {
+        var activePaths = new Dictionary<string, FileTracker>(StringComparer.Ordinal);
+        var activeIds = new HashSet<(long, long)>();
+        foreach (FileTracker tracker in _active.Values)
+        {
+            activePaths[tracker.Path] = tracker;
+            activeIds.Add((tracker.Row.Device, tracker.Row.Inode));
+            CheckRewritten(tracker);
+        }
+
+        foreach (string spool in Settings.Spools.Select(Path.GetFullPath))
+        {
+            if (!Directory.Exists(spool))
+            {
+                if (_missingSpools.Add(spool))
+                {
+                    Logger.LogWarning("spool {Spool} does not exist (yet)", spool);
+                }
+
+                continue;
+            }
+
+            _missingSpools.Remove(spool);
+            foreach (string vmDirectory in Directory.EnumerateDirectories(spool))
+            {
+                string vm = Path.GetFileName(vmDirectory);
+                if (Excluded(vm))
+                {
+                    continue;
+                }
+
+                var enumeration = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 };
+                foreach (string path in Directory.EnumerateFiles(vmDirectory, "*", enumeration))
+                {
+                    if (stop.IsCancellationRequested)
+                    {
+                        return;
+                    }
+
+                    if (!activePaths.ContainsKey(path) && !Excluded(Path.GetFileName(path)) && !Excluded(RelativeDirectories(vmDirectory, path)))
+                    {
+                        Consider(vm, path, activeIds, stop);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Decides what to do with a file no reader has: skip it, read it again, or read it as new.</summary>
+    private void Consider(string vm, string path, HashSet<(long, long)> activeIds, CancellationToken stop)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists || (info.Attributes & FileAttributes.Directory) != 0)
+        {
+            return;
+        }
+
+        (long Size, DateTime Written) stamp = (info.Length, info.LastWriteTimeUtc);
+        if (_seen.TryGetValue(path, out var seen) && seen == stamp)
+        {
+            return;
+        }
+
+        if (Posix.FileId(path) is not { } id || activeIds.Contains(id))
+        {
+            // Gone meanwhile, or a file being read already, under a new name (renamed by rotation).
+            _seen[path] = stamp;
+            return;
+        }
+
+        bool gzip = FileHead.IsGzip(path);
+        if (gzip && DateTime.UtcNow - info.LastWriteTimeUtc < Settings.Settle)
+        {
+            return;
+        }
+
+        foreach (WatchedFile row in _rows.Values.Where(r => r.Device == id.Device && r.Inode == id.Inode && r.State != WatchedFileStates.Replaced).OrderByDescending(r => r.Id).ToList())
+        {
+            if (FileHead.Hash(path, row.HeadLength) == row.HeadHash)
+            {
+                if (row.State is WatchedFileStates.Done or WatchedFileStates.Failed && stamp.Size == row.Size)
+                {
+                    _seen[path] = stamp;
+                    return;
+                }
+
+                // Unfinished when the agent stopped, or grew since: read again from the start.
+                Start(row with { State = WatchedFileStates.Reading, Error = null }, stop);
+                return;
+            }
+
+            // Another content under the same inode: the file was rewritten or the inode reused.
+            Save(row with { State = WatchedFileStates.Replaced, Updated = DateTimeOffset.UtcNow });
+        }
+
+        if (KeyHead(path, gzip) is not { } head)
+        {
+            // No complete line yet: the key waits for one.
+            return;
+        }
+
+        string contentKey = $"{head.Hash}:{head.Length.ToString(CultureInfo.InvariantCulture)}";
+        WatchedFile? same = SameContent(vm, path);
+        if (same is not null)
+        {
+            contentKey = FileTracker.ContentKey(same.Key);
+            head = (same.HeadLength, same.HeadHash);
+            if (gzip && same.State == WatchedFileStates.Done && FileHead.GzipSize(path) == (same.Bytes & 0xFFFFFFFFL))
+            {
+                // The compressed copy of a log read to its end (rotation): nothing new in it.
+                Add(new WatchedFile
+                {
+                    Key = contentKey + "#" + Guid.NewGuid().ToString("N"), Vm = vm, Path = path, Device = id.Device, Inode = id.Inode,
+                    HeadLength = head.Length, HeadHash = head.Hash, Bytes = same.Bytes, Size = stamp.Size, Lines = same.Lines,
+                    Syscalls = same.Syscalls, State = WatchedFileStates.Done, Error = "compressed copy of " + same.Path,
+                    FirstSeen = DateTimeOffset.UtcNow, Updated = DateTimeOffset.UtcNow,
+                });
+                _seen[path] = stamp;
+                return;
+            }
+        }
+
+        WatchedFile added = Add(new WatchedFile
+        {
+            Key = contentKey + "#" + Guid.NewGuid().ToString("N"), Vm = vm, Path = path, Device = id.Device, Inode = id.Inode,
+            HeadLength = head.Length, HeadHash = head.Hash, Size = stamp.Size, State = WatchedFileStates.Reading,
+            FirstSeen = DateTimeOffset.UtcNow, Updated = DateTimeOffset.UtcNow,
+        });
+        Start(added, stop);
+    }
+
+    /// <summary>
+    /// The first bytes that key a new log's content: 4 KiB, or for a smaller file all its complete
+    /// lines (null before the first newline, unless compressed and so complete).
+    /// </summary>
+    private static (int Length, string Hash)? KeyHead(string path, bool gzip)
+    {
+        byte[] head = FileHead.Bytes(path, FileHead.MaxLength);
+        int length = head.Length;
+        if (length == 0)
+        {
+            return null;
+        }
+
+        if (length < FileHead.MaxLength && !gzip)
+        {
+            int newline = Array.LastIndexOf(head, (byte)'\n');
+            if (newline < 0)
+            {
+                return null;
+            }
+
+            length = newline + 1;
+        }
+
+        return (length, Convert.ToHexStringLower(SHA256.HashData(head.AsSpan(0, length))));
+    }
+
+    /// <summary>A log of the same VM seen before whose first bytes this file starts with (longest key first).</summary>
+    private WatchedFile? SameContent(string vm, string path)
+    {
+        foreach (IGrouping<int, WatchedFile> group in _rows.Values.Where(r => r.Vm == vm).GroupBy(r => r.HeadLength).OrderByDescending(g => g.Key))
+        {
+            string? hash = FileHead.Hash(path, group.Key);
+            if (hash is null)
+            {
+                continue;
+            }
+
+            WatchedFile? match = group.Where(r => r.HeadHash == hash).OrderBy(r => r.State == WatchedFileStates.Done ? 0 : 1).ThenBy(r => r.Id).FirstOrDefault();
+            if (match is not null)
+            {
+                return match;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>A file whose first bytes changed while read was rewritten in place: its reader stops, the next scan starts anew.</summary>
+    private static void CheckRewritten(FileTracker tracker)
+    {
+        WatchedFile row = tracker.Row;
+        if (tracker.Gzip || tracker.Finished || Posix.FileId(row.Path) != (row.Device, row.Inode))
+        {
+            return;
+        }
+
+        string? hash = FileHead.Hash(row.Path, row.HeadLength);
+        if (hash is not null && hash != row.HeadHash)
+        {
+            tracker.Replace();
+        }
+    }
+
+    private WatchedFile Add(WatchedFile row)
+    {
+        WatchedFile added;
+        lock (_storeLock)
+        {
+            added = _agentStore.AddWatchedFile(row);
+        }
+
+        _rows[added.Id] = added;
+        return added;
+    }
+
+    private void Save(WatchedFile row)
+    {
+        _rows[row.Id] = row;
+        lock (_storeLock)
+        {
+            _agentStore.UpdateWatchedFiles([row]);
+        }
+    }
+
+    private void Start(WatchedFile row, CancellationToken stop)
+    {
+        Save(row);
+        var tracker = new FileTracker(this, row, stop);
+        _active[row.Id] = tracker;
+        if (Logger.IsEnabled(LogLevel.Information))
+        {
+            Logger.LogInformation("reading {Path} (vm {Vm})", row.Path, row.Vm);
+        }
+        tracker.Start();
+    }
+
+    private void ReapFinished()
+    {
+        var rows = new List<WatchedFile>();
+        while (_finished.TryDequeue(out FileTracker? tracker))
+        {
+            _active.Remove(tracker.Id);
+            WatchedFile row = tracker.Row;
+            _rows[row.Id] = row;
+            rows.Add(row);
+            _seen.Remove(row.Path);
+        }
+
+        if (rows.Count > 0)
+        {
+            lock (_storeLock)
+            {
+                _agentStore.UpdateWatchedFiles(rows);
+            }
+        }
+    }
+
+    private void Checkpoint()
+    {
+        var rows = new List<WatchedFile>(_active.Count);
+        foreach (FileTracker tracker in _active.Values)
+        {
+            WatchedFile row = tracker.Snapshot();
+            _rows[row.Id] = row;
+            rows.Add(row);
+        }
+
+        lock (_storeLock)
+        {
+            _agentStore.UpdateWatchedFiles(rows);
+        }
+
+        Info(stopped: false);
+    }
+
+    private void Info(bool stopped)
+    {
+        var info = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["pid"] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
+            ["started"] = _started.ToString("O", CultureInfo.InvariantCulture),
+            ["heartbeat"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+            ["state"] = stopped ? "stopped" : "running",
+            ["spools"] = string.Join('\n', Settings.Spools.Select(Path.GetFullPath)),
+            ["sinks"] = string.Join('\n', Outbox.SinkNames),
+            ["checkpoint_ms"] = ((long)Settings.CheckpointInterval.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+            ["alerts_raised"] = Outbox.Raised.ToString(CultureInfo.InvariantCulture),
+            ["alerts_repeated"] = Outbox.Duplicates.ToString(CultureInfo.InvariantCulture),
+        };
+        lock (_storeLock)
+        {
+            _agentStore.SetAgentInfo(info);
+        }
+    }
+
+    private bool Excluded(string name)
+    {
+        foreach (string pattern in Settings.Exclude)
+        {
+            if (Glob(pattern, name))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The folders between the VM's folder and the file, each checked against the exclusions (a hidden folder hides its files).</summary>
+    private static string RelativeDirectories(string vmDirectory, string path)
+    {
+        string? parent = Path.GetDirectoryName(Path.GetRelativePath(vmDirectory, path));
+        if (string.IsNullOrEmpty(parent))
+        {
+            return "";
+        }
+
+        foreach (string part in parent.Split(Path.DirectorySeparatorChar))
+        {
+            if (part.StartsWith('.'))
+            {
+                return part;
+            }
+        }
+
+        return "";
+    }
+
+    /// <summary>Matches <c>*</c> (any run) and <c>?</c> (one character).</summary>
+    internal static bool Glob(string pattern, string name)
+    {
+        int p = 0;
+        int n = 0;
+        int star = -1;
+        int mark = 0;
+        while (n < name.Length)
+        {
+            if (p < pattern.Length && (pattern[p] == '?' || pattern[p] == name[n]))
+            {
+                p++;
+                n++;
+            }
+            else if (p < pattern.Length && pattern[p] == '*')
+            {
+                star = p++;
+                mark = n;
+            }
+            else if (star >= 0)
+            {
+                p = star + 1;
+                n = ++mark;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        while (p < pattern.Length && pattern[p] == '*')
+        {
+            p++;
+        }
+
+        return p == pattern.Length && name.Length > 0;
+    }
+}

@@ -1,0 +1,44 @@
+using Sysprint.Parsing;
+
+namespace Sysprint.Agent.Watch;
+
+/// <summary>What <see cref="SpoolWatcher"/> watches and how.</summary>
+public sealed record WatchSettings
+{
+    /// <summary>Spool directories: logs of VM <c>NAME</c> arrive under <c>SPOOL/NAME/</c>, at any depth.</summary>
+    public required IReadOnlyList<string> Spools { get; init; }
+
+    /// <summary>The profile logs are checked against; <c>auto</c> names it after each log's first <c>execve</c>.</summary>
+    public string Profile { get; init; } = Storage.ProfileInfo.DefaultName;
+
+    /// <summary>Profiles for some VMs, by VM name, instead of <see cref="Profile"/>.</summary>
+    public IReadOnlyDictionary<string, string> VmProfiles { get; init; } = new Dictionary<string, string>();
+
+    public string? Detector { get; init; }
+
+    public double? Threshold { get; init; }
+
+    public LogFormat Format { get; init; } = LogFormat.Auto;
+
+    /// <summary>Count and skip malformed lines (the default: a live agent must not stop checking a log for one odd line).</summary>
+    public bool SkipMalformed { get; init; } = true;
+
+    public int MaxLineBytes { get; init; } = LogReadOptions.DefaultMaxLineBytes;
+
+    /// <summary>Alerts raised per log at most; further mismatches are counted only.</summary>
+    public int MaxAlertsPerLog { get; init; } = 100;
+
+    public TailOptions Tail { get; init; } = new();
+
+    /// <summary>How often the spools are listed for new files.</summary>
+    public TimeSpan ScanInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often progress is written to the store.</summary>
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A compressed file is read once it has not changed for this long (its writer is done).</summary>
+    public TimeSpan Settle { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>File names skipped (hidden and temporary files): simple globs with <c>*</c> and <c>?</c>.</summary>
+    public IReadOnlyList<string> Exclude { get; init; } = [".*", "*.tmp", "*.swp", "*~"];
+}

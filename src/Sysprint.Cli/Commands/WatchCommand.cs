@@ -1,0 +1,64 @@
+using System.CommandLine;
+using Sysprint.Agent.Hosting;
+using Sysprint.Diagnostics;
+
+namespace Sysprint.Cli.Commands;
+
+/// <summary>
+/// <c>sysprint watch [--config FILE] SPOOL...</c>: the Dom-0 agent. Logs of VM <c>NAME</c> arrive
+/// under <c>SPOOL/NAME/</c>; each is checked as it is written (an alert as soon as the offending
+/// line lands), rotated and compressed logs included, with progress in the store so that a
+/// restart raises no alert twice and misses none. Runs until SIGTERM or Ctrl+C.
+/// </summary>
+internal static class WatchCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var db = CommonOptions.Db();
+        var config = new Option<string?>("--config")
+        {
+            Description = "The agent's JSON config file (see deploy/agent.json); flags add spools and sinks to it, --db and --profile override it",
+            HelpName = "FILE",
+        };
+        var profile = new Option<string?>("--profile")
+        {
+            Description = "Fingerprint profile logs are checked against ('auto': named after each log's first execve); default: the config's, else 'default'",
+            HelpName = "NAME",
+        };
+        var spools = new Argument<string[]>("SPOOL")
+        {
+            Description = "Spool directories: the logs of VM NAME under SPOOL/NAME/, at any depth",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var sinks = AlertSinkOptions.Create(withQuiet: true);
+        var watch = new Command("watch", "Watch spool directories and check VMs' logs as they are written; alert at once (runs as a service)")
+        {
+            db, config, profile, spools,
+        };
+        sinks.AddTo(watch);
+        watch.SetAction(result =>
+        {
+            string? configPath = result.GetValue(config);
+            AgentConfig settings = configPath is null ? new AgentConfig() : AgentConfig.Load(configPath);
+            string? hostname = settings.Hostname ?? context.Environment("SYSPRINT_HOSTNAME");
+            settings = settings with
+            {
+                Spools = [.. settings.Spools, .. result.GetValue(spools) ?? []],
+                Profile = result.GetValue(profile) ?? settings.Profile,
+                Sinks = sinks.Settings(result, settings.Sinks),
+                Stdout = settings.Stdout && sinks.ShowOnStdout(result),
+                Hostname = string.IsNullOrEmpty(hostname) ? null : hostname,
+            };
+            if (settings.Spools.Count == 0)
+            {
+                throw new SysprintException(ExitCodes.Usage, "no spool to watch: name at least one SPOOL directory, or 'spools' in --config");
+            }
+
+            string dbPath = StoreLocator.Resolve(result.GetValue(db) ?? settings.Db, context);
+            AgentHost.RunAsync(settings, () => StoreLocator.Open(dbPath, create: false, context), settings.Stdout ? context.Out : null, CancellationToken.None)
+                .GetAwaiter().GetResult();
+            return ExitCodes.Ok;
+        });
+        return watch;
+    }
+}

@@ -1,0 +1,262 @@
+using System.IO.Compression;
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using Sysprint.Agent.Alerts;
+using Sysprint.Agent.Outbox;
+using Sysprint.Agent.Tests.Support;
+using Sysprint.Agent.Watch;
+using Sysprint.Storage;
+using Sysprint.Storage.Sqlite;
+
+namespace Sysprint.Agent.Tests.Watch;
+
+/// <summary>
+/// The spool watcher on real files in a temporary spool: logs appearing and growing, rotated by
+/// rename, copy and truncate, compressed; the watcher stopped and started again.
+/// </summary>
+public sealed class SpoolWatcherTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+    private readonly string _db;
+
+    public SpoolWatcherTests()
+    {
+        _db = _dir.PathOf("watch.db");
+        string log = _dir.Write("train/normal.strace", Logs.NormalLines(100, 3) + "100   +++ exited with 0 +++\n");
+        Support.Cli.RunOk("train", "--db", _db, log);
+    }
+
+    private string Spool => _dir.PathOf("spool");
+
+    public void Dispose() => _dir.Dispose();
+
+    /// <summary>A watcher running on its own thread until disposed (a stop, as SIGTERM does).</summary>
+    private sealed class Running : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _task;
+        private readonly AlertOutbox _outbox;
+        private readonly SqliteFingerprintStore _store;
+
+        public Running(string db, string spool, TailOptions? tail = null)
+        {
+            _store = SqliteFingerprintStore.Open(db, createIfMissing: false);
+            Console = new StringWriter();
+            _outbox = new AlertOutbox(SqliteFingerprintStore.Open(db, createIfMissing: false), [], new SynchronizedWriter(Console));
+            _outbox.Start();
+            var settings = new WatchSettings
+            {
+                Spools = [spool],
+                ScanInterval = TimeSpan.FromMilliseconds(50),
+                CheckpointInterval = TimeSpan.FromMilliseconds(100),
+                Settle = TimeSpan.FromMilliseconds(100),
+                Tail = tail ?? new TailOptions { PollInterval = TimeSpan.FromMilliseconds(20), RotateGrace = TimeSpan.FromMilliseconds(200) },
+            };
+            Watcher = new SpoolWatcher(settings, _store, _outbox, new AlertFactory("dom0"), NullLogger.Instance);
+            Watcher.Prepare();
+            _task = Task.Factory.StartNew(() => Watcher.Run(_stop.Token), TaskCreationOptions.LongRunning);
+        }
+
+        public SpoolWatcher Watcher { get; }
+
+        public StringWriter Console { get; }
+
+        public long Raised => _outbox.Raised;
+
+        public long Repeated => _outbox.Duplicates;
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            await _task;
+            await _outbox.DisposeAsync();
+            _store.Dispose();
+            _stop.Dispose();
+        }
+    }
+
+    /// <summary>A writer safe for the outbox's console lock and the test's reads.</summary>
+    private sealed class SynchronizedWriter(StringWriter inner) : TextWriter
+    {
+        public override Encoding Encoding => inner.Encoding;
+
+        public override void Write(char value)
+        {
+            lock (inner)
+            {
+                inner.Write(value);
+            }
+        }
+
+        public override void WriteLine(string? value)
+        {
+            lock (inner)
+            {
+                inner.WriteLine(value);
+            }
+        }
+    }
+
+    private List<OutboxAlert> StoredAlerts()
+    {
+        using var store = SqliteFingerprintStore.Open(_db, createIfMissing: false);
+        return [.. store.ListOutboxAlerts(1000).Reverse()];
+    }
+
+    private static string Next(OutboxAlert alert) =>
+        System.Text.Json.JsonDocument.Parse(alert.Json).RootElement.GetProperty("output_fields").GetProperty("mismatch.next").GetString()!;
+
+    private string Append(string relative, string text)
+    {
+        string path = Path.Combine(Spool, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.AppendAllText(path, text);
+        return path;
+    }
+
+    [Fact]
+    public async Task An_alert_is_raised_as_soon_as_the_offending_line_lands_in_a_log_still_being_written()
+    {
+        await using var agent = new Running(_db, Spool);
+        string log = Append("web-01/2026/cat.strace", Logs.NormalLines(200, 2));
+        Eventually.True(() => agent.Watcher.ActiveFiles == 1, "the log is being read");
+
+        Append("web-01/2026/cat.strace", "200   openat(AT_FDCWD, \"/etc/hostname\", O_RDONLY) = 3\n200   socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 4\n");
+        Eventually.True(() => agent.Raised == 1, "an alert for openat -> socket");
+
+        OutboxAlert alert = Assert.Single(StoredAlerts());
+        Assert.Equal("web-01", alert.Vm);
+        Assert.Equal(log, alert.Log);
+        Assert.Equal("socket", Next(alert));
+        Assert.Contains($"(vm=web-01 log={log} line=8 pid=200 ", agent.Console.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_log_read_before_a_restart_raises_only_its_new_anomalies_after()
+    {
+        string log = Append("web-01/a.strace", Logs.NormalLines(300, 1) + "300   socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 4\n");
+        await using (var first = new Running(_db, Spool))
+        {
+            Eventually.True(() => first.Raised == 1, "the first anomaly");
+        }
+
+        Append("web-01/a.strace", "300   close(4) = 0\n300   bind(4, {sa_family=AF_INET}, 16) = 0\n");
+        await using var second = new Running(_db, Spool);
+        Eventually.True(() => second.Raised == 2, "the new anomalies (socket -> close, close -> bind)");
+        await Task.Delay(300, TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, second.Raised);
+        Assert.Equal(1, second.Repeated);
+        Assert.Equal(["socket", "close", "bind"], StoredAlerts().Select(Next));
+        Assert.Equal(log, StoredAlerts()[0].Log);
+    }
+
+    [Fact]
+    public async Task A_log_read_to_its_end_is_not_read_again_after_a_restart()
+    {
+        Append("web-01/done.strace", Logs.NormalLines(400, 2) + "400   socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 4\n");
+        var tail = new TailOptions { PollInterval = TimeSpan.FromMilliseconds(20), IdleTimeout = TimeSpan.FromMilliseconds(300) };
+        await using (var first = new Running(_db, Spool, tail))
+        {
+            Eventually.True(() => first.Raised == 1 && first.Watcher.ActiveFiles == 0, "the log read, then finished as idle");
+        }
+
+        await using var second = new Running(_db, Spool, tail);
+        await Task.Delay(500, TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, second.Watcher.ActiveFiles);
+        Assert.Equal(0, second.Raised + second.Repeated);
+    }
+
+    [Fact]
+    public async Task Rotation_by_rename_reads_the_new_log_and_never_the_renamed_one_again()
+    {
+        await using var agent = new Running(_db, Spool);
+        string log = Append("web-01/app.strace", Logs.NormalLines(500, 1) + "500   socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 4\n");
+        Eventually.True(() => agent.Raised == 1, "the old log's anomaly");
+
+        File.Move(log, log + ".1");
+        Append("web-01/app.strace", Logs.NormalLines(501, 1) + "501   bind(4, {sa_family=AF_INET}, 16) = 0\n");
+        Eventually.True(() => agent.Raised == 2, "the new log's anomaly");
+        await Task.Delay(500, TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, agent.Raised);
+        Assert.Equal(0, agent.Repeated);
+        Assert.Equal(["socket", "bind"], StoredAlerts().Select(Next));
+    }
+
+    [Fact]
+    public async Task Copy_and_truncate_rotation_reads_the_new_content_and_the_copy_raises_nothing_twice()
+    {
+        await using var agent = new Running(_db, Spool);
+        string log = Append("web-01/app.strace", Logs.NormalLines(600, 1) + "600   socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 4\n");
+        Eventually.True(() => agent.Raised == 1, "the first anomaly");
+
+        File.Copy(log, log + ".1");
+        await File.WriteAllTextAsync(log, "", TestContext.Current.CancellationToken);
+        await Task.Delay(300, TestContext.Current.CancellationToken);
+        Append("web-01/app.strace", Logs.NormalLines(601, 2) + "601   bind(4, {sa_family=AF_INET}, 16) = 0\n");
+        Eventually.True(() => agent.Raised == 2, "the anomaly after the truncation");
+        await Task.Delay(500, TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, agent.Raised);
+        Assert.Equal(["socket", "bind"], StoredAlerts().Select(Next));
+    }
+
+    [Fact]
+    public async Task A_finished_gzip_log_is_read_and_the_compressed_copy_of_a_rotated_log_raises_nothing_twice()
+    {
+        var tail = new TailOptions { PollInterval = TimeSpan.FromMilliseconds(20), IdleTimeout = TimeSpan.FromMilliseconds(300), RotateGrace = TimeSpan.FromMilliseconds(100) };
+        await using var agent = new Running(_db, Spool, tail);
+        Gzip(Path.Combine(Spool, "web-02", "old.strace.gz"), Logs.NormalLines(700, 1) + "700   socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 4\n");
+        string log = Append("web-02/app.strace", Logs.NormalLines(701, 1) + "701   bind(4, {sa_family=AF_INET}, 16) = 0\n");
+        Eventually.True(() => agent.Raised == 2 && agent.Watcher.ActiveFiles == 0, "both logs read to their end");
+
+        // logrotate with compress: rename, then gzip the renamed log and delete it.
+        File.Move(log, log + ".1");
+        Gzip(log + ".1.gz", await File.ReadAllTextAsync(log + ".1", TestContext.Current.CancellationToken));
+        File.Delete(log + ".1");
+        await Task.Delay(800, TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, agent.Raised);
+        Assert.Equal(0, agent.Repeated);
+        Assert.Equal(["bind", "socket"], StoredAlerts().Select(Next).Order());
+    }
+
+    [Fact]
+    public async Task Files_outside_a_vm_folder_and_hidden_files_are_not_read()
+    {
+        await using var agent = new Running(_db, Spool);
+        Append("loose.strace", Logs.Injection(800));
+        Append("web-01/.partial.strace", Logs.Injection(801));
+        Append("web-01/.tmp/x.strace", Logs.Injection(802));
+        Append("web-01/real.strace", Logs.Injection(803));
+        Eventually.True(() => agent.Raised > 0, "the real log's alerts");
+        await Task.Delay(300, TestContext.Current.CancellationToken);
+
+        Assert.All(StoredAlerts(), a => Assert.EndsWith("/web-01/real.strace", a.Log, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Glob_matches_stars_and_question_marks()
+    {
+        Assert.True(SpoolWatcher.Glob("*.tmp", "a.tmp"));
+        Assert.True(SpoolWatcher.Glob(".*", ".hidden"));
+        Assert.True(SpoolWatcher.Glob("a?c*", "abcdef"));
+        Assert.False(SpoolWatcher.Glob("*.tmp", "a.tmpx"));
+        Assert.False(SpoolWatcher.Glob(".*", "visible"));
+    }
+
+    private static void Gzip(string path, string text)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        string partial = path + ".part.tmp";
+        using (var file = File.Create(partial))
+        using (var gzip = new GZipStream(file, CompressionLevel.Fastest))
+        {
+            gzip.Write(Encoding.UTF8.GetBytes(text));
+        }
+
+        File.Move(partial, path);
+    }
+}
