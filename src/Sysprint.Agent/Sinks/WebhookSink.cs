@@ -43,6 +43,8 @@ public sealed class WebhookSink : IAlertSink
         using var content = new ByteArrayContent(Encoding.UTF8.GetBytes(alert.Json));
         content.Headers.ContentType = s_json;
         using var request = new HttpRequestMessage(HttpMethod.Post, _url) { Content = content };
+        // A delivery repeated after a crash carries the same key: receivers that honour it drop the copy.
+        request.Headers.Add("Idempotency-Key", alert.Id);
         request.Headers.Add("X-Sysprint-Alert-Id", alert.Id);
         using HttpResponseMessage response = await _client.SendAsync(request, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)

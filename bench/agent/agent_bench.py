@@ -1,0 +1,474 @@
+#!/usr/bin/env python3
+"""Measures the agent's targets of issue 5 on this machine (run it through bench/agent/run.sh).
+
+  latency     watch: offending line appended to a spool log -> alert at each sink (stdout, jsonl,
+              syslog udp, webhook); run: offending call made under strace -> alert at stdout and webhook
+  throughput  100 VMs' logs growing at once at 200,000 syscalls/s in total: agent CPU, lag, drain
+  restarts    a run with a known number of anomalies, the agent killed with SIGKILL at 20 random
+              moments and restarted at once: alerts lost or repeated at the jsonl file and the webhook
+
+Only the Python standard library; receivers listen on 127.0.0.1. Prints one JSON object per
+measurement on stdout; run.sh turns them into the Markdown table of docs/AGENT.md.
+"""
+
+import argparse
+import http.server
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+# run.sh builds a private copy of the CLI: the ./sysprint launcher would rebuild in the middle of
+# a measurement whenever a source file changes, and a SIGKILL must hit the agent, not a launcher.
+SYSPRINT = os.environ.get("SYSPRINT_BIN") or os.path.join(ROOT, "sysprint")
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+# One request of a small web server, as strace -f -o prints it: the fingerprint's normal life.
+CYCLE = [
+    'openat(AT_FDCWD, "/var/www/index.html", O_RDONLY|O_CLOEXEC) = 3',
+    'fstat(3, {st_mode=S_IFREG|0644, st_size=612, ...}) = 0',
+    'read(3, "<!DOCTYPE html>\\n<html>\\n<head>\\n<title>"..., 4096) = 612',
+    'read(3, "", 4096) = 0',
+    'close(3) = 0',
+    'write(1, "HTTP/1.1 200 OK\\r\\nContent-Length: 6"..., 128) = 128',
+    'lseek(4, 0, SEEK_CUR) = 1024',
+    'mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f0a1c000000',
+    'munmap(0x7f0a1c000000, 8192) = 0',
+    'getpid() = 4242',
+]
+FOREIGN = ["socket", "bind", "listen", "connect", "accept", "sendto", "recvfrom", "sendmsg", "recvmsg", "shutdown",
+           "getsockname", "getpeername", "socketpair", "setsockopt", "getsockopt", "uname", "kill", "setuid", "chmod",
+           "unlink", "rename", "mkdir", "rmdir", "chown", "ptrace", "mount", "umount2", "reboot", "sethostname", "delete_module"]
+
+
+def cycle_lines(pid, cycles):
+    return "".join(f"{pid}  {line}\n" for _ in range(cycles) for line in CYCLE)
+
+
+def sysprint(*args, check=True, capture=True):
+    result = subprocess.run([SYSPRINT, *args], capture_output=capture, text=True)
+    if check and result.returncode not in (0, 1):
+        sys.exit(f"sysprint {' '.join(args)} failed ({result.returncode}): {result.stderr}")
+    return result
+
+
+def train(work, db):
+    sample = os.path.join(work, "normal.strace")
+    with open(sample, "w") as f:
+        f.write(cycle_lines(100, 5) + "100  +++ exited with 0 +++\n")
+    sysprint("train", "--db", db, sample)
+
+
+class Receivers:
+    """A webhook (HTTP) and a syslog (UDP) receiver on loopback; each record is (arrival time, payload)."""
+
+    def __init__(self):
+        self.webhook, self.syslog = [], []
+        lock = threading.Lock()
+        received = self.webhook
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                now = time.time()
+                with lock:
+                    received.append((now, json.loads(body)))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.http = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.http.server_address[1]}/falco"
+        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.udp.bind(("127.0.0.1", 0))
+        self.syslog_spec = f"udp:127.0.0.1:{self.udp.getsockname()[1]}"
+        threading.Thread(target=self._udp, daemon=True).start()
+
+    def _udp(self):
+        while True:
+            data = self.udp.recv(65536)
+            self.syslog.append((time.time(), data.decode()))
+
+    def close(self):
+        self.http.shutdown()
+
+
+class Agent:
+    """`sysprint watch` as a child process; its stdout lines are timestamped on arrival."""
+
+    def __init__(self, args):
+        self.args = args
+        self.lines = []
+        self.start()
+
+    def start(self):
+        self.proc = subprocess.Popen([SYSPRINT, "watch", *self.args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        proc = self.proc
+        threading.Thread(target=self._read, args=(proc,), daemon=True).start()
+
+    def _read(self, proc):
+        for line in proc.stdout:
+            self.lines.append((time.time(), line.rstrip("\n")))
+
+    def kill(self, sig=signal.SIGKILL):
+        self.proc.send_signal(sig)
+        return self.proc.wait()
+
+    def cpu_seconds(self):
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def wait_ready(db, pid, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as c:
+                row = c.execute("SELECT value FROM agent_info WHERE key = 'pid'").fetchone()
+                state = c.execute("SELECT value FROM agent_info WHERE key = 'state'").fetchone()
+                if row and int(row[0]) == pid and state and state[0] == "running":
+                    return
+        except sqlite3.Error:
+            pass
+        time.sleep(0.05)
+    sys.exit("the agent did not start")
+
+
+def percentiles(values):
+    values = sorted(values)
+    if not values:
+        return {"n": 0}
+    pick = lambda q: values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+    return {"n": len(values), "p50_ms": round(pick(0.5) * 1000, 1), "p95_ms": round(pick(0.95) * 1000, 1),
+            "max_ms": round(values[-1] * 1000, 1), "mean_ms": round(statistics.mean(values) * 1000, 1)}
+
+
+def latency_watch(work, trials):
+    db = os.path.join(work, "lat.db")
+    spool = os.path.join(work, "spool")
+    jsonl = os.path.join(work, "alerts.jsonl")
+    train(work, db)
+    rx = Receivers()
+    agent = Agent(["--db", db, "--alerts-jsonl", jsonl, "--syslog", rx.syslog_spec, "--webhook", rx.url, spool])
+    wait_ready(db, agent.proc.pid)
+    found = {"stdout": [], "jsonl": [], "syslog": [], "webhook": []}
+    jsonl_seen = {}
+
+    def poll_jsonl():
+        offset = 0
+        while True:
+            if os.path.exists(jsonl):
+                with open(jsonl) as f:
+                    f.seek(offset)
+                    chunk = f.read()
+                    offset += len(chunk.encode())
+                now = time.time()
+                for line in chunk.splitlines():
+                    jsonl_seen[json.loads(line)["output_fields"]["log.name"]] = now
+            time.sleep(0.001)
+
+    threading.Thread(target=poll_jsonl, daemon=True).start()
+    for i in range(trials):
+        path = os.path.join(spool, f"vm-{i % 5}", f"trial-{i}.strace")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(cycle_lines(500 + i, 3))
+        time.sleep(1.3)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+        os.write(fd, f"{500 + i}  socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 5\n".encode())
+        t0 = time.time()
+        os.close(fd)
+        deadline = t0 + 10
+        arrived = {}
+        while time.time() < deadline and len(arrived) < 4:
+            for t, line in list(agent.lines):
+                if path in line and "stdout" not in arrived:
+                    arrived["stdout"] = t
+            for t, body in list(rx.webhook):
+                if body["output_fields"]["log.name"] == path and "webhook" not in arrived:
+                    arrived["webhook"] = t
+            for t, msg in list(rx.syslog):
+                if f'log_name="{path}"' in msg and "syslog" not in arrived:
+                    arrived["syslog"] = t
+            if path in jsonl_seen and "jsonl" not in arrived:
+                arrived["jsonl"] = jsonl_seen[path]
+            time.sleep(0.001)
+        for sink in found:
+            found[sink].append(arrived.get(sink, float("inf")) - t0)
+    agent.kill(signal.SIGTERM)
+    rx.close()
+    return {"measure": "latency_watch", "trials": trials,
+            "sinks": {sink: percentiles([v for v in values if v != float("inf")]) | {"missed": sum(v == float("inf") for v in values)}
+                      for sink, values in found.items()}}
+
+
+STAMP_C = r"""
+#include <stdio.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+    usleep(200000);
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    printf("stamp %ld.%09ld\n", (long)t.tv_sec, t.tv_nsec);
+    fflush(stdout);
+    if (argc > 1) close(socket(AF_INET, SOCK_STREAM, 0));
+    usleep(500000);
+    return 0;
+}
+"""
+
+
+def latency_run(work, trials):
+    db = os.path.join(work, "run.db")
+    source = os.path.join(work, "stamp.c")
+    program = os.path.join(work, "stamp")
+    with open(source, "w") as f:
+        f.write(STAMP_C)
+    subprocess.run(["cc", "-O2", "-o", program, source], check=True)
+    for _ in range(3):
+        sysprint("run", "--db", db, "--profile", "stamp", "--learn", "--", program)
+    rx = Receivers()
+    stdout_lat, webhook_lat = [], []
+    for _ in range(trials):
+        rx.webhook.clear()
+        proc = subprocess.Popen([SYSPRINT, "run", "--db", db, "--profile", "stamp", "--webhook", rx.url, "--", program, "x"],
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        stamp, alert_at = None, None
+        for line in proc.stdout:
+            now = time.time()
+            if line.startswith("stamp "):
+                stamp = float(line.split()[1])
+            elif "Unknown system-call transition" in line and alert_at is None:
+                alert_at = now
+        proc.wait()
+        if stamp is not None and alert_at is not None:
+            stdout_lat.append(alert_at - stamp)
+        if stamp is not None and rx.webhook:
+            webhook_lat.append(rx.webhook[0][0] - stamp)
+    rx.close()
+    return {"measure": "latency_run", "trials": trials,
+            "sinks": {"stdout": percentiles(stdout_lat), "webhook": percentiles(webhook_lat)}}
+
+
+def lag_bytes(db, paths):
+    size = sum(os.stat(p).st_size for p in paths if os.path.exists(p))
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as c:
+            read = c.execute("SELECT COALESCE(SUM(bytes), 0) FROM agent_files").fetchone()[0]
+    except sqlite3.Error:
+        return None
+    return max(0, size - read)
+
+
+def throughput(work, vms, rate, seconds):
+    db = os.path.join(work, "tp.db")
+    spool = os.path.join(work, "spool-tp")
+    train(work, db)
+    paths = [os.path.join(spool, f"vm-{i:03d}", "web.strace") for i in range(vms)]
+    for p in paths:
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        open(p, "w").close()
+    rx = Receivers()
+    agent = Agent(["--db", db, "-q", "--webhook", rx.url, spool])
+    wait_ready(db, agent.proc.pid)
+    time.sleep(1.5)
+    # Markers: every 2 s an offending line in the next VM's log; its alert's latency at the webhook
+    # is the agent's true lag under load (the checkpointed byte counts lag by up to a second).
+    markers, marker_every, next_marker = {}, 2.0, time.time() + 2.0
+    fds = [os.open(p, os.O_WRONLY | os.O_APPEND) for p in paths]
+    chunk_lines = 20
+    chunks = [cycle_lines(1000 + i, chunk_lines // len(CYCLE)).encode() for i in range(vms)]
+    per_chunk = chunk_lines * vms
+    written = 0
+    bytes_per_line = sum(len(c) for c in chunks) / per_chunk
+    samples = []
+    start = time.time()
+    cpu0 = agent.cpu_seconds()
+    next_sample = start + 1
+    last_cpu, last_t = cpu0, start
+    while True:
+        now = time.time()
+        if now - start >= seconds:
+            break
+        due = int((now - start) * rate)
+        while written + per_chunk <= due:
+            for fd, chunk in zip(fds, chunks):
+                os.write(fd, chunk)
+            written += per_chunk
+        if now >= next_marker:
+            v = len(markers) % vms
+            os.write(fds[v], f"{1000 + v}  socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 5\n".encode())
+            markers[paths[v]] = time.time()
+            written += 1
+            next_marker += marker_every
+        if now >= next_sample:
+            cpu = agent.cpu_seconds()
+            lag = lag_bytes(db, paths)
+            samples.append({"t": round(now - start, 1), "cpu_cores": round((cpu - last_cpu) / (now - last_t), 3),
+                            "lag_lines": None if lag is None else int(lag / bytes_per_line)})
+            last_cpu, last_t = cpu, now
+            next_sample += 1
+        time.sleep(0.002)
+    elapsed = time.time() - start
+    cpu_total = agent.cpu_seconds() - cpu0
+    for fd in fds:
+        os.close(fd)
+    drain_start = time.time()
+    while time.time() - drain_start < 120:
+        lag = lag_bytes(db, paths)
+        if lag == 0:
+            break
+        time.sleep(0.1)
+    drain = time.time() - drain_start
+    agent.kill(signal.SIGTERM)
+    rx.close()
+    arrived = {}
+    for t, body in rx.webhook:
+        arrived.setdefault(body["output_fields"]["log.name"], t)
+    marker_latency = [arrived[p] - t0 for p, t0 in markers.items() if p in arrived]
+    with sqlite3.connect(db) as c:
+        syscalls = c.execute("SELECT SUM(syscalls) FROM agent_files").fetchone()[0]
+    lags = [s["lag_lines"] for s in samples if s["lag_lines"] is not None]
+    half = len(lags) // 2
+    return {"measure": "throughput", "vms": vms, "target_syscalls_per_s": rate, "seconds": round(elapsed, 1),
+            "syscalls_written": written, "written_per_s": int(written / elapsed), "syscalls_read": syscalls,
+            "agent_cpu_cores_mean": round(cpu_total / elapsed, 3), "agent_cpu_cores_max_1s": max(s["cpu_cores"] for s in samples),
+            "lag_lines_max": max(lags), "lag_s_max": round(max(lags) / rate, 2),
+            "lag_lines_mean_first_half": int(statistics.mean(lags[:half])), "lag_lines_mean_second_half": int(statistics.mean(lags[half:])),
+            "drain_s": round(drain, 2), "alert_latency_under_load": percentiles(marker_latency) | {"missed": len(markers) - len(marker_latency)},
+            "note": "lag read from the agent's checkpoint (every 1 s), so it includes up to 1 s of checkpoint age",
+            "samples": samples}
+
+
+def restarts(work, kills, vms, anomalies, seconds, seed):
+    rng = random.Random(seed)
+    db = os.path.join(work, "rs.db")
+    spool = os.path.join(work, "spool-rs")
+    jsonl = os.path.join(work, "rs.jsonl")
+    train(work, db)
+    rx = Receivers()
+    paths, logs = [], []
+    for v in range(vms):
+        pid = 2000 + v
+        at = set(rng.sample(range(200), anomalies))
+        lines, used = [], 0
+        for c in range(200):
+            lines.extend(f"{pid}  {line}\n" for line in CYCLE[:5])
+            if c in at:
+                lines.append(f"{pid}  {FOREIGN[used]}(3) = 0\n")
+                used += 1
+            lines.extend(f"{pid}  {line}\n" for line in CYCLE[5:])
+        path = os.path.join(spool, f"vm-{v}", "app.strace")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        paths.append(path)
+        logs.append(lines)
+    args = ["--db", db, "-q", "--alerts-jsonl", jsonl, "--webhook", rx.url, spool]
+    agent = Agent(args)
+    kill_times = sorted(rng.uniform(1, seconds - 1) for _ in range(kills))
+    total = max(len(l) for l in logs)
+    start = time.time()
+    written, killed = 0, 0
+    while written < total or killed < kills:
+        now = time.time() - start
+        due = min(total, int(now / seconds * total))
+        if written < due:
+            for path, lines in zip(paths, logs):
+                with open(path, "a") as f:
+                    f.writelines(lines[written:due])
+            written = due
+        if killed < kills and now >= kill_times[killed]:
+            agent.kill(signal.SIGKILL)
+            agent.start()
+            killed += 1
+        time.sleep(0.01)
+    expected = 0
+    for path in paths:
+        out = sysprint("check", "--db", db, "--json", path).stdout
+        expected += json.loads(out)["distinct_mismatches"]
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        n = len(open(jsonl).read().splitlines()) if os.path.exists(jsonl) else 0
+        if n >= expected and len({b["uuid"] for _, b in rx.webhook}) >= expected:
+            break
+        time.sleep(0.2)
+    time.sleep(2)
+    agent.kill(signal.SIGTERM)
+    ids = [json.loads(l)["uuid"] for l in open(jsonl).read().splitlines()]
+    hook = [b["uuid"] for _, b in rx.webhook]
+    rx.close()
+    return {"measure": "restarts", "sigkills": killed, "vms": vms, "anomalies_expected": expected,
+            "jsonl_lines": len(ids), "jsonl_distinct": len(set(ids)), "jsonl_lost": expected - len(set(ids)), "jsonl_repeated": len(ids) - len(set(ids)),
+            "webhook_posts": len(hook), "webhook_distinct": len(set(hook)), "webhook_lost": expected - len(set(hook)),
+            "webhook_repeated_posts": len(hook) - len(set(hook)), "seconds": seconds}
+
+
+def summarize(lines):
+    """One human line per measurement, from the JSON lines of a run."""
+    for line in lines:
+        r = json.loads(line)
+        m = r["measure"]
+        if m.startswith("latency"):
+            for sink, p in r["sinks"].items():
+                print(f"{m:14} {sink:8} n={p['n']:3}  p50 {p.get('p50_ms')} ms  p95 {p.get('p95_ms')} ms  "
+                      f"max {p.get('max_ms')} ms  missed {p.get('missed', 0)}")
+        elif m == "throughput":
+            a = r["alert_latency_under_load"]
+            print(f"throughput     {r['vms']} VMs, {r['written_per_s']:,} syscalls/s written for {r['seconds']} s, {r['syscalls_read']:,} read; "
+                  f"agent CPU {r['agent_cpu_cores_mean']} cores mean, {r['agent_cpu_cores_max_1s']} max over 1 s; "
+                  f"checkpointed lag max {r['lag_lines_max']:,} lines ({r['lag_s_max']} s); drained {r['drain_s']} s after the writers stopped; "
+                  f"alert latency under load p50 {a.get('p50_ms')} / p95 {a.get('p95_ms')} / max {a.get('max_ms')} ms (n={a['n']}, missed {a['missed']})")
+        elif m == "restarts":
+            print(f"restarts       {r['sigkills']} SIGKILLs over {r['seconds']} s, {r['anomalies_expected']} alerts expected; "
+                  f"jsonl {r['jsonl_distinct']} distinct, {r['jsonl_lost']} lost, {r['jsonl_repeated']} repeated; "
+                  f"webhook {r['webhook_distinct']} distinct, {r['webhook_lost']} lost, {r['webhook_repeated_posts']} repeated POSTs (same uuid)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("what", choices=["latency", "throughput", "restarts", "all", "summarize"])
+    parser.add_argument("--trials", type=int, default=30)
+    parser.add_argument("--vms", type=int, default=100)
+    parser.add_argument("--rate", type=int, default=200_000)
+    parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--kills", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    args = parser.parse_args()
+    if args.what == "summarize":
+        summarize(sys.stdin)
+        return
+    work = tempfile.mkdtemp(prefix="sysprint-agent-bench-")
+    try:
+        if args.what in ("latency", "all"):
+            print(json.dumps(latency_watch(work, args.trials)), flush=True)
+            print(json.dumps(latency_run(work, max(5, args.trials // 3))), flush=True)
+        if args.what in ("throughput", "all"):
+            print(json.dumps(throughput(work, args.vms, args.rate, args.seconds)), flush=True)
+        if args.what in ("restarts", "all"):
+            print(json.dumps(restarts(work, args.kills, 5, 12, max(40, args.kills * 3), args.seed)), flush=True)
+    finally:
+        if args.keep:
+            print(f"kept {work}", file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
