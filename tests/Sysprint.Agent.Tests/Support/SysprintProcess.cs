@@ -123,11 +123,7 @@ internal sealed class SysprintProcess : IDisposable
     }
 
     /// <summary>Sends a signal to the sysprint process itself (SIGKILL: no chance to clean up).</summary>
-    public void Signal(int signal)
-    {
-        using var kill = Process.Start("kill", [$"-{signal}", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        kill.WaitForExit();
-    }
+    public void Signal(int signal) => Sysprint.Agent.Tracing.Posix.Signal(_process.Id, signal);
 
     public void Dispose()
     {
