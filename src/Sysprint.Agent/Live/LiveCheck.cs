@@ -17,7 +17,6 @@ public sealed class LiveCheck : ISyscallSink
     private readonly LiveProfile _profile;
     private readonly List<Mismatch> _waiting = [];
     private readonly List<Mismatch> _ignored = [];
-    private readonly HashSet<long> _threads = [];
     private long _seenMismatches;
 
     public LiveCheck(LiveProfile profile, Action<Mismatch> onAlert, bool ignoreThreadStarts = false, int maxAlerts = int.MaxValue)
@@ -66,14 +65,10 @@ public sealed class LiveCheck : ISyscallSink
     /// <summary>Distinct mismatches not reported because of <see cref="MaxAlerts"/>.</summary>
     public int Suppressed { get; private set; }
 
-    /// <summary>Every thread (pid) seen in the log.</summary>
-    public IReadOnlyCollection<long> Threads => _threads;
-
     public bool DetailsTruncated => _checker.DetailsTruncated;
 
     public void OnSyscall(long thread, int number, long line)
     {
-        _threads.Add(thread);
         LastLine = line;
         _checker.OnSyscall(thread, number, line);
         if (_checker.MismatchCount != _seenMismatches)
@@ -85,11 +80,7 @@ public sealed class LiveCheck : ISyscallSink
 
     public void OnThreadEnd(long thread) => _checker.OnThreadEnd(thread);
 
-    public void OnThreadRenamed(long oldThread, long newThread)
-    {
-        _threads.Add(newThread);
-        _checker.OnThreadRenamed(oldThread, newThread);
-    }
+    public void OnThreadRenamed(long oldThread, long newThread) => _checker.OnThreadRenamed(oldThread, newThread);
 
     private void OnFirstMismatch(Mismatch mismatch)
     {

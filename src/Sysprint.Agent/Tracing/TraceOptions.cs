@@ -1,18 +1,5 @@
 namespace Sysprint.Agent.Tracing;
 
-/// <summary>What to do to the traced processes when their run turns anomalous.</summary>
-public enum AnomalyAction
-{
-    /// <summary>Alert only; the run goes on.</summary>
-    Alert,
-
-    /// <summary>Alert and stop (SIGSTOP) the traced process tree, for the administrator to inspect (<c>kill -CONT</c> or <c>kill -KILL</c>).</summary>
-    Stop,
-
-    /// <summary>Alert and kill (SIGKILL) the traced process tree.</summary>
-    Kill,
-}
-
 /// <summary>A live trace: a command to start under strace, or a running process to attach to.</summary>
 public sealed record TraceOptions
 {
