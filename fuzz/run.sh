@@ -4,8 +4,9 @@
 # Seeds: the real captures in tests/Sysprint.Core.Tests/TestData (strace, NtTrace) and fuzz/seeds
 # (ADFA-LD, UNM). Output in fuzz/out/READER/ (findings/default/{crashes,hangs}); the last line is
 #   READER: N execs in S s (E/s), C crashes, H hangs, P paths
-# Each finding is replayed through the harness, which prints the exception. Replay by hand with
-#   dotnet fuzz/out/bin/Sysprint.Fuzz.dll READER FILE...
+# Each finding is replayed through an uninstrumented harness, which prints the exception. By hand:
+#   dotnet fuzz/out/replay/Sysprint.Fuzz.dll READER FILE...
+# Keep a fixed finding in fuzz/findings/READER/: later runs replay those first.
 # Runs under nice -n 19 (the machine is shared); needs root or sudo to install afl++ the first time.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -25,14 +26,26 @@ if [ ! -x "$tools/sharpfuzz" ]; then
     dotnet tool install SharpFuzz.CommandLine --version 2.3.0 --tool-path "$tools" >/dev/null
 fi
 
-# Build once per source change, then instrument the library under test (never the harness).
+# Build once per source change, then instrument the library under test (never the harness). A plain
+# copy replays findings: instrumented code run outside afl-fuzz has no coverage map and faults.
 bin="$here/out/bin"
+replay="$here/out/replay"
 stamp="$bin/.instrumented"
 if [ ! -f "$stamp" ] || [ -n "$(find "$root/src/Sysprint.Core" "$here/Sysprint.Fuzz" -name '*.cs' -newer "$stamp" -print -quit)" ]; then
-    rm -rf "$bin"
-    nice -n 19 dotnet publish "$here/Sysprint.Fuzz/Sysprint.Fuzz.csproj" -c Release -o "$bin" -p:UseAppHost=false >/dev/null
+    rm -rf "$bin" "$replay"
+    nice -n 19 dotnet publish "$here/Sysprint.Fuzz/Sysprint.Fuzz.csproj" -c Release -o "$replay" -p:UseAppHost=false >/dev/null
+    cp -r "$replay" "$bin"
     "$tools/sharpfuzz" "$bin/Sysprint.Core.dll"
     touch "$stamp"
+fi
+
+# Earlier findings (fuzz/findings/READER) must all read cleanly before fuzzing on.
+if compgen -G "$here/findings/$reader/*" >/dev/null; then
+    dotnet "$replay/Sysprint.Fuzz.dll" "$reader" "$here"/findings/"$reader"/* >"$here/out/$reader-replay.log" 2>&1 || {
+        echo "fuzz/run.sh: an earlier $reader finding fails again:" >&2
+        grep FINDING "$here/out/$reader-replay.log" | head -5 >&2
+        exit 1
+    }
 fi
 
 work="$here/out/$reader"
@@ -74,7 +87,7 @@ hangs=$(find "$work/findings/default/hangs" -type f -name 'id:*' | wc -l)
 for f in "$work"/findings/default/crashes/id:* "$work"/findings/default/hangs/id:*; do
     [ -f "$f" ] || continue
     echo "== $f"
-    timeout 60 dotnet "$bin/Sysprint.Fuzz.dll" "$reader" "$f" | tail -30 || true
+    timeout 60 dotnet "$replay/Sysprint.Fuzz.dll" "$reader" "$f" | head -12 || true
 done
 execs=$(stat execs_done)
 echo "$reader: $execs execs in ${elapsed} s ($(( execs / (elapsed > 0 ? elapsed : 1) ))/s), $crashes crashes, $hangs hangs, $(stat corpus_count) paths, engine afl-fuzz $(stat afl_version) (Debian afl++) + SharpFuzz 2.3.0"
