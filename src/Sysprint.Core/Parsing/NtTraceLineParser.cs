@@ -78,8 +78,9 @@ internal static class NtTraceLineParser
             int exit = body.IndexOf(" exit code"u8);
             if (exit > 0)
             {
-                ReadOnlySpan<byte> idText = body[(body.IndexOf((byte)' ') + 1)..exit];
-                if (Utf8Parser.TryParse(idText, out long id, out _))
+                // "Thread exit code: 0" names no id: the first space is the one before "exit code".
+                int space = body.IndexOf((byte)' ');
+                if (space < exit && Utf8Parser.TryParse(body[(space + 1)..exit], out long id, out _))
                 {
                     rec.Pid = id;
                 }

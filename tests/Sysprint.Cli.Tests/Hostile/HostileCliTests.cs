@@ -244,6 +244,19 @@ public sealed class HostileCliTests : IDisposable
         Assert.False(File.Exists(_db) && _cli.Run("stats", "--db", _db).Out.Contains("default", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Nttrace_exit_note_without_an_id_is_judged_not_a_crash()
+    {
+        // Found by fuzzing the NtTrace reader: this line threw ArgumentOutOfRangeException (exit 70).
+        string log = _cli.Write("nt.txt", "NtClose(Handle=0x14) => 0\nThread exit code: 0\nNtClose(Handle=0x14) => 0\n");
+        _cli.RunOk("train", "--db", _db, "--profile", "nt", log);
+
+        CliResult result = _cli.Run("check", "--db", _db, "--profile", "nt", log);
+
+        Assert.Equal(0, result.Exit);
+        Assert.Equal($"normal     {log}  2 syscalls match profile 'nt'\n", result.Out);
+    }
+
     private void Train() => _cli.RunOk("train", "--db", _db, Fixtures.Strace("single_plain"));
 
     private string WriteLines(string name, int count, Func<int, string> line)
