@@ -135,14 +135,25 @@ internal static class SqliteSchema
     /// </summary>
     public static int Check(SqliteConnection connection, string path)
     {
-        int version = ReadVersion(connection, null);
+        int version;
+        bool hasTables;
+
+        // One snapshot: read apart, another process creating the schema could commit between the
+        // two reads, and a version 0 with tables would call a new sysprint store a foreign one.
+        using (SqliteTransaction snapshot = connection.BeginTransaction(deferred: true))
+        {
+            version = ReadVersion(connection, snapshot);
+            hasTables = version == 0 && HasTables(connection, snapshot);
+            snapshot.Commit();
+        }
+
         if (version > CurrentVersion)
         {
             throw new SysprintException(ExitCodes.StoreUnavailable,
                 $"{path}: store schema version {version} is newer than this sysprint ({CurrentVersion}): upgrade sysprint");
         }
 
-        if (version == 0 && HasTables(connection, null))
+        if (hasTables)
         {
             throw new SysprintException(ExitCodes.StoreUnavailable,
                 $"{path}: not a sysprint store (an SQLite database with other tables)");
