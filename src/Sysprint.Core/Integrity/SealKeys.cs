@@ -23,25 +23,19 @@ public static class SealKeys
             created = true;
         }
 
-        RefuseWritableByOthers(path);
-        var key = ECDsa.Create();
-        try
-        {
-            key.ImportFromPem(Read(path));
-        }
-        catch (Exception e) when (e is ArgumentException or CryptographicException)
-        {
-            key.Dispose();
-            throw new SysprintException(ExitCodes.MalformedInput, $"{path}: not an ECDSA private key in PEM form ({e.Message})", e);
-        }
-
-        return key;
+        return Import(path, "private");
     }
 
     /// <summary>Loads a public key (<c>KEYFILE.pub</c>).</summary>
     public static ECDsa LoadPublic(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        return Import(path, "public");
+    }
+
+    /// <summary>Reads a PEM key file that only its owner may write; <paramref name="kind"/> names it in the error.</summary>
+    private static ECDsa Import(string path, string kind)
+    {
         RefuseWritableByOthers(path);
         var key = ECDsa.Create();
         try
@@ -51,7 +45,7 @@ public static class SealKeys
         catch (Exception e) when (e is ArgumentException or CryptographicException)
         {
             key.Dispose();
-            throw new SysprintException(ExitCodes.MalformedInput, $"{path}: not an ECDSA public key in PEM form ({e.Message})", e);
+            throw new SysprintException(ExitCodes.MalformedInput, $"{path}: not an ECDSA {kind} key in PEM form ({e.Message})", e);
         }
 
         return key;
