@@ -4,7 +4,7 @@ namespace Sysprint.Detection;
 /// Every window of 1 to <see cref="MaxWindow"/> consecutive calls seen in normal traces, with how
 /// often it was seen: the fingerprint of the paper for all window lengths at once (a window of k
 /// calls is seen exactly when the k-gram fingerprint holds it). Detectors read a trace through
-/// <see cref="Analyse(ReadOnlySpan{int}, Span{byte}, Span{int}, int)"/>, which finds for each call the
+/// <see cref="Analyse"/>, which finds for each call the
 /// longest seen window ending at it: since a window containing an unseen window is unseen, that one
 /// number per call answers "is the k-window here seen?" for every k.
 /// </summary>
@@ -33,35 +33,129 @@ public sealed class SubstringModel
     /// <summary>Distinct calls learnt.</summary>
     public int CallCount => _numberOfId.Count - 1;
 
-    /// <summary>Learns one thread's calls.</summary>
-    public void Learn(ReadOnlySpan<int> calls)
+    /// <summary>Learns one thread's calls as part of learnt trace <paramref name="trace"/>.</summary>
+    /// <remarks>Traces are learnt one after the other (all threads of one, then the next): the trace
+    /// ids let the model tell, for every window, whether a single trace holds it.</remarks>
+    public void Learn(ReadOnlySpan<int> calls, int trace = 0)
     {
+        var cursor = new ThreadCursor();
+        foreach (int call in calls)
+        {
+            Learn(cursor, call, trace);
+        }
+    }
+
+    /// <summary>Learns the next call of a thread whose earlier calls <paramref name="cursor"/> remembers (streaming).</summary>
+    public void Learn(ThreadCursor cursor, int call, int trace)
+    {
+        ArgumentNullException.ThrowIfNull(cursor);
         if (_frozen)
         {
             throw new InvalidOperationException("the model is frozen: learning must end before analysis starts");
         }
 
-        int[] ids = new int[calls.Length];
-        for (int i = 0; i < calls.Length; i++)
+        int seen = cursor.Push(IdOf(call, create: true));
+        int node = 0;
+        for (int k = 1; k <= seen; k++)
         {
-            ids[i] = IdOf(calls[i], create: true);
+            node = _trie.GetOrAddChild(node, cursor.Back(k - 1), out bool created);
+            if (created)
+            {
+                _distinct[k]++;
+            }
+
+            _trie.Increment(node, trace, atStart: k == cursor.Position);
+            _totals[k]++;
+        }
+    }
+
+    /// <summary>
+    /// Adds a stored window (calls oldest first) with its learnt totals: how often it was seen, how
+    /// often at a thread's start, how many traces hold it (2: two or more) and which one when one does.
+    /// Windows must come shorter first, so that each window's newer part is already there.
+    /// </summary>
+    public void AddWindow(ReadOnlySpan<int> calls, int count, int starts, int traces, int owner)
+    {
+        if (calls.Length is 0 or > MaxWindow)
+        {
+            throw new ArgumentException($"a window holds 1 to {MaxWindow} calls, not {calls.Length}", nameof(calls));
         }
 
-        for (int i = 0; i < ids.Length; i++)
+        int node = 0;
+        for (int j = calls.Length - 1; j >= 0; j--)
         {
-            int node = 0;
-            for (int k = 1; k <= MaxWindow && k <= i + 1; k++)
+            node = _trie.GetOrAddChild(node, IdOf(calls[j], create: true), out bool created);
+            if (created)
             {
-                node = _trie.GetOrAddChild(node, ids[i - k + 1], out bool created);
-                if (created)
-                {
-                    _distinct[k]++;
-                }
-
-                _trie.Increment(node);
-                _totals[k]++;
+                _distinct[calls.Length - j]++;
             }
         }
+
+        _trie.Add(node, count, starts, traces, owner);
+        _totals[calls.Length] += count;
+    }
+
+    /// <summary>Every learnt window, calls oldest first, with its totals (as <see cref="AddWindow"/> takes them); shorter windows first.</summary>
+    public void ForEachWindow(WindowVisitor visit)
+    {
+        ArgumentNullException.ThrowIfNull(visit);
+        Span<int> calls = stackalloc int[MaxWindow];
+        var order = new int[_trie.NodeCount - 1];
+        for (int node = 1; node < _trie.NodeCount; node++)
+        {
+            order[node - 1] = node;
+        }
+
+        // Nodes are numbered in creation order, which puts a window after its newer part but not
+        // after every shorter window; sorting by length keeps AddWindow's order simple to state.
+        int[] depths = [.. order.Select(_trie.Depth)];
+        Array.Sort(depths, order);
+        foreach (int node in order)
+        {
+            int length = 0;
+            for (int n = node; n != 0; n = _trie.Parent(n))
+            {
+                calls[length++] = _numberOfId[_trie.Id(n)];
+            }
+
+            visit(calls[..length], _trie.Count(node), _trie.Starts(node), _trie.Traces(node), _trie.Owner(node));
+        }
+    }
+
+    /// <summary>
+    /// Stide's unseen-window counts of each learnt trace, as if it alone had not been learnt
+    /// (leave-one-out), for k = 0..<see cref="MaxWindow"/>: the trace's windows that no other trace
+    /// holds. Derived from the totals alone, so a stored model calibrates as the evaluation does.
+    /// Traces holding no window of their own are absent (all their counts are 0).
+    /// </summary>
+    public Dictionary<int, long[]> NovelWhenLeftOut()
+    {
+        var novel = new Dictionary<int, long[]>();
+        for (int node = 1; node < _trie.NodeCount; node++)
+        {
+            if (_trie.Traces(node) != 1)
+            {
+                continue;
+            }
+
+            int owner = _trie.Owner(node);
+            if (!novel.TryGetValue(owner, out long[]? counts))
+            {
+                counts = new long[MaxWindow + 1];
+                novel[owner] = counts;
+            }
+
+            // A full window of k calls unseen elsewhere is one unseen k-window per occurrence; a
+            // shorter one at a thread's start is the whole prefix there, unseen for every longer k.
+            int depth = _trie.Depth(node);
+            counts[depth] += _trie.Count(node);
+            for (int k = depth + 1; k <= MaxWindow; k++)
+            {
+                counts[k] += _trie.Starts(node);
+            }
+        }
+
+        return novel;
     }
 
     /// <summary>Ends learning; analysis may run on several threads at once from here.</summary>
@@ -72,15 +166,7 @@ public sealed class SubstringModel
     /// (<paramref name="longest"/>, 0 when the call itself was never seen) and how often the window of
     /// <paramref name="countWindow"/> calls ending at it was seen (<paramref name="counts"/>, 0 when unseen).
     /// </summary>
-    public void Analyse(ReadOnlySpan<int> calls, Span<byte> longest, Span<int> counts, int countWindow) =>
-        Analyse(calls, longest, counts, countWindow, null);
-
-    /// <summary>
-    /// As <see cref="Analyse(ReadOnlySpan{int}, Span{byte}, Span{int}, int)"/>, but as if the windows
-    /// counted in <paramref name="excluded"/> had not been learnt: leave-one-out analysis of a
-    /// learnt trace, for calibrating detectors on normal data only.
-    /// </summary>
-    public void Analyse(ReadOnlySpan<int> calls, Span<byte> longest, Span<int> counts, int countWindow, WindowCounts? excluded)
+    public void Analyse(ReadOnlySpan<int> calls, Span<byte> longest, Span<int> counts, int countWindow)
     {
         _frozen = true;
         Span<int> ids = calls.Length <= 4096 ? stackalloc int[calls.Length] : new int[calls.Length];
@@ -108,53 +194,16 @@ public sealed class SubstringModel
                     break;
                 }
 
-                int c = _trie.Count(node);
-                if (excluded is not null)
-                {
-                    c -= excluded.Count(node);
-                    if (c <= 0)
-                    {
-                        break;
-                    }
-                }
-
                 seen = k;
                 if (k == countWindow)
                 {
-                    count = c;
+                    count = _trie.Count(node);
                 }
             }
 
             longest[i] = (byte)seen;
             counts[i] = count;
         }
-    }
-
-    /// <summary>The windows of one learnt trace (all its threads), counted as <see cref="Learn"/> counted them.</summary>
-    public WindowCounts CountsOf(IEnumerable<int[]> threads)
-    {
-        ArgumentNullException.ThrowIfNull(threads);
-        var own = new WindowCounts();
-        foreach (int[] calls in threads)
-        {
-            for (int i = 0; i < calls.Length; i++)
-            {
-                int node = 0;
-                for (int k = 1; k <= MaxWindow && k <= i + 1; k++)
-                {
-                    int id = IdOf(calls[i - k + 1], create: false);
-                    node = id == 0 ? -1 : _trie.Child(node, id);
-                    if (node < 0)
-                    {
-                        break;
-                    }
-
-                    own.Add(node);
-                }
-            }
-        }
-
-        return own;
     }
 
     /// <summary>The set of learnt calls a trace uses, as a bitset over dense ids, and how many of its distinct calls were never learnt.</summary>
@@ -181,6 +230,9 @@ public sealed class SubstringModel
 
         return (bits, unknown?.Count ?? 0);
     }
+
+    /// <summary>The dense id (1-based) of a learnt call, 0 for a call never learnt.</summary>
+    public int IdOfCall(int number) => IdOf(number, create: false);
 
     /// <summary>The syscall number of a dense id (1-based).</summary>
     public int NumberOf(int id) => id > 0 && id < _numberOfId.Count ? _numberOfId[id] : -1;
@@ -222,14 +274,26 @@ public sealed class SubstringModel
         return id;
     }
 
-    /// <summary>How often each window occurs in one trace, for leave-one-out analysis.</summary>
-    public sealed class WindowCounts
+    /// <summary>The last calls of one thread while it is learnt call by call.</summary>
+    public sealed class ThreadCursor
     {
-        private readonly Dictionary<int, int> _counts = [];
+        private readonly int[] _recent = new int[MaxWindow];
 
-        internal void Add(int node) =>
-            System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_counts, node, out _)++;
+        /// <summary>Calls of the thread so far.</summary>
+        public long Position { get; private set; }
 
-        internal int Count(int node) => _counts.GetValueOrDefault(node);
+        /// <summary>Adds a call id; returns how many windows end at it (up to <see cref="MaxWindow"/>).</summary>
+        internal int Push(int id)
+        {
+            _recent[(int)(Position % MaxWindow)] = id;
+            Position++;
+            return (int)Math.Min(Position, MaxWindow);
+        }
+
+        /// <summary>The id <paramref name="back"/> calls before the newest (0: the newest).</summary>
+        internal int Back(int back) => _recent[(int)((Position - 1 - back) % MaxWindow)];
     }
 }
+
+/// <summary>One learnt window and its totals, calls oldest first (see <see cref="SubstringModel.AddWindow"/>).</summary>
+public delegate void WindowVisitor(ReadOnlySpan<int> calls, int count, int starts, int traces, int owner);

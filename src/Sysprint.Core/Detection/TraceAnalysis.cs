@@ -29,19 +29,18 @@ public sealed class TraceAnalysis
     /// <summary>The window length whose training counts <see cref="ThreadAnalysis.Counts"/> holds.</summary>
     public int CountWindow { get; }
 
-    /// <summary>Analyses <paramref name="trace"/>; with <paramref name="leaveOneOut"/>, as if that learnt trace had not been learnt.</summary>
-    public static TraceAnalysis Of(LoadedTrace trace, SubstringModel model, int countWindow, bool leaveOneOut = false)
+    /// <summary>Analyses <paramref name="trace"/> through <paramref name="model"/>.</summary>
+    public static TraceAnalysis Of(LoadedTrace trace, SubstringModel model, int countWindow)
     {
         ArgumentNullException.ThrowIfNull(trace);
         ArgumentNullException.ThrowIfNull(model);
-        SubstringModel.WindowCounts? own = leaveOneOut ? model.CountsOf(trace.Threads) : null;
         var threads = new ThreadAnalysis[trace.Threads.Length];
         for (int t = 0; t < threads.Length; t++)
         {
             int[] calls = trace.Threads[t];
             var longest = new byte[calls.Length];
             var counts = new int[calls.Length];
-            model.Analyse(calls, longest, counts, countWindow, own);
+            model.Analyse(calls, longest, counts, countWindow);
             threads[t] = new ThreadAnalysis(calls, longest, counts);
         }
 

@@ -14,18 +14,11 @@ public abstract class TraceDetector
 
     public abstract double Score(TraceAnalysis analysis);
 
-    /// <summary>True when the detector must see leave-one-out analyses of the learnt traces before scoring.</summary>
-    public virtual bool NeedsCalibration => false;
-
-    /// <summary>Sets the detector's parameters from the learnt traces, each analysed as if it had not been learnt.</summary>
-    public virtual void Calibrate(IReadOnlyList<TraceAnalysis> leaveOneOut)
-    {
-    }
-
-    /// <summary>The detectors of the evaluation, for a model learnt from <paramref name="normalTraces"/>.</summary>
+    /// <summary>The detectors of the evaluation, for a model learnt from <paramref name="normalTraces"/> (trace i learnt as trace id i).</summary>
     public static IReadOnlyList<TraceDetector> Standard(SubstringModel model, IReadOnlyList<LoadedTrace> normalTraces)
     {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(normalTraces);
         var detectors = new List<TraceDetector> { new StideDetector(2, "paper") };
         for (int k = 2; k <= SubstringModel.MaxWindow; k++)
         {
@@ -34,8 +27,8 @@ public abstract class TraceDetector
 
         detectors.Add(new LfcDetector(6, 20));
         detectors.Add(new FreqDetector(6, model.Total(6)));
-        detectors.Add(new ZStideDetector());
-        detectors.Add(new CallSetDetector(model, normalTraces));
+        detectors.Add(new ZStideDetector(model, normalTraces.Select((t, i) => (i, t.Calls))));
+        detectors.Add(new CallSetDetector(model, normalTraces.Select(t => CallSetDetector.Vocabulary(t.Threads))));
         return detectors;
     }
 }

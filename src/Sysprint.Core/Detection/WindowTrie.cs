@@ -19,6 +19,11 @@ internal sealed class WindowTrie
     private int _used;
     private int[] _counts;
     private byte[] _depths;
+    private int[] _parents;
+    private int[] _ids;
+    private int[] _starts;
+    private byte[] _traces;
+    private int[] _owners;
 
     public WindowTrie(int capacity = 1 << 16)
     {
@@ -28,6 +33,11 @@ internal sealed class WindowTrie
         _mask = size - 1;
         _counts = new int[Math.Max(capacity, 16)];
         _depths = new byte[_counts.Length];
+        _parents = new int[_counts.Length];
+        _ids = new int[_counts.Length];
+        _starts = new int[_counts.Length];
+        _traces = new byte[_counts.Length];
+        _owners = new int[_counts.Length];
         NodeCount = 1;
     }
 
@@ -39,6 +49,21 @@ internal sealed class WindowTrie
 
     /// <summary>The number of calls in the node's window.</summary>
     public int Depth(int node) => _depths[node];
+
+    /// <summary>The node's window without its oldest call (the root for a single call).</summary>
+    public int Parent(int node) => _parents[node];
+
+    /// <summary>The id of the node's oldest call.</summary>
+    public int Id(int node) => _ids[node];
+
+    /// <summary>How often the node's window was learnt starting at a thread's first call.</summary>
+    public int Starts(int node) => _starts[node];
+
+    /// <summary>How many learnt traces hold the node's window: 0, 1, or 2 for two or more.</summary>
+    public int Traces(int node) => _traces[node];
+
+    /// <summary>The trace that holds the window when <see cref="Traces"/> is 1 (else the last one that did).</summary>
+    public int Owner(int node) => _owners[node];
 
     /// <summary>The child of <paramref name="parent"/> for one more (older) call, or -1.</summary>
     public int Child(int parent, int id)
@@ -87,11 +112,19 @@ internal sealed class WindowTrie
         int node = NodeCount++;
         if (node == _counts.Length)
         {
-            Array.Resize(ref _counts, _counts.Length * 2);
-            Array.Resize(ref _depths, _depths.Length * 2);
+            int size = _counts.Length * 2;
+            Array.Resize(ref _counts, size);
+            Array.Resize(ref _depths, size);
+            Array.Resize(ref _parents, size);
+            Array.Resize(ref _ids, size);
+            Array.Resize(ref _starts, size);
+            Array.Resize(ref _traces, size);
+            Array.Resize(ref _owners, size);
         }
 
         _depths[node] = (byte)(_depths[parent] + 1);
+        _parents[node] = parent;
+        _ids[node] = id;
         _keys[slot] = key;
         _values[slot] = node;
         if (++_used * 2 > _keys.Length)
@@ -103,7 +136,34 @@ internal sealed class WindowTrie
         return node;
     }
 
-    public void Increment(int node) => _counts[node]++;
+    /// <summary>Counts one more occurrence of the node's window in <paramref name="trace"/>.</summary>
+    /// <remarks>Traces must be learnt one after the other: a trace's id marks the windows it already counted.</remarks>
+    public void Increment(int node, int trace, bool atStart)
+    {
+        _counts[node]++;
+        if (atStart)
+        {
+            _starts[node]++;
+        }
+
+        if (_traces[node] == 0 || _owners[node] != trace)
+        {
+            _traces[node] = (byte)Math.Min(_traces[node] + 1, 2);
+            _owners[node] = trace;
+        }
+    }
+
+    /// <summary>Adds learnt totals to a node (loading a stored model): counts and starts add up, holders combine.</summary>
+    public void Add(int node, int count, int starts, int traces, int owner)
+    {
+        _counts[node] += count;
+        _starts[node] += starts;
+        if (traces > 0)
+        {
+            _traces[node] = (byte)Math.Min(_traces[node] + traces, 2);
+            _owners[node] = owner;
+        }
+    }
 
     // Key 0 marks an empty slot: ids start at 1, so (parent, id) never packs to 0.
     private static ulong Key(int parent, int id) => ((ulong)(uint)parent << IdBits) | (uint)id;

@@ -12,51 +12,54 @@ public sealed class ZStideDetector : TraceDetector
     private const int Shortest = 2;
     private readonly double[] _mean = new double[SubstringModel.MaxWindow + 1];
     private readonly double[] _deviation = new double[SubstringModel.MaxWindow + 1];
-    private bool _calibrated;
+
+    /// <summary>Calibrates on the learnt traces of <paramref name="model"/>: each trace's id there and its number of calls.</summary>
+    public ZStideDetector(SubstringModel model, IEnumerable<(int Trace, long Calls)> learnt)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(learnt);
+        Dictionary<int, long[]> leftOut = model.NovelWhenLeftOut();
+        var sum = new double[SubstringModel.MaxWindow + 1];
+        var squares = new double[SubstringModel.MaxWindow + 1];
+        int n = 0;
+        foreach ((int trace, long calls) in learnt)
+        {
+            if (calls == 0)
+            {
+                continue;
+            }
+
+            long[]? novel = leftOut.GetValueOrDefault(trace);
+            for (int k = Shortest; k <= SubstringModel.MaxWindow; k++)
+            {
+                double share = novel is null ? 0 : novel[k] / (double)calls;
+                sum[k] += share;
+                squares[k] += share * share;
+            }
+
+            n++;
+        }
+
+        for (int k = Shortest; k <= SubstringModel.MaxWindow; k++)
+        {
+            double mean = n == 0 ? 0 : sum[k] / n;
+            _mean[k] = mean;
+            _deviation[k] = n < 2 ? 1 : Math.Max(Math.Sqrt(Math.Max(0, (squares[k] / n) - (mean * mean))), 1e-6);
+        }
+
+        LearntTraces = n;
+    }
+
+    /// <summary>Learnt traces (with at least one call) the calibration saw.</summary>
+    public int LearntTraces { get; }
 
     public override string Name => "zstide";
 
     public override string Description => "unseen-window shares for k = 2..10, each standardised leave-one-out on the normal traces, averaged";
 
-    public override bool NeedsCalibration => true;
-
-    public override void Calibrate(IReadOnlyList<TraceAnalysis> leaveOneOut)
-    {
-        ArgumentNullException.ThrowIfNull(leaveOneOut);
-        for (int k = Shortest; k <= SubstringModel.MaxWindow; k++)
-        {
-            double sum = 0;
-            double squares = 0;
-            int n = 0;
-            foreach (TraceAnalysis a in leaveOneOut)
-            {
-                if (a.Calls == 0)
-                {
-                    continue;
-                }
-
-                double share = Share(a, k);
-                sum += share;
-                squares += share * share;
-                n++;
-            }
-
-            double mean = n == 0 ? 0 : sum / n;
-            _mean[k] = mean;
-            _deviation[k] = n < 2 ? 1 : Math.Max(Math.Sqrt(Math.Max(0, (squares / n) - (mean * mean))), 1e-6);
-        }
-
-        _calibrated = true;
-    }
-
     public override double Score(TraceAnalysis analysis)
     {
         ArgumentNullException.ThrowIfNull(analysis);
-        if (!_calibrated)
-        {
-            throw new InvalidOperationException("zstide scores only after Calibrate");
-        }
-
         double z = 0;
         for (int k = Shortest; k <= SubstringModel.MaxWindow; k++)
         {

@@ -34,11 +34,11 @@ public static class Evaluator
         progress?.Report($"learning {train.Length} logs");
         var model = new SubstringModel();
         var convergence = new List<(int, int, int)>(train.Length);
-        foreach (LoadedTrace trace in train)
+        for (int t = 0; t < train.Length; t++)
         {
-            foreach (int[] thread in trace.Threads)
+            foreach (int[] thread in train[t].Threads)
             {
-                model.Learn(thread);
+                model.Learn(thread, t);
             }
 
             convergence.Add((convergence.Count + 1, model.Distinct(2), model.Distinct(6)));
@@ -50,15 +50,6 @@ public static class Evaluator
         stopwatch.Restart();
         progress?.Report($"scoring {normal.Length + attack.Length} logs");
         IReadOnlyList<TraceDetector> all = (detectors ?? TraceDetector.Standard)(model, train);
-        if (all.Any(d => d.NeedsCalibration))
-        {
-            var leaveOneOut = new TraceAnalysis[train.Length];
-            Parallel.For(0, train.Length, i => leaveOneOut[i] = TraceAnalysis.Of(train[i], model, CountWindow, leaveOneOut: true));
-            foreach (TraceDetector detector in all.Where(d => d.NeedsCalibration))
-            {
-                detector.Calibrate(leaveOneOut);
-            }
-        }
 
         double[][] normalScores = ScoreAll(normal, model, all);
         double[][] attackScores = ScoreAll(attack, model, all);
