@@ -27,6 +27,14 @@ public sealed record AgentConfig
     [JsonPropertyName("db")]
     public string? Db { get; init; }
 
+    /// <summary>
+    /// The public key (<c>KEYFILE.pub</c>) every profile's seal is verified with before use; a
+    /// fingerprint unsealed or changed since sealing stops the agent (exit 77). <c>--trust</c>
+    /// overrides it; <c>$SYSPRINT_TRUST</c> applies when neither is set.
+    /// </summary>
+    [JsonPropertyName("trust")]
+    public string? Trust { get; init; }
+
     [JsonPropertyName("spools")]
     public IReadOnlyList<string> Spools { get; init; } = [];
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Console;
 using Sysprint.Agent.Alerts;
 using Sysprint.Agent.Outbox;
 using Sysprint.Agent.Watch;
+using Sysprint.Integrity;
 using Sysprint.Storage;
 
 namespace Sysprint.Agent.Hosting;
@@ -20,7 +21,8 @@ public static class AgentHost
     /// <summary>Watches until <paramref name="stop"/> fires or the process is asked to stop.</summary>
     /// <param name="openStore">Opens the store; called twice (the watcher's and the outbox's connections).</param>
     /// <param name="console">Where each alert's human line goes, or null.</param>
-    /// <exception cref="Diagnostics.SysprintException">A profile is missing, a sink address is wrong, the store is unusable.</exception>
+    /// <exception cref="Diagnostics.SysprintException">A profile is missing, a sink address is wrong, the store is unusable;
+    /// with <see cref="AgentConfig.Trust"/>, a profile unsealed or changed since sealing (77).</exception>
     public static async Task RunAsync(AgentConfig config, Func<IFingerprintStore> openStore, TextWriter? console, CancellationToken stop)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -36,6 +38,8 @@ public static class AgentHost
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(config.ShutdownTimeoutSeconds + 10));
 
+        // The key first: an unusable key must fail before the store is touched.
+        SealVerifier? verifier = string.IsNullOrEmpty(config.Trust) ? null : SealVerifier.Load(config.Trust);
         using IFingerprintStore store = openStore();
         IFingerprintStore outboxStore = openStore();
         if (outboxStore is not IAgentStore agentStore)
@@ -48,7 +52,7 @@ public static class AgentHost
         using ILoggerFactory loggers = LoggerFactory.Create(b => ConfigureLogging(b, config));
         await using var outbox = new AlertOutbox(agentStore, config.Sinks.CreateSinks(), console, config.ToOutboxOptions(), loggers.CreateLogger<AlertOutbox>());
         var factory = new AlertFactory(config.Hostname ?? Environment.MachineName, config.AlertPriority);
-        var watcher = new SpoolWatcher(config.ToWatchSettings(), store, outbox, factory, loggers.CreateLogger<SpoolWatcher>());
+        var watcher = new SpoolWatcher(config.ToWatchSettings() with { Verifier = verifier }, store, outbox, factory, loggers.CreateLogger<SpoolWatcher>());
         watcher.Prepare();
         outbox.Start();
 

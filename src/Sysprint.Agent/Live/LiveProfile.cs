@@ -1,5 +1,7 @@
 using Sysprint.Diagnostics;
 using Sysprint.Engine;
+using Sysprint.Integrity;
+using Sysprint.Mapping;
 using Sysprint.Model;
 using Sysprint.Storage;
 
@@ -30,15 +32,27 @@ public sealed class LiveProfile
     /// <summary>Score tolerated; a log is anomalous beyond it (0: at the first mismatch, as the paper).</summary>
     public double Threshold { get; }
 
-    /// <summary>Loads a profile; <paramref name="detector"/> and <paramref name="threshold"/> default to the profile's own.</summary>
-    /// <exception cref="SysprintException">No such profile, or it learnt nothing (exit 66); a detector that does not fit (exit 64).</exception>
-    public static LiveProfile Load(IFingerprintStore store, string name, string? detector = null, double? threshold = null)
+    /// <summary>
+    /// Loads a profile; <paramref name="detector"/> and <paramref name="threshold"/> default to the
+    /// profile's own. With a <paramref name="verifier"/> (<c>--trust</c>), the fingerprint is used
+    /// only if its seal holds, checked against the store's <paramref name="mapping"/>.
+    /// </summary>
+    /// <exception cref="SysprintException">No such profile, or it learnt nothing (exit 66); a detector that does not fit (exit 64);
+    /// a fingerprint unsealed or changed since it was sealed (exit 77).</exception>
+    public static LiveProfile Load(IFingerprintStore store, string name, string? detector = null, double? threshold = null,
+        SealVerifier? verifier = null, SyscallTable? mapping = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(name);
+        if (verifier is not null)
+        {
+            ArgumentNullException.ThrowIfNull(mapping);
+        }
+
         ProfileInfo info = store.FindProfile(name) ?? throw new SysprintException(ExitCodes.InputMissing,
             $"{store.Location}: no profile '{name}' (profiles: {Names(store)}); learn it first with 'sysprint train --profile {name}' or 'sysprint run --learn --profile {name} -- CMD'");
         Fingerprint fingerprint = store.LoadFingerprint(info);
+        verifier?.Verify(store, info.Name, fingerprint, mapping!);
         if (fingerprint.KnownCallCount == 0)
         {
             throw new SysprintException(ExitCodes.InputMissing,

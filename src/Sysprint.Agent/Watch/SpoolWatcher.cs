@@ -148,7 +148,7 @@ public sealed class SpoolWatcher
         {
             if (!_profiles.TryGetValue(name, out LiveProfile? profile))
             {
-                profile = LiveProfile.Load(_store, name, Settings.Detector, Settings.Threshold);
+                profile = LiveProfile.Load(_store, name, Settings.Detector, Settings.Threshold, Settings.Verifier, _mapping);
                 _profiles[name] = profile;
             }
 

@@ -1,3 +1,4 @@
+using Sysprint.Integrity;
 using Sysprint.Parsing;
 
 namespace Sysprint.Agent.Watch;
@@ -15,6 +16,9 @@ public sealed record WatchSettings
     public IReadOnlyDictionary<string, string> VmProfiles { get; init; } = new Dictionary<string, string>();
 
     public string? Detector { get; init; }
+
+    /// <summary>When set (<c>--trust</c>), each profile's seal is verified before its fingerprint is used.</summary>
+    public SealVerifier? Verifier { get; init; }
 
     public double? Threshold { get; init; }
 

@@ -188,27 +188,29 @@ internal static class CommonOptions
         HelpName = "KEYFILE.pub",
     };
 
-    /// <summary>The seal verifier for <c>--trust</c> (or <c>$SYSPRINT_TRUST</c>), or null when neither is set.</summary>
-    public static Integrity.SealVerifier? Verifier(ParseResult result, Option<string?> trust, CliContext context)
+    /// <summary>
+    /// The public key to verify seals with: <c>--trust</c>, else <paramref name="configured"/> (the
+    /// agent config's <c>trust</c>), else <c>$SYSPRINT_TRUST</c>; null when none is set.
+    /// </summary>
+    public static string? TrustPath(ParseResult result, Option<string?> trust, CliContext context, string? configured = null)
     {
         string? path = result.GetValue(trust);
+        if (string.IsNullOrEmpty(path))
+        {
+            path = configured;
+        }
+
         if (string.IsNullOrEmpty(path))
         {
             path = context.Environment("SYSPRINT_TRUST");
         }
 
-        if (string.IsNullOrEmpty(path))
-        {
-            return null;
-        }
-
-        if (!File.Exists(path))
-        {
-            throw new Diagnostics.SysprintException(Diagnostics.ExitCodes.InputMissing, $"{path}: no such public key file");
-        }
-
-        return new Integrity.SealVerifier(Integrity.SealKeys.LoadPublic(path), path);
+        return string.IsNullOrEmpty(path) ? null : path;
     }
+
+    /// <summary>The seal verifier for <c>--trust</c> (or <c>$SYSPRINT_TRUST</c>), or null when neither is set.</summary>
+    public static Integrity.SealVerifier? Verifier(ParseResult result, Option<string?> trust, CliContext context) =>
+        TrustPath(result, trust, context) is { } path ? Integrity.SealVerifier.Load(path) : null;
 
     public static LogFormat ParseFormat(string value) => value switch
     {

@@ -7,6 +7,7 @@ using Sysprint.Agent.Outbox;
 using Sysprint.Agent.Tracing;
 using Sysprint.Diagnostics;
 using Sysprint.Engine;
+using Sysprint.Integrity;
 using Sysprint.Mapping;
 using Sysprint.Model;
 using Sysprint.Parsing;
@@ -79,6 +80,11 @@ internal static class RunCommand
             string dbPath = StoreLocator.Resolve(result.GetValue(db), context);
             if (result.GetValue(learn))
             {
+                if (result.GetValue(live.Trust) is not null)
+                {
+                    throw new SysprintException(ExitCodes.Usage, "--trust goes with a checked run: --learn changes the fingerprint, so seal it again afterwards");
+                }
+
                 return Learn(context, dbPath, options, result.GetValue(profile)!, result.GetValue(window), result.GetValue(trace));
             }
 
@@ -189,6 +195,7 @@ internal static class RunCommand
                 HelpName = "N",
             };
             Vm = new Option<string?>("--vm") { Description = "The VM named in alerts", HelpName = "NAME" };
+            Trust = CommonOptions.Trust();
             Sinks = AlertSinkOptions.Create(withQuiet: true);
         }
 
@@ -200,6 +207,8 @@ internal static class RunCommand
 
         public Option<string?> Vm { get; }
 
+        public Option<string?> Trust { get; }
+
         public AlertSinkOptions Sinks { get; }
 
         public static LiveOptions Create() => new();
@@ -210,6 +219,7 @@ internal static class RunCommand
             command.Options.Add(Detector);
             command.Options.Add(Threshold);
             command.Options.Add(Vm);
+            command.Options.Add(Trust);
             Sinks.AddTo(command);
         }
 
@@ -223,9 +233,10 @@ internal static class RunCommand
         /// <summary>Traces live, alerting through the outbox; prints the verdict; exit 0 normal, 1 anomalous.</summary>
         public int Execute(CliContext context, ParseResult result, string dbPath, TraceOptions options, string profileName)
         {
+            SealVerifier? verifier = CommonOptions.Verifier(result, Trust, context);
             using IFingerprintStore store = StoreLocator.Open(dbPath, create: false, context);
             SyscallTable table = StoreLocator.Mapping(store, null, null);
-            LiveProfile profile = LiveProfile.Load(store, profileName, result.GetValue(Detector), result.GetValue(Threshold));
+            LiveProfile profile = LiveProfile.Load(store, profileName, result.GetValue(Detector), result.GetValue(Threshold), verifier, table);
             string? vm = result.GetValue(Vm);
             TextWriter? console = Sinks.ShowOnStdout(result) ? context.Out : null;
             AlertOutbox outbox = AlertSinkOptions.OpenOutbox(dbPath, context, Sinks.Sinks(result), console);

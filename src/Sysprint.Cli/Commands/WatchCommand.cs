@@ -30,10 +30,11 @@ internal static class WatchCommand
             Description = "Spool directories: the logs of VM NAME under SPOOL/NAME/, at any depth",
             Arity = ArgumentArity.ZeroOrMore,
         };
+        var trust = CommonOptions.Trust();
         var sinks = AlertSinkOptions.Create(withQuiet: true);
         var watch = new Command("watch", "Watch spool directories and check VMs' logs as they are written; alert at once (runs as a service)")
         {
-            db, config, profile, spools,
+            db, config, profile, trust, spools,
         };
         sinks.AddTo(watch);
         watch.SetAction(result =>
@@ -48,6 +49,7 @@ internal static class WatchCommand
                 Sinks = sinks.Settings(result, settings.Sinks),
                 Stdout = settings.Stdout && sinks.ShowOnStdout(result),
                 Hostname = string.IsNullOrEmpty(hostname) ? null : hostname,
+                Trust = CommonOptions.TrustPath(result, trust, context, settings.Trust),
             };
             if (settings.Spools.Count == 0)
             {

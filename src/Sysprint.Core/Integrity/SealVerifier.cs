@@ -12,6 +12,22 @@ namespace Sysprint.Integrity;
 /// </summary>
 public sealed class SealVerifier(ECDsa publicKey, string publicKeyPath)
 {
+    /// <summary>The public key file this verifier trusts.</summary>
+    public string PublicKeyPath => publicKeyPath;
+
+    /// <summary>A verifier for the public key in <paramref name="publicKeyPath"/> (<c>KEYFILE.pub</c>).</summary>
+    /// <exception cref="SysprintException">The file is missing (66), not a key (65), or writable by group or others (77).</exception>
+    public static SealVerifier Load(string publicKeyPath)
+    {
+        ArgumentNullException.ThrowIfNull(publicKeyPath);
+        if (!File.Exists(publicKeyPath))
+        {
+            throw new SysprintException(ExitCodes.InputMissing, $"{publicKeyPath}: no such public key file");
+        }
+
+        return new SealVerifier(SealKeys.LoadPublic(publicKeyPath), publicKeyPath);
+    }
+
     /// <summary>Verifies the seal kept in the store for <paramref name="profile"/>.</summary>
     public void Verify(IFingerprintStore store, string profile, Fingerprint fingerprint, SyscallTable table)
     {

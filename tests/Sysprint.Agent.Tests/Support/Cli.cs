@@ -5,7 +5,10 @@ namespace Sysprint.Agent.Tests.Support;
 /// <summary>Runs the sysprint CLI in-process over string writers.</summary>
 internal static class Cli
 {
-    public static (int Exit, string Out, string Error) Run(params string[] args)
+    public static (int Exit, string Out, string Error) Run(params string[] args) => RunWith(null, args);
+
+    /// <summary>Runs with these environment variables set (besides <c>SYSPRINT_HOSTNAME</c>); any other reads as unset.</summary>
+    public static (int Exit, string Out, string Error) RunWith(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
@@ -13,7 +16,7 @@ internal static class Cli
         {
             Out = stdout,
             Error = stderr,
-            Environment = name => name == "SYSPRINT_HOSTNAME" ? "dom0-test" : null,
+            Environment = name => name == "SYSPRINT_HOSTNAME" ? "dom0-test" : environment?.GetValueOrDefault(name),
         });
         return (exit, stdout.ToString(), stderr.ToString());
     }
