@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Sysprint.Agent.Hosting;
 using Sysprint.Diagnostics;
+using Sysprint.Integrity;
 
 namespace Sysprint.Cli.Commands;
 
@@ -40,6 +41,11 @@ internal static class WatchCommand
         watch.SetAction(result =>
         {
             string? configPath = result.GetValue(config);
+            if (configPath is not null)
+            {
+                FilePermissions.RefuseWorldWritable(configPath, "agent's config file");
+            }
+
             AgentConfig settings = configPath is null ? new AgentConfig() : AgentConfig.Load(configPath);
             string? hostname = settings.Hostname ?? context.Environment("SYSPRINT_HOSTNAME");
             settings = settings with
@@ -57,6 +63,9 @@ internal static class WatchCommand
             }
 
             string dbPath = StoreLocator.Resolve(result.GetValue(db) ?? settings.Db, context);
+
+            // A store or config anyone may rewrite protects nothing: refuse to run on it.
+            FilePermissions.RefuseWorldWritable(dbPath, "store");
             AgentHost.RunAsync(settings, () => StoreLocator.Open(dbPath, create: false, context), settings.Stdout ? context.Out : null, CancellationToken.None)
                 .GetAwaiter().GetResult();
             return ExitCodes.Ok;

@@ -21,7 +21,10 @@ public static class ExitCodes
     /// <summary>A tool sysprint needs (strace, a compiler for the demo) is not installed (EX_UNAVAILABLE).</summary>
     public const int Unavailable = 69;
 
-    /// <summary>A fingerprint failed its seal check (changed, unsealed, or signed by another key) (EX_NOPERM).</summary>
+    /// <summary>
+    /// A fingerprint failed its seal check (changed, unsealed, or signed by another key), or a key,
+    /// store or agent config that others may change was refused (EX_NOPERM).
+    /// </summary>
     public const int Untrusted = 77;
 
     /// <summary>The store could not be used: locked, corrupt, or of a newer schema (EX_SOFTWARE would hide it; EX_IOERR fits).</summary>
