@@ -38,33 +38,40 @@ public sealed class SubstringModel
     /// ids let the model tell, for every window, whether a single trace holds it.</remarks>
     public void Learn(ReadOnlySpan<int> calls, int trace = 0)
     {
-        var cursor = new ThreadCursor();
-        foreach (int call in calls)
+        for (int i = 0; i < calls.Length; i++)
         {
-            Learn(cursor, call, trace);
+            int from = Math.Max(0, i - MaxWindow + 1);
+            LearnEndingAt(calls[from..(i + 1)], startsThread: from == 0, trace);
         }
     }
 
-    /// <summary>Learns the next call of a thread whose earlier calls <paramref name="cursor"/> remembers (streaming).</summary>
-    public void Learn(ThreadCursor cursor, int call, int trace)
+    /// <summary>
+    /// Learns the windows ending at a thread's newest call, streaming: <paramref name="recent"/> is
+    /// that call and up to <see cref="MaxWindow"/> - 1 before it, oldest first, and
+    /// <paramref name="startsThread"/> tells whether its oldest call is the thread's first.
+    /// </summary>
+    public void LearnEndingAt(ReadOnlySpan<int> recent, bool startsThread, int trace)
     {
-        ArgumentNullException.ThrowIfNull(cursor);
         if (_frozen)
         {
             throw new InvalidOperationException("the model is frozen: learning must end before analysis starts");
         }
 
-        int seen = cursor.Push(IdOf(call, create: true));
-        int node = 0;
-        for (int k = 1; k <= seen; k++)
+        if (recent.Length is 0 or > MaxWindow)
         {
-            node = _trie.GetOrAddChild(node, cursor.Back(k - 1), out bool created);
+            throw new ArgumentException($"1 to {MaxWindow} calls end at a call, not {recent.Length}", nameof(recent));
+        }
+
+        int node = 0;
+        for (int k = 1; k <= recent.Length; k++)
+        {
+            node = _trie.GetOrAddChild(node, IdOf(recent[^k], create: true), out bool created);
             if (created)
             {
                 _distinct[k]++;
             }
 
-            _trie.Increment(node, trace, atStart: k == cursor.Position);
+            _trie.Increment(node, trace, atStart: startsThread && k == recent.Length);
             _totals[k]++;
         }
     }
@@ -272,26 +279,6 @@ public sealed class SubstringModel
         }
 
         return id;
-    }
-
-    /// <summary>The last calls of one thread while it is learnt call by call.</summary>
-    public sealed class ThreadCursor
-    {
-        private readonly int[] _recent = new int[MaxWindow];
-
-        /// <summary>Calls of the thread so far.</summary>
-        public long Position { get; private set; }
-
-        /// <summary>Adds a call id; returns how many windows end at it (up to <see cref="MaxWindow"/>).</summary>
-        internal int Push(int id)
-        {
-            _recent[(int)(Position % MaxWindow)] = id;
-            Position++;
-            return (int)Math.Min(Position, MaxWindow);
-        }
-
-        /// <summary>The id <paramref name="back"/> calls before the newest (0: the newest).</summary>
-        internal int Back(int back) => _recent[(int)((Position - 1 - back) % MaxWindow)];
     }
 }
 

@@ -105,6 +105,9 @@ public sealed class FreqDetector : TraceDetector
 
     public int Window => _window;
 
+    /// <summary>A window seen fewer times than this in normal runs is rare.</summary>
+    public double RareBelow => _rareBelow;
+
     public override string Name => $"freq-{_window}";
 
     public override string Description => $"windows of {_window} calls unseen or rare (< 0.001% of normal windows)";

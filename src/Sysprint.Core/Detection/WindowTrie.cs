@@ -11,7 +11,7 @@ namespace Sysprint.Detection;
 /// </summary>
 internal sealed class WindowTrie
 {
-    public const int IdBits = 12;
+    public const int IdBits = 17;
 
     private ulong[] _keys;
     private int[] _values;

@@ -74,8 +74,17 @@ public static class CheckReport
         ArgumentNullException.ThrowIfNull(mismatch);
         ArgumentNullException.ThrowIfNull(table);
         var sb = new StringBuilder();
+        if (mismatch.Reason == CallSetReasons.Missing)
+        {
+            return $"never made  {Call(mismatch.Next, table)}  ({mismatch.Reason})";
+        }
+
         sb.Append(CultureInfo.InvariantCulture, $"line {mismatch.FirstLine}  pid {mismatch.Thread}  ");
-        if (mismatch.Gram.Length == 1)
+        if (mismatch.Reason == CallSetReasons.Added)
+        {
+            sb.Append(Call(mismatch.Next, table));
+        }
+        else if (mismatch.Gram.Length == 1)
         {
             sb.Append("(thread start) → ");
         }
@@ -87,10 +96,19 @@ public static class CheckReport
             }
         }
 
-        sb.Append(Call(mismatch.Next, table));
+        if (mismatch.Reason != CallSetReasons.Added)
+        {
+            sb.Append(Call(mismatch.Next, table));
+        }
+
         if (mismatch.Count > 1)
         {
             sb.Append(CultureInfo.InvariantCulture, $"  ×{mismatch.Count}");
+        }
+
+        if (mismatch.Reason is not null)
+        {
+            sb.Append("  (").Append(mismatch.Reason).Append(')');
         }
 
         return sb.ToString();
@@ -107,10 +125,17 @@ public static class CheckReport
     public static string Summary(CheckOutcome outcome, SyscallTable table, int shown = 3)
     {
         ArgumentNullException.ThrowIfNull(outcome);
-        var parts = outcome.Mismatches.Take(shown).Select(m =>
-            (m.Previous is { } p ? table.NameOf(p) : "(start)") + " → " + table.NameOf(m.Next));
+        var parts = outcome.Mismatches.Take(shown).Select(m => m.Reason switch
+        {
+            CallSetReasons.Added => "+" + table.NameOf(m.Next),
+            CallSetReasons.Missing => "-" + table.NameOf(m.Next),
+            _ => (m.Previous is { } p ? table.NameOf(p) : "(start)") + " → " + table.NameOf(m.Next) + (m.Reason is null ? "" : $" ({m.Reason})"),
+        });
         string more = outcome.Mismatches.Count > shown ? $" and {outcome.Mismatches.Count - shown} more" : "";
-        return $"{outcome.MismatchCount} mismatch{(outcome.MismatchCount == 1 ? "" : "es")}: {string.Join(", ", parts)}{more}";
+        string score = Detectors.UsesWindowModel(outcome.Detector)
+            ? string.Create(CultureInfo.InvariantCulture, $"{outcome.Detector} score {outcome.Score:0.###}, ")
+            : "";
+        return $"{score}{outcome.MismatchCount} mismatch{(outcome.MismatchCount == 1 ? "" : "es")}: {string.Join(", ", parts)}{more}";
     }
 
     private static void WriteDetails(Utf8JsonWriter json, CheckOutcome outcome, SyscallTable table, int maxDetails)
@@ -148,6 +173,11 @@ public static class CheckReport
 
             json.WriteNumber("next_nr", m.Next);
             json.WriteNumber("count", m.Count);
+            if (m.Reason is not null)
+            {
+                json.WriteString("reason", m.Reason);
+            }
+
             if (m.Gram.Length > 2)
             {
                 json.WriteStartArray("window");

@@ -13,6 +13,7 @@ public sealed class CheckRunner
     private readonly SyscallTable _table;
     private readonly LogReadOptions _options;
     private readonly Dictionary<string, (ProfileInfo Profile, FingerprintChecker Checker)> _profiles = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, WindowCheck> _windowChecks = new(StringComparer.Ordinal);
 
     public CheckRunner(IFingerprintStore store, SyscallTable table, LogReadOptions options)
     {
@@ -37,6 +38,12 @@ public sealed class CheckRunner
         (ProfileInfo profile, FingerprintChecker checker) = Profile(name);
         string chosen = detector ?? profile.Detector;
         Detectors.Validate(chosen, profile.Window);
+        double tolerated = threshold ?? (detector is null || detector == profile.Detector ? profile.Threshold : 0);
+        if (Detectors.UsesWindowModel(chosen))
+        {
+            return CheckWholeLog(path, profile, chosen, tolerated);
+        }
+
         checker.Reset();
         checker.LocalityFrame = chosen == Detectors.Lfc ? Detectors.LocalityFrame : 0;
         LogReadResult read = LogReader.Read(path, _table, _options, checker);
@@ -47,9 +54,36 @@ public sealed class CheckRunner
         }
 
         double score = chosen == Detectors.Lfc ? checker.MaxFrameMismatches : checker.MismatchCount;
-        double tolerated = threshold ?? (detector is null || detector == profile.Detector ? profile.Threshold : 0);
         return new CheckOutcome(path, profile.Name, chosen, tolerated, read,
             checker.MismatchCount, [.. checker.Mismatches], checker.DetailsTruncated, score);
+    }
+
+    // The window detectors score the log as a whole, so it is held in memory while checked.
+    private CheckOutcome CheckWholeLog(string path, ProfileInfo profile, string detector, double threshold)
+    {
+        if (Verifier is not null)
+        {
+            throw new SysprintException(ExitCodes.Untrusted,
+                $"{_store.Location}: a seal covers the fingerprint of profile '{profile.Name}', not the window counts that '{detector}' reads; refusing to use them with --trust (use 'paper', 'stide' or 'lfc' with --trust)");
+        }
+
+        if (!_windowChecks.TryGetValue(profile.Name, out WindowCheck? windows))
+        {
+            windows = new WindowCheck(_store.LoadWindowModel(profile), _store.Location, profile.Name);
+            _windowChecks[profile.Name] = windows;
+        }
+
+        var recorder = new TraceRecorder(_options.MaxThreads);
+        LogReadResult read = LogReader.Read(path, _table, _options, recorder);
+        if (_table.NewlyLearnt.Count > 0)
+        {
+            _store.SaveNames([.. _table.NewlyLearnt]);
+            _table.MarkLearntSaved();
+        }
+
+        (Detection.LoadedTrace trace, long[][] lines, long[] threads) = recorder.Finish(path);
+        (double score, long count, List<Mismatch> details, bool truncated) = windows.Score(detector, trace, lines, threads);
+        return new CheckOutcome(path, profile.Name, detector, threshold, read, count, details, truncated, score);
     }
 
     private (ProfileInfo, FingerprintChecker) Profile(string name)

@@ -21,7 +21,19 @@ public static class Detectors
     /// <summary>The locality frame of <see cref="Lfc"/>, in calls (Warrender et al. used 20).</summary>
     public const int LocalityFrame = 20;
 
-    public static readonly IReadOnlyList<string> All = [Paper, Stide, Lfc];
+    /// <summary>Ours: unseen-window shares for k = 2..10, standardised leave-one-out on the learnt logs (a z-score).</summary>
+    public const string ZStide = "zstide";
+
+    /// <summary>t-stide: 6-call windows unseen or rare in normal runs.</summary>
+    public const string Freq = "freq";
+
+    /// <summary>Ours: Jaccard distance from the log's distinct calls to the nearest learnt log's (0 to 1).</summary>
+    public const string CallSet = "callset";
+
+    public static readonly IReadOnlyList<string> All = [Paper, Stide, Lfc, ZStide, Freq, CallSet];
+
+    /// <summary>True for the detectors that read the profile's window model rather than its fingerprint.</summary>
+    public static bool UsesWindowModel(string detector) => detector is ZStide or Freq or CallSet;
 
     /// <summary>Checks that <paramref name="detector"/> can run on a profile of <paramref name="window"/>.</summary>
     public static void Validate(string detector, int window)
@@ -29,7 +41,8 @@ public static class Detectors
         ArgumentNullException.ThrowIfNull(detector);
         if (!All.Contains(detector))
         {
-            string evalOnly = detector is "freq" || detector.StartsWith("stide-", StringComparison.Ordinal) || detector.StartsWith("lfc-", StringComparison.Ordinal)
+            string evalOnly = detector.StartsWith("freq-", StringComparison.Ordinal) ? $" ('{detector}' is the evaluation's name for 'freq')"
+                : detector.StartsWith("stide-", StringComparison.Ordinal) || detector.StartsWith("lfc-", StringComparison.Ordinal)
                 ? $" ('{detector}' is an evaluation variant: in check, use 'stide' or 'lfc' on a profile trained with the --window it names)"
                 : "";
             throw new SysprintException(ExitCodes.Usage,

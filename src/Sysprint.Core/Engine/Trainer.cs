@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Sysprint.Detection;
 using Sysprint.Diagnostics;
 using Sysprint.Mapping;
 using Sysprint.Model;
@@ -48,15 +49,18 @@ public sealed class Trainer
         }
 
         var learner = new FingerprintLearner(fingerprint) { MaxThreads = _options.MaxThreads, MaxCalls = _options.MaxCalls };
+
+        // The same pass counts the log's windows for the window detectors (zstide, freq, callset).
+        var windows = new WindowModelLearner(new SubstringModel()) { MaxThreads = _options.MaxThreads };
         try
         {
-            LogReadResult read = LogReader.Read(path, _table, _options, learner);
+            LogReadResult read = LogReader.Read(path, _table, _options, new TeeSink(learner, windows));
 
             // A profile is created only once a log was read: a failed first log leaves no empty profile.
             profile ??= _store.CreateProfile(name, fingerprint.Window, fingerprint.Window == 2 ? Detectors.Paper : Detectors.Stide, 0);
             _profiles[name] = (profile, fingerprint);
             var log = new LearntLog(Path.GetFullPath(path), size, sha256, read.Syscalls, learner.NewTransitions, fingerprint.TransitionCount, DateTimeOffset.UtcNow);
-            _store.LearnLog(profile, log, learner.NewGrams, [.. _table.NewlyLearnt]);
+            _store.LearnLog(profile, log, learner.NewGrams, [.. _table.NewlyLearnt], windows.Model);
             _table.MarkLearntSaved();
             return new TrainOutcome(path, profile.Name, log, AlreadyLearnt: false, read, fingerprint.TransitionCount, fingerprint.KnownCallCount);
         }

@@ -25,7 +25,7 @@ public static class Evaluator
         // Names learnt while reading in parallel would race on the table; number logs need none.
         var stopwatch = Stopwatch.StartNew();
         progress?.Report($"reading {inputs.Train.Count + inputs.Normal.Count + inputs.Attack.Count} logs");
-        LoadedTrace[] train = LoadAll(inputs.Train.Select(p => new LabelledLog(p, null)).ToList(), table, options);
+        LoadedTrace[] train = Distinct(LoadAll(inputs.Train.Select(p => new LabelledLog(p, null)).ToList(), table, options));
         LoadedTrace[] normal = LoadAll(inputs.Normal, table, options);
         LoadedTrace[] attack = LoadAll(inputs.Attack, table, options);
         TimeSpan load = stopwatch.Elapsed;
@@ -67,6 +67,14 @@ public static class Evaluator
     }
 
     private static long Sum(LoadedTrace[] traces) => traces.Sum(t => t.Calls);
+
+    // As 'train' does, a learnt trace repeated verbatim is learnt once: the evaluation then scores
+    // exactly what 'check' deploys (zstide's leave-one-out calibration counts each trace once).
+    private static LoadedTrace[] Distinct(LoadedTrace[] traces)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        return [.. traces.Where(t => seen.Add(string.Join(';', t.Threads.Select(calls => string.Join(',', calls)))))];
+    }
 
     private static LoadedTrace[] LoadAll(IReadOnlyList<LabelledLog> logs, SyscallTable table, LogReadOptions options)
     {

@@ -16,6 +16,12 @@ public sealed class Mismatch(int[] gram, long firstLine, long thread)
 
     public long Count { get; internal set; } = 1;
 
+    /// <summary>
+    /// Why the window counts against the log when it is not simply unseen (the paper's mismatch):
+    /// e.g. "rare" for a window seen too seldom, or a call-set reason. Null for an unseen window.
+    /// </summary>
+    public string? Reason { get; init; }
+
     /// <summary>The call before the offending one, or null at a thread's first call.</summary>
     public int? Previous => Gram.Length >= 2 ? Gram[^2] : null;
 

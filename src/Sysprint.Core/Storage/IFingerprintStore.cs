@@ -44,9 +44,14 @@ public interface IFingerprintStore : IDisposable
 
     /// <summary>
     /// In one transaction: records the log, the grams it brought (each remembering this log as the
-    /// one that first brought it) and any names learnt while reading it. Returns the log's id.
+    /// one that first brought it), any names learnt while reading it and, when given, the log's own
+    /// windows (a model of this log alone), added to the profile's window totals. Returns the log's id.
     /// </summary>
-    long LearnLog(ProfileInfo profile, LearntLog log, IReadOnlyList<int[]> newGrams, IReadOnlyList<KeyValuePair<int, string>> newNames);
+    long LearnLog(ProfileInfo profile, LearntLog log, IReadOnlyList<int[]> newGrams, IReadOnlyList<KeyValuePair<int, string>> newNames,
+        Detection.SubstringModel? windows = null);
+
+    /// <summary>The profile's window totals, learnt logs and call vocabularies, for the window detectors.</summary>
+    StoredWindowModel LoadWindowModel(ProfileInfo profile);
 
     /// <summary>Logs learnt into the profile, oldest first.</summary>
     IReadOnlyList<LearntLog> ListLearntLogs(long profileId);

@@ -32,7 +32,8 @@ public sealed partial class SqliteFingerprintStore
     /// log's id is returned. A gram of the wrong length throws <see cref="ArgumentException"/> and
     /// nothing is written.
     /// </remarks>
-    public long LearnLog(ProfileInfo profile, LearntLog log, IReadOnlyList<int[]> newGrams, IReadOnlyList<KeyValuePair<int, string>> newNames)
+    public long LearnLog(ProfileInfo profile, LearntLog log, IReadOnlyList<int[]> newGrams, IReadOnlyList<KeyValuePair<int, string>> newNames,
+        Detection.SubstringModel? windows = null)
     {
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(log);
@@ -89,6 +90,11 @@ public sealed partial class SqliteFingerprintStore
                     text.Value = Fingerprint.FormatGram(gram);
                     grams.ExecuteNonQuery();
                 }
+            }
+
+            if (windows is not null)
+            {
+                WriteWindows(profile, logId, windows, transaction);
             }
 
             InsertNames(newNames, learnt: true, transaction);

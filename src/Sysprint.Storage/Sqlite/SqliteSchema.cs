@@ -124,6 +124,28 @@ internal static class SqliteSchema
             key TEXT NOT NULL PRIMARY KEY,
             value TEXT NOT NULL);
         """,
+
+        // 2 -> 3. The window detectors' model (SubstringModel): per profile, every window of 1 to 10
+        // calls learnt, as call numbers oldest first (4 bytes little-endian each), with how often it
+        // occurred, how often it opened a thread, how many logs hold it (1, or 2 for two or more) and
+        // the log when one does; and each distinct call vocabulary (sorted numbers, same encoding).
+        // logs.windows tells which logs were added to these totals: older logs and imports were not.
+        """
+        CREATE TABLE windows (
+            profile_id INTEGER NOT NULL REFERENCES profiles (id),
+            calls BLOB NOT NULL,
+            occurrences INTEGER NOT NULL,
+            starts INTEGER NOT NULL,
+            logs INTEGER NOT NULL,
+            owner_log_id INTEGER NOT NULL REFERENCES logs (id),
+            PRIMARY KEY (profile_id, calls)) WITHOUT ROWID;
+        CREATE TABLE vocabularies (
+            profile_id INTEGER NOT NULL REFERENCES profiles (id),
+            calls BLOB NOT NULL,
+            first_log_id INTEGER NOT NULL REFERENCES logs (id),
+            PRIMARY KEY (profile_id, calls)) WITHOUT ROWID;
+        ALTER TABLE logs ADD COLUMN windows INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 
     /// <summary>The schema version this code writes.</summary>
