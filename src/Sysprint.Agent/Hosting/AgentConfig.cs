@@ -81,6 +81,10 @@ public sealed record AgentConfig
     [JsonPropertyName("exclude")]
     public IReadOnlyList<string>? Exclude { get; init; }
 
+    /// <summary>Follow symbolic links in the spools wherever they lead (off: a link leading outside its VM's folder is reported, not read).</summary>
+    [JsonPropertyName("follow_symlinks")]
+    public bool FollowSymlinks { get; init; }
+
     [JsonPropertyName("poll_interval_ms")]
     public int PollIntervalMs { get; init; } = 100;
 
@@ -209,6 +213,7 @@ public sealed record AgentConfig
         CheckpointInterval = TimeSpan.FromMilliseconds(CheckpointIntervalMs),
         Settle = TimeSpan.FromMilliseconds(SettleMs),
         Exclude = Exclude ?? new WatchSettings { Spools = [] }.Exclude,
+        FollowSymlinks = FollowSymlinks,
     };
 
     public OutboxOptions ToOutboxOptions() => new()

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Sysprint.Agent.Alerts;
 using Sysprint.Agent.Live;
+using Sysprint.Agent.Tracing;
 using Sysprint.Diagnostics;
 using Sysprint.Mapping;
 using Sysprint.Model;
@@ -162,6 +163,7 @@ internal sealed class FileTracker
             SkipMalformed = _watcher.Settings.SkipMalformed,
             MaxLineBytes = _watcher.Settings.MaxLineBytes,
         };
+        RefuseOutside(Posix.RealPath(_row.Path));
         if (Gzip)
         {
             Wait(() => DateTime.UtcNow - File.GetLastWriteTimeUtc(_row.Path) >= _watcher.Settings.Settle, stop);
@@ -193,6 +195,14 @@ internal sealed class FileTracker
                 Share = FileShare.ReadWrite | FileShare.Delete,
                 BufferSize = 0,
             });
+            // What was opened, not what the path names now: a link swapped in since the scan is refused too.
+            string fd = file.SafeFileHandle.DangerousGetHandle().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (_watcher.OutsideReason(_row, new FileInfo("/proc/self/fd/" + fd).LinkTarget) is { } reason)
+            {
+                file.Dispose();
+                throw new SysprintException(ExitCodes.Untrusted, reason);
+            }
+
             tail = new TailStream(file, _row.Path, _watcher.Settings.Tail, stop);
             stream = tail;
         }
@@ -212,7 +222,7 @@ internal sealed class FileTracker
         if (read.SkippedLines > 0 && _watcher.Logger.IsEnabled(LogLevel.Warning))
         {
             string first = read.FirstSkipped.Count > 0 ? read.FirstSkipped[0].ToString() ?? "?" : "?";
-            _watcher.Logger.LogWarning("{Path}: {Skipped} malformed lines skipped, the first at {Where}", _row.Path, read.SkippedLines, first);
+            _watcher.Logger.LogWarning("{Path}: {Skipped} malformed lines skipped, the first at {Where}", Printable.Escape(_row.Path), read.SkippedLines, Printable.Escape(first));
         }
 
         WatchedFile done = Snapshot();
@@ -224,6 +234,15 @@ internal sealed class FileTracker
 
         SetState(tail?.End == TailEnd.Truncated ? WatchedFileStates.Replaced : WatchedFileStates.Done,
             tail is null ? null : "ended: " + tail.End.ToString().ToLowerInvariant(), done);
+    }
+
+    /// <summary>Stops before reading a byte of a file that is really outside its VM's folder (see <see cref="SpoolWatcher.OutsideReason"/>).</summary>
+    private void RefuseOutside(string? realPath)
+    {
+        if (_watcher.OutsideReason(_row, realPath) is { } reason)
+        {
+            throw new SysprintException(ExitCodes.Untrusted, reason);
+        }
     }
 
     /// <summary>The log's format: as configured, else detected once the file holds enough lines to tell.</summary>
@@ -314,7 +333,7 @@ internal sealed class FileTracker
         SetState(WatchedFileStates.Failed, message);
         if (!quiet)
         {
-            _watcher.Logger.LogError("cannot check {Path}: {Error}", _row.Path, message);
+            _watcher.Logger.LogError("cannot check {Path}: {Error}", Printable.Escape(_row.Path), Printable.Escape(message));
             _watcher.Outbox.Raise(_watcher.Factory.Internal(AlertFactory.UnreadableRule, AlertPriority.Error, _row.Vm, _row.Path,
                 AlertKey, "unreadable", message, DateTimeOffset.UtcNow));
         }

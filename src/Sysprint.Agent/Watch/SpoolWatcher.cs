@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.IO.Enumeration;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Sysprint.Agent.Alerts;
@@ -41,6 +42,7 @@ public sealed class SpoolWatcher
     private readonly Dictionary<string, (long Size, DateTime Written)> _seen = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<FileTracker> _finished = new();
     private readonly HashSet<string> _missingSpools = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _refused = new(StringComparer.Ordinal);
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
     private bool _prepared;
 
@@ -197,29 +199,162 @@ public sealed class SpoolWatcher
             }
 
             _missingSpools.Remove(spool);
+            string spoolReal = Posix.RealPath(spool) ?? spool;
             foreach (string vmDirectory in Directory.EnumerateDirectories(spool))
             {
                 string vm = Path.GetFileName(vmDirectory);
-                if (Excluded(vm))
+                if (Excluded(vm) || Posix.RealPath(vmDirectory) is not { } vmReal)
                 {
                     continue;
                 }
 
-                var enumeration = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 };
-                foreach (string path in Directory.EnumerateFiles(vmDirectory, "*", enumeration))
+                if (!Settings.FollowSymlinks && !Inside(vmReal, spoolReal))
+                {
+                    Refuse(vm, vmDirectory, Outside(vmDirectory, vmReal, "outside the spool " + spool));
+                    continue;
+                }
+
+                foreach (var (path, link, directory) in Entries(vmDirectory))
                 {
                     if (stop.IsCancellationRequested)
                     {
                         return;
                     }
 
-                    if (!activePaths.ContainsKey(path) && !Excluded(Path.GetFileName(path)) && !Excluded(RelativeDirectories(vmDirectory, path)))
+                    if (activePaths.ContainsKey(path) || Excluded(Path.GetFileName(path)) || Excluded(RelativeDirectories(vmDirectory, path)))
+                    {
+                        continue;
+                    }
+
+                    if (link && !Settings.FollowSymlinks)
+                    {
+                        // A VM may plant a link to a host file (/etc/shadow) in its folder: read
+                        // nothing of it, or its lines would end up in alerts.
+                        string? target = Posix.RealPath(path);
+                        if (target is null)
+                        {
+                            continue;
+                        }
+
+                        if (!Inside(target, vmReal))
+                        {
+                            Refuse(vm, path, Outside(path, target, "outside its VM's folder " + vmDirectory));
+                            continue;
+                        }
+                    }
+
+                    if (!directory)
                     {
                         Consider(vm, path, activeIds, stop);
                     }
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The files under a VM's folder, and the symbolic links (to files or folders) among them. Links
+    /// to folders are not entered unless <see cref="WatchSettings.FollowSymlinks"/>, and then not
+    /// when they loop back to a folder above them.
+    /// </summary>
+    private FileSystemEnumerable<(string Path, bool Link, bool Directory)> Entries(string vmDirectory)
+    {
+        bool follow = Settings.FollowSymlinks;
+        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 };
+        return new FileSystemEnumerable<(string, bool, bool)>(vmDirectory,
+            (ref FileSystemEntry entry) => (entry.ToFullPath(), (entry.Attributes & FileAttributes.ReparsePoint) != 0, entry.IsDirectory), options)
+        {
+            ShouldIncludePredicate = (ref FileSystemEntry entry) => !entry.IsDirectory || (entry.Attributes & FileAttributes.ReparsePoint) != 0,
+            ShouldRecursePredicate = (ref FileSystemEntry entry) =>
+            {
+                if ((entry.Attributes & FileAttributes.ReparsePoint) == 0)
+                {
+                    return true;
+                }
+
+                if (!follow)
+                {
+                    return false;
+                }
+
+                string path = entry.ToFullPath();
+                return Posix.RealPath(path) is { } target && !Inside(path, target) && !Inside(Posix.RealPath(vmDirectory) ?? vmDirectory, target);
+            },
+        };
+    }
+
+    /// <summary>True when <paramref name="path"/> is <paramref name="root"/> or below it (both absolute, resolved).</summary>
+    internal static bool Inside(string path, string root) =>
+        path == root || (path.StartsWith(root, StringComparison.Ordinal) && (root.EndsWith('/') || (path.Length > root.Length && path[root.Length] == '/')));
+
+    private static string Outside(string path, string target, string where) =>
+        $"{path}: a symbolic link to {target}, {where}; not followed (follow_symlinks in the agent's config, or --follow-symlinks, allows it)";
+
+    /// <summary>
+    /// Where a watched file really is, when that is outside its VM's folder (or the folder outside
+    /// its spool) and links are not to be followed: the reason to stop reading it; else null.
+    /// <paramref name="realPath"/> is the file as opened (<c>/proc/self/fd</c>), so a link swapped
+    /// in after the scan is caught too.
+    /// </summary>
+    internal string? OutsideReason(WatchedFile row, string? realPath)
+    {
+        if (Settings.FollowSymlinks || realPath is null)
+        {
+            return null;
+        }
+
+        foreach (string spool in Settings.Spools.Select(Path.GetFullPath))
+        {
+            string vmDirectory = Path.Combine(spool, row.Vm);
+            if (!row.Path.StartsWith(vmDirectory + "/", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            string? vmReal = Posix.RealPath(vmDirectory);
+            string spoolReal = Posix.RealPath(spool) ?? spool;
+            if (vmReal is null || !Inside(vmReal, spoolReal))
+            {
+                return Outside(vmDirectory, vmReal ?? "(gone)", "outside the spool " + spool);
+            }
+
+            return Inside(realPath, vmReal) ? null : Outside(row.Path, realPath, "outside its VM's folder " + vmDirectory);
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Records a link that is not followed, once per link and target: a warning in the agent's log,
+    /// a failed file in <c>agent-status</c>, and an internal alert (a VM planting such a link is
+    /// worth a look).
+    /// </summary>
+    private void Refuse(string vm, string path, string reason)
+    {
+        if (_refused.TryGetValue(path, out string? known) && known == reason)
+        {
+            return;
+        }
+
+        _refused[path] = reason;
+        if (Logger.IsEnabled(LogLevel.Warning))
+        {
+            Logger.LogWarning("{Reason}", Diagnostics.Printable.Escape(reason));
+        }
+
+        if (!_rows.Values.Any(r => r.Path == path && r.State == WatchedFileStates.Failed && r.Error == reason))
+        {
+            (long Device, long Inode) id = Posix.FileId(path, noFollow: true) ?? (0, 0);
+            Add(new WatchedFile
+            {
+                Key = "link:" + Guid.NewGuid().ToString("N"), Vm = vm, Path = path, Device = id.Device, Inode = id.Inode,
+                HeadLength = 0, HeadHash = "", State = WatchedFileStates.Failed, Error = reason,
+                FirstSeen = DateTimeOffset.UtcNow, Updated = DateTimeOffset.UtcNow,
+            });
+        }
+
+        string key = "link:" + Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(reason)));
+        Outbox.Raise(Factory.Internal(AlertFactory.UnreadableRule, AlertPriority.Error, vm, path, key, "link", reason, DateTimeOffset.UtcNow));
     }
 
     /// <summary>Decides what to do with a file no reader has: skip it, read it again, or read it as new.</summary>
@@ -397,7 +532,7 @@ public sealed class SpoolWatcher
         _active[row.Id] = tracker;
         if (Logger.IsEnabled(LogLevel.Information))
         {
-            Logger.LogInformation("reading {Path} (vm {Vm})", row.Path, row.Vm);
+            Logger.LogInformation("reading {Path} (vm {Vm})", Diagnostics.Printable.Escape(row.Path), Diagnostics.Printable.Escape(row.Vm));
         }
         tracker.Start();
     }

@@ -43,6 +43,13 @@ public sealed record WatchSettings
     /// <summary>A compressed file is read once it has not changed for this long (its writer is done).</summary>
     public TimeSpan Settle { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Follow symbolic links wherever they lead. Off by default: a link in a VM's folder that leads
+    /// outside it (or a VM folder that leads outside its spool) is not read, only reported, since a
+    /// VM could plant one to a host file (<c>/etc/shadow</c>) and have its lines quoted in alerts.
+    /// </summary>
+    public bool FollowSymlinks { get; init; }
+
     /// <summary>File names skipped (hidden and temporary files): simple globs with <c>*</c> and <c>?</c>.</summary>
     public IReadOnlyList<string> Exclude { get; init; } = [".*", "*.tmp", "*.swp", "*~"];
 }

@@ -32,10 +32,14 @@ internal static class WatchCommand
             Arity = ArgumentArity.ZeroOrMore,
         };
         var trust = CommonOptions.Trust();
+        var followSymlinks = new Option<bool>("--follow-symlinks")
+        {
+            Description = "Follow symbolic links in the spools wherever they lead (default: a link leading outside its VM's folder is reported, not read)",
+        };
         var sinks = AlertSinkOptions.Create(withQuiet: true);
         var watch = new Command("watch", "Watch spool directories and check VMs' logs as they are written; alert at once (runs as a service)")
         {
-            db, config, profile, trust, spools,
+            db, config, profile, trust, followSymlinks, spools,
         };
         sinks.AddTo(watch);
         watch.SetAction(result =>
@@ -56,6 +60,7 @@ internal static class WatchCommand
                 Stdout = settings.Stdout && sinks.ShowOnStdout(result),
                 Hostname = string.IsNullOrEmpty(hostname) ? null : hostname,
                 Trust = CommonOptions.TrustPath(result, trust, context, settings.Trust),
+                FollowSymlinks = settings.FollowSymlinks || result.GetValue(followSymlinks),
             };
             if (settings.Spools.Count == 0)
             {

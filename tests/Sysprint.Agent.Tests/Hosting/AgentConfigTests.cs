@@ -53,6 +53,20 @@ public sealed class AgentConfigTests : IDisposable
         Assert.True(config.Stdout);
     }
 
+    [Fact]
+    public void Trust_and_follow_symlinks_are_read_and_off_by_default()
+    {
+        string path = _dir.Write("agent.json", """{ "trust": "/etc/sysprint/admin.key.pub", "follow_symlinks": true }""");
+
+        AgentConfig config = AgentConfig.Load(path);
+        AgentConfig defaults = AgentConfig.Load(_dir.Write("empty.json", "{}"));
+
+        Assert.Equal("/etc/sysprint/admin.key.pub", config.Trust);
+        Assert.True(config.ToWatchSettings().FollowSymlinks);
+        Assert.Null(defaults.Trust);
+        Assert.False(defaults.ToWatchSettings().FollowSymlinks);
+    }
+
     [Theory]
     [InlineData("""{"priority": "Urgent"}""", "priority 'Urgent': expected one of Emergency, Alert, Critical, Error, Warning, Notice, Informational, Debug")]
     [InlineData("""{"format": "pcap"}""", "format 'pcap': expected auto, strace, nttrace, adfa or unm")]

@@ -38,7 +38,7 @@ public sealed class SpoolWatcherTests : IDisposable
         private readonly AlertOutbox _outbox;
         private readonly SqliteFingerprintStore _store;
 
-        public Running(string db, string spool, TailOptions? tail = null)
+        public Running(string db, string spool, TailOptions? tail = null, bool followSymlinks = false)
         {
             _store = SqliteFingerprintStore.Open(db, createIfMissing: false);
             Console = new StringWriter();
@@ -51,6 +51,7 @@ public sealed class SpoolWatcherTests : IDisposable
                 CheckpointInterval = TimeSpan.FromMilliseconds(100),
                 Settle = TimeSpan.FromMilliseconds(100),
                 Tail = tail ?? new TailOptions { PollInterval = TimeSpan.FromMilliseconds(20), RotateGrace = TimeSpan.FromMilliseconds(200) },
+                FollowSymlinks = followSymlinks,
             };
             Watcher = new SpoolWatcher(settings, _store, _outbox, new AlertFactory("dom0"), NullLogger.Instance);
             Watcher.Prepare();
@@ -235,6 +236,118 @@ public sealed class SpoolWatcherTests : IDisposable
         await Task.Delay(300, TestContext.Current.CancellationToken);
 
         Assert.All(StoredAlerts(), a => Assert.EndsWith("/web-01/real.strace", a.Log, StringComparison.Ordinal));
+    }
+
+    /// <summary>A file outside the spool, as a host file a VM would like read: a shadow line, and a log whose calls would alert.</summary>
+    private (string Shadow, string Log) HostFiles()
+    {
+        string shadow = _dir.Write("host/shadow", "root:$6$SECRETHASH$xyz:19000:0:99999:7:::\n");
+        string log = _dir.Write("host/other.strace", Logs.Injection(900));
+        return (shadow, log);
+    }
+
+    private static string Reason(OutboxAlert alert) =>
+        System.Text.Json.JsonDocument.Parse(alert.Json).RootElement.GetProperty("output_fields").GetProperty("reason").GetString()!;
+
+    private List<WatchedFile> WatchedFiles()
+    {
+        using var store = SqliteFingerprintStore.Open(_db, createIfMissing: false);
+        return [.. store.ListWatchedFiles()];
+    }
+
+    [Fact]
+    public async Task A_link_in_a_vm_folder_to_a_file_outside_it_is_not_read_but_reported_in_the_log_status_and_an_alert()
+    {
+        var (shadow, outside) = HostFiles();
+        Directory.CreateDirectory(Path.Combine(Spool, "web-01"));
+        string shadowLink = Path.Combine(Spool, "web-01", "log");
+        string logLink = Path.Combine(Spool, "web-01", "deep", "other.strace");
+        Directory.CreateDirectory(Path.GetDirectoryName(logLink)!);
+        File.CreateSymbolicLink(shadowLink, shadow);
+        File.CreateSymbolicLink(logLink, "../../../host/other.strace");
+        string real = Append("web-01/real.strace", Logs.Injection(803));
+
+        await using var agent = new Running(_db, Spool);
+        Eventually.True(() => StoredAlerts().Count(a => a.Source == "internal") == 2 && StoredAlerts().Any(a => a.Log == real), "the real log's alerts and two refusals");
+        await Task.Delay(300, TestContext.Current.CancellationToken);
+
+        List<OutboxAlert> alerts = StoredAlerts();
+        Assert.All(alerts.Where(a => a.Source == "syscall"), a => Assert.Equal(real, a.Log));
+        Assert.DoesNotContain(alerts, a => a.Json.Contains("SECRETHASH", StringComparison.Ordinal));
+        Assert.DoesNotContain("SECRETHASH", agent.Console.ToString(), StringComparison.Ordinal);
+        string shadowReason = $"{shadowLink}: a symbolic link to {shadow}, outside its VM's folder {Path.Combine(Spool, "web-01")}; not followed (follow_symlinks in the agent's config, or --follow-symlinks, allows it)";
+        Assert.Contains(alerts, a => a.Log == shadowLink && a.Rule == AlertFactory.UnreadableRule && Reason(a) == shadowReason);
+        Assert.Contains(alerts, a => a.Log == logLink && Reason(a).StartsWith($"{logLink}: a symbolic link to {outside}, outside its VM's folder", StringComparison.Ordinal));
+        WatchedFile row = Assert.Single(WatchedFiles(), f => f.Path == shadowLink);
+        Assert.Equal(WatchedFileStates.Failed, row.State);
+        Assert.Equal(shadowReason, row.Error);
+        Assert.Equal(0, agent.Repeated);
+    }
+
+    [Fact]
+    public async Task A_vm_folder_that_is_a_link_outside_the_spool_is_not_read()
+    {
+        var (_, outside) = HostFiles();
+        Directory.CreateDirectory(Spool);
+        string vmLink = Path.Combine(Spool, "evil");
+        Directory.CreateSymbolicLink(vmLink, Path.GetDirectoryName(outside)!);
+        string real = Append("web-01/real.strace", Logs.Injection(803));
+
+        await using var agent = new Running(_db, Spool);
+        Eventually.True(() => StoredAlerts().Any(a => a.Source == "internal") && StoredAlerts().Any(a => a.Log == real), "the real log's alerts and the refusal");
+        await Task.Delay(300, TestContext.Current.CancellationToken);
+
+        List<OutboxAlert> alerts = StoredAlerts();
+        Assert.All(alerts.Where(a => a.Source == "syscall"), a => Assert.Equal(real, a.Log));
+        OutboxAlert refused = Assert.Single(alerts, a => a.Source == "internal");
+        Assert.Equal(vmLink, refused.Log);
+        Assert.StartsWith($"{vmLink}: a symbolic link to {Path.GetDirectoryName(outside)}, outside the spool {Spool}; not followed", Reason(refused), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_link_that_stays_inside_its_vm_folder_is_read()
+    {
+        string log = Append("web-01/run-1.strace", Logs.Injection(804));
+        File.CreateSymbolicLink(Path.Combine(Spool, "web-01", "current"), "run-1.strace");
+
+        await using var agent = new Running(_db, Spool);
+        Eventually.True(() => agent.Raised == 2, "read → socket and socket → close");
+        await Task.Delay(300, TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, agent.Raised);
+        Assert.DoesNotContain(StoredAlerts(), a => a.Source == "internal");
+        Assert.Contains(StoredAlerts(), a => a.Log == log || a.Log == Path.Combine(Spool, "web-01", "current"));
+    }
+
+    [Fact]
+    public async Task Follow_symlinks_reads_a_link_to_a_log_outside_the_spool()
+    {
+        var (_, outside) = HostFiles();
+        Directory.CreateDirectory(Path.Combine(Spool, "web-01"));
+        string link = Path.Combine(Spool, "web-01", "other.strace");
+        File.CreateSymbolicLink(link, outside);
+
+        await using var agent = new Running(_db, Spool, followSymlinks: true);
+        Eventually.True(() => agent.Raised == 2, "the linked log's two alerts");
+
+        Assert.All(StoredAlerts(), a => Assert.Equal(link, a.Log));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_folder_link_looping_back_in_a_vm_folder_neither_hangs_the_scan_nor_reads_a_log_twice(bool follow)
+    {
+        string log = Append("web-01/a/run.strace", Logs.Injection(805));
+        Directory.CreateSymbolicLink(Path.Combine(Spool, "web-01", "a", "loop"), Path.Combine(Spool, "web-01"));
+
+        await using var agent = new Running(_db, Spool, followSymlinks: follow);
+        Eventually.True(() => agent.Raised == 2, "the log's two alerts");
+        await Task.Delay(300, TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, agent.Raised);
+        Assert.All(StoredAlerts(), a => Assert.Equal(log, a.Log));
+        Assert.Single(WatchedFiles());
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Sysprint.Agent.Tests.Support;
 
 namespace Sysprint.Agent.Tests.Watch;
@@ -149,6 +150,46 @@ public sealed class WatchProcessTests : IDisposable
         Assert.Matches($@"\nweb-01 +reading +0 B +32 +32 +{expected}  {log}\n", running);
         Assert.Matches($@"\n +{expected} +0 +0  webhook:{receiver.Url}\n", running);
         Assert.StartsWith("agent    stopped at ", stopped, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_link_to_a_host_file_is_reported_on_stderr_and_in_agent_status_and_the_agent_goes_on()
+    {
+        string shadow = _dir.Write("host/shadow", "root:$6$SECRETHASH$xyz:19000:0:99999:7:::\n");
+        string link = Path.Combine(Spool, "web-01", "log");
+        Directory.CreateDirectory(Path.GetDirectoryName(link)!);
+        File.CreateSymbolicLink(link, shadow);
+        using SysprintProcess agent = SysprintProcess.Start(["watch", "--db", _db, Spool]);
+        string reason = $"{link}: a symbolic link to {shadow}, outside its VM's folder {Path.Combine(Spool, "web-01")}; not followed (follow_symlinks in the agent's config, or --follow-symlinks, allows it)";
+
+        Eventually.True(() => agent.Error.Contains(reason, StringComparison.Ordinal), "the warning on stderr");
+        string status = "";
+        Eventually.True(() => (status = Support.Cli.Run("agent-status", "--db", _db).Out).Contains(reason, StringComparison.Ordinal), "the refusal in agent-status");
+        string log = Path.Combine(Spool, "web-01", "later.strace");
+        File.WriteAllText(log, string.Join('\n', LogLines(42, 10, 2, 7)) + "\n");
+        Eventually.True(() => agent.Out.Contains($"log={log} ", StringComparison.Ordinal), "an alert of a log written afterwards");
+        agent.Signal(15);
+
+        Assert.Equal(0, agent.WaitForExit());
+        Assert.Matches($@"\nweb-01 +failed .*  {Regex.Escape(link)}  \({Regex.Escape(reason)}\)\n", status);
+        Assert.Contains($": Error Sysprint could not check a log: {reason} (vm=web-01 log={link})", agent.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("SECRETHASH", agent.Out + agent.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Follow_symlinks_on_the_command_line_reads_a_log_linked_from_outside_the_spool()
+    {
+        string outside = _dir.Write("host/other.strace", string.Join('\n', LogLines(42, 10, 2, 7)) + "\n");
+        string link = Path.Combine(Spool, "web-01", "other.strace");
+        Directory.CreateDirectory(Path.GetDirectoryName(link)!);
+        File.CreateSymbolicLink(link, outside);
+        using SysprintProcess agent = SysprintProcess.Start(["watch", "--db", _db, "--follow-symlinks", Spool]);
+
+        Eventually.True(() => agent.Out.Contains($"log={link} ", StringComparison.Ordinal), "an alert of the linked log");
+        agent.Signal(15);
+
+        Assert.Equal(0, agent.WaitForExit());
+        Assert.DoesNotContain("not followed", agent.Error, StringComparison.Ordinal);
     }
 
     [Fact]
