@@ -66,14 +66,16 @@ public sealed class SqliteAgentStoreTests : IDisposable
     }
 
     [Fact]
-    public void A_version_1_store_is_upgraded_to_version_2_keeping_its_profiles()
+    public void A_version_1_store_is_upgraded_to_the_current_version_keeping_its_profiles()
     {
         using (SqliteFingerprintStore store = _temp.Open())
         {
             store.CreateProfile("cat", 2, "paper", 0);
         }
 
-        _temp.Execute("DROP TABLE agent_alerts; DROP TABLE agent_deliveries; DROP TABLE agent_files; DROP TABLE agent_info; PRAGMA user_version = 1");
+        _temp.Execute(
+            "DROP TABLE agent_alerts; DROP TABLE agent_deliveries; DROP TABLE agent_files; DROP TABLE agent_info; " +
+            "DROP TABLE windows; DROP TABLE vocabularies; ALTER TABLE logs DROP COLUMN windows; PRAGMA user_version = 1");
 
         using (SqliteFingerprintStore upgraded = _temp.Open(createIfMissing: false))
         {
@@ -81,7 +83,7 @@ public sealed class SqliteAgentStoreTests : IDisposable
             Assert.True(upgraded.AddAlert(Alert("a"), ["s"]));
         }
 
-        Assert.Equal(2L, _temp.Scalar("PRAGMA user_version"));
+        Assert.Equal((long)SqliteFingerprintStore.CurrentSchemaVersion, _temp.Scalar("PRAGMA user_version"));
     }
 
     [Fact]

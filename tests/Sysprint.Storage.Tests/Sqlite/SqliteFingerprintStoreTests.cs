@@ -308,7 +308,7 @@ public sealed class SqliteFingerprintStoreTests : IDisposable
 
         StoreStats stats = store.GetStats();
 
-        Assert.Equal(2, stats.SchemaVersion);
+        Assert.Equal(3, stats.SchemaVersion);
         Assert.Equal("x86_64", stats.MappingSource);
         Assert.Equal(2, stats.MappingNames);
         Assert.Equal(2, stats.LearntNames);
@@ -327,7 +327,7 @@ public sealed class SqliteFingerprintStoreTests : IDisposable
 
         StoreStats stats = store.GetStats();
 
-        Assert.Equal(new StoreStats(2, "", 0, 0, stats.Profiles, 0, 0, 0), stats);
+        Assert.Equal(new StoreStats(3, "", 0, 0, stats.Profiles, 0, 0, 0), stats);
         Assert.Empty(stats.Profiles);
     }
 

@@ -1,0 +1,149 @@
+using Sysprint.Detection;
+
+namespace Sysprint.Core.Tests.Detection;
+
+public sealed class SubstringModelTests
+{
+    [Fact]
+    public void Every_window_of_one_to_ten_calls_is_counted_with_its_thread_starts()
+    {
+        var model = new SubstringModel();
+        model.Learn([1, 2, 1, 2], trace: 7);
+
+        var windows = Windows(model);
+
+        Assert.Equal("n=2 s=1 t=1 o=7", windows["1"]);
+        Assert.Equal("n=2 s=0 t=1 o=7", windows["2"]);
+        Assert.Equal("n=2 s=1 t=1 o=7", windows["1,2"]);
+        Assert.Equal("n=1 s=0 t=1 o=7", windows["2,1"]);
+        Assert.Equal("n=1 s=1 t=1 o=7", windows["1,2,1,2"]);
+        Assert.Equal(7, windows.Count); // 1 2 | 1,2 2,1 | 1,2,1 2,1,2 | 1,2,1,2
+        Assert.Equal(4, model.Total(1));
+        Assert.Equal(1, model.Total(4));
+        Assert.Equal(2, model.Distinct(3));
+    }
+
+    [Fact]
+    public void A_window_held_by_two_traces_has_no_single_owner()
+    {
+        var model = new SubstringModel();
+        model.Learn([5, 6], trace: 1);
+        model.Learn([5, 6, 5], trace: 1);
+        model.Learn([6, 5], trace: 2);
+
+        var windows = Windows(model);
+
+        Assert.Equal("n=2 s=2 t=1 o=1", windows["5,6"]);
+        Assert.Equal("n=2 s=1 t=2 o=-1", windows["6,5"]);
+    }
+
+    [Fact]
+    public void Leave_one_out_counts_from_the_totals_equal_learning_without_the_trace()
+    {
+        var random = new Random(20261126);
+        for (int round = 0; round < 30; round++)
+        {
+            // Few calls and short threads: windows recur across traces, and some open threads.
+            int[][][] traces = [.. Enumerable.Range(0, 6).Select(_ => Enumerable.Range(0, random.Next(1, 4))
+                .Select(_ => Enumerable.Range(0, random.Next(1, 25)).Select(_ => random.Next(1, 5)).ToArray()).ToArray())];
+            var all = new SubstringModel();
+            for (int t = 0; t < traces.Length; t++)
+            {
+                foreach (int[] thread in traces[t])
+                {
+                    all.Learn(thread, t);
+                }
+            }
+
+            Dictionary<int, long[]> leftOut = all.NovelWhenLeftOut();
+            for (int t = 0; t < traces.Length; t++)
+            {
+                var others = new SubstringModel();
+                for (int o = 0; o < traces.Length; o++)
+                {
+                    if (o != t)
+                    {
+                        foreach (int[] thread in traces[o])
+                        {
+                            others.Learn(thread, o);
+                        }
+                    }
+                }
+
+                TraceAnalysis analysis = TraceAnalysis.Of(new LoadedTrace($"t{t}", null, traces[t]), others, 6);
+                long[] expected = [.. Enumerable.Range(0, SubstringModel.MaxWindow + 1).Select(k => k < 2 ? 0 : analysis.NovelWindows(k))];
+                long[] actual = leftOut.GetValueOrDefault(t) ?? new long[SubstringModel.MaxWindow + 1];
+                Assert.Equal(expected[2..], actual[2..]);
+            }
+        }
+    }
+
+    [Fact]
+    public void Listed_windows_added_back_rebuild_the_same_model()
+    {
+        var model = new SubstringModel();
+        model.Learn([3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9], trace: 1);
+        model.Learn([2, 7, 1, 8, 2, 8, 1, 8, 2, 8], trace: 2);
+        model.Learn([1, 4, 1, 5], trace: 3);
+
+        var copy = new SubstringModel();
+        model.ForEachWindow((calls, count, starts, traces, owner) => copy.AddWindow(calls, count, starts, traces, owner));
+
+        Assert.Equal(Windows(model), Windows(copy));
+        for (int k = 1; k <= SubstringModel.MaxWindow; k++)
+        {
+            Assert.Equal(model.Distinct(k), copy.Distinct(k));
+            Assert.Equal(model.Total(k), copy.Total(k));
+        }
+    }
+
+    [Fact]
+    public void A_log_streamed_through_the_learner_equals_its_threads_learnt_one_by_one()
+    {
+        // Two threads interleaved, one of them ending and its id reused by a new thread.
+        (long Thread, int Call)[] events =
+        [
+            (10, 1), (11, 7), (10, 2), (11, 8), (10, 3), (10, 4), (11, 9), (10, 5), (10, 6), (10, 7), (10, 8),
+            (10, 9), (10, 10), (10, 11), (10, 12), (11, 1),
+        ];
+        var streamed = new SubstringModel();
+        var learner = new WindowModelLearner(streamed);
+        foreach ((long thread, int call) in events)
+        {
+            learner.OnSyscall(thread, call, 1);
+        }
+
+        learner.OnThreadEnd(11);
+        learner.OnSyscall(11, 4, 2);
+        learner.OnSyscall(11, 5, 3);
+
+        var direct = new SubstringModel();
+        direct.Learn([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+        direct.Learn([7, 8, 9, 1]);
+        direct.Learn([4, 5]);
+
+        Assert.Equal(Windows(direct), Windows(streamed));
+    }
+
+    [Fact]
+    public void Analysis_finds_the_longest_seen_window_ending_at_each_call()
+    {
+        var model = new SubstringModel();
+        model.Learn([1, 2, 3, 4]);
+
+        var longest = new byte[5];
+        var counts = new int[5];
+        model.Analyse([1, 2, 3, 9, 4], longest, counts, 2);
+
+        Assert.Equal([1, 2, 3, 0, 1], longest);
+        Assert.Equal([0, 1, 1, 0, 0], counts);
+    }
+
+    private static Dictionary<string, string> Windows(SubstringModel model)
+    {
+        var all = new Dictionary<string, string>(StringComparer.Ordinal);
+        model.ForEachWindow((calls, count, starts, traces, owner) =>
+            all[string.Join(',', calls.ToArray())] = $"n={count} s={starts} t={traces} o={(traces == 1 ? owner : -1)}");
+        return all;
+    }
+}
