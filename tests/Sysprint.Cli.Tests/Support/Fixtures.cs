@@ -21,4 +21,16 @@ internal static class Fixtures
 
         throw new InvalidOperationException($"no Sysprint.slnx above {AppContext.BaseDirectory}");
     }
+
+    /// <summary>The ADFA-LD data set (<c>../shared/datasets/adfa-ld</c> beside the repository); skips the test when it is absent.</summary>
+    public static string AdfaLdOrSkip()
+    {
+        string path = Path.GetFullPath(Path.Combine(RepositoryRoot(), "..", "shared", "datasets", "adfa-ld"));
+        if (!Directory.Exists(path))
+        {
+            Assert.Skip($"ADFA-LD not found at {path}");
+        }
+
+        return path;
+    }
 }
