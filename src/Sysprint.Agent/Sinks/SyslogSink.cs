@@ -26,6 +26,21 @@ public sealed class SyslogSink : IAlertSink
     /// <summary>The private enterprise number reserved for documentation (RFC 5612).</summary>
     private const string StructuredDataId = "sysprint@32473";
 
+    /// <summary>
+    /// The longest message sent, in bytes. A longer one would never fit a UDP datagram (it failed
+    /// forever and held back every later alert of the sink), and collectors cut long messages
+    /// (rsyslog at 8 KiB by default) and may read the rest as a message of its own, whose text a
+    /// log's path would then choose. Values are cut first, then the text; the full alert stays in
+    /// the store and the other sinks under the same uuid.
+    /// </summary>
+    public const int MaxMessageBytes = 4096;
+
+    /// <summary>Characters kept of one structured-data value (a path, a name) before it is cut with <c>...</c>.</summary>
+    private const int MaxValueChars = 256;
+
+    /// <summary>Bytes the structured data may take, so that the text keeps room.</summary>
+    private const int MaxDataBytes = 2560;
+
     private readonly string _transport;
     private readonly string _address;
     private readonly int _port;
@@ -135,6 +150,7 @@ public sealed class SyslogSink : IAlertSink
         Param(sd, "source", alert.Source);
         if (root.TryGetProperty("output_fields", out JsonElement fields))
         {
+            var param = new StringBuilder();
             foreach (JsonProperty field in fields.EnumerateObject())
             {
                 if (field.Value.ValueKind is JsonValueKind.Null)
@@ -143,14 +159,52 @@ public sealed class SyslogSink : IAlertSink
                 }
 
                 string value = field.Value.ValueKind == JsonValueKind.String ? field.Value.GetString()! : field.Value.GetRawText();
-                Param(sd, field.Name.Replace('.', '_'), value);
+                param.Clear();
+                Param(param, field.Name.Replace('.', '_'), value);
+
+                // A field that no longer fits is left out whole, never cut inside its quotes.
+                if (Encoding.UTF8.GetByteCount(sd.ToString()) + Encoding.UTF8.GetByteCount(param.ToString()) + 1 <= MaxDataBytes)
+                {
+                    sd.Append(param);
+                }
             }
         }
 
         sd.Append(']');
         string msgid = alert.Source == "internal" ? "internal" : "anomaly";
-        return string.Create(CultureInfo.InvariantCulture,
-            $"<{(facility * 8) + severity}>1 {alert.Time.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'} {Token(hostname, 255)} sysprint {pid} {msgid} {sd} {Printable.Escape(output)}");
+        string head = string.Create(CultureInfo.InvariantCulture,
+            $"<{(facility * 8) + severity}>1 {alert.Time.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'} {Token(hostname, 255)} sysprint {pid} {msgid} {sd} ");
+        return head + Cut(Printable.Escape(output), MaxMessageBytes - Encoding.UTF8.GetByteCount(head));
+    }
+
+    /// <summary>
+    /// <paramref name="text"/> in at most <paramref name="maxBytes"/> bytes of UTF-8: whole, or its
+    /// start followed by <c>...</c>, never splitting a character.
+    /// </summary>
+    private static string Cut(string text, int maxBytes)
+    {
+        if (Encoding.UTF8.GetByteCount(text) <= maxBytes)
+        {
+            return text;
+        }
+
+        int budget = maxBytes - 3;
+        int bytes = 0;
+        int end = 0;
+        while (end < text.Length)
+        {
+            int width = char.IsSurrogatePair(text, end) ? 2 : 1;
+            int size = Encoding.UTF8.GetByteCount(text.AsSpan(end, width));
+            if (bytes + size > budget)
+            {
+                break;
+            }
+
+            bytes += size;
+            end += width;
+        }
+
+        return string.Concat(text.AsSpan(0, end), "...");
     }
 
     /// <summary>A header field: printable ASCII without spaces, at most <paramref name="max"/> characters, or <c>-</c>.</summary>
@@ -170,12 +224,21 @@ public sealed class SyslogSink : IAlertSink
         return sb.Length == 0 ? "-" : sb.ToString();
     }
 
-    /// <summary>An SD-PARAM: the name is at most 32 printable characters without <c>= ] "</c>; the value escapes <c>" \ ]</c>.</summary>
+    /// <summary>
+    /// An SD-PARAM: the name is at most 32 printable characters without <c>= ] "</c>; the value,
+    /// cut to <see cref="MaxValueChars"/> (in UTF-8 bytes, which bounds the characters too), escapes <c>" \ ]</c>.
+    /// </summary>
     private static void Param(StringBuilder sd, string name, string value)
     {
         string safeName = new([.. Token(name, 32).Where(c => c is not ('=' or ']' or '"'))]);
         sd.Append(' ').Append(safeName).Append("=\"");
-        foreach (char c in Printable.Escape(value))
+        string escaped = Printable.Escape(value);
+        if (escaped.Length > MaxValueChars)
+        {
+            escaped = Cut(escaped, MaxValueChars);
+        }
+
+        foreach (char c in escaped)
         {
             if (c is '"' or '\\' or ']')
             {

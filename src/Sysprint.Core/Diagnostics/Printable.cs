@@ -33,38 +33,62 @@ public static class Printable
         return sb.ToString();
     }
 
-    /// <summary>Escapes text for a terminal line: control characters become <c>\xNN</c>, so a log cannot inject escapes or line breaks.</summary>
+    /// <summary>
+    /// Escapes text for a terminal line, a syslog message or a JSON consumer: control characters
+    /// (C0, DEL, C1) become <c>\xNN</c>; Unicode line and paragraph separators, direction controls
+    /// (which reorder what a terminal shows) and unpaired surrogates become <c>\uNNNN</c>. So a log
+    /// cannot inject escapes, line breaks or text that displays as something else.
+    /// </summary>
     public static string Escape(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        bool clean = true;
-        foreach (char c in text)
+        int first = 0;
+        while (first < text.Length && !IsUnsafe(text, first))
         {
-            if (char.IsControl(c))
-            {
-                clean = false;
-                break;
-            }
+            first++;
         }
 
-        if (clean)
+        if (first == text.Length)
         {
             return text;
         }
 
         var sb = new StringBuilder(text.Length + 8);
-        foreach (char c in text)
+        sb.Append(text, 0, first);
+        for (int i = first; i < text.Length; i++)
         {
-            if (char.IsControl(c))
+            char c = text[i];
+            if (!IsUnsafe(text, i))
+            {
+                sb.Append(c);
+            }
+            else if (c <= '\u00FF')
             {
                 sb.Append("\\x").Append(((int)c).ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
             }
             else
             {
-                sb.Append(c);
+                sb.Append("\\u").Append(((int)c).ToString("X4", System.Globalization.CultureInfo.InvariantCulture));
             }
         }
 
         return sb.ToString();
+    }
+
+    private static bool IsUnsafe(string text, int i)
+    {
+        char c = text[i];
+        if (char.IsHighSurrogate(c))
+        {
+            return i + 1 >= text.Length || !char.IsLowSurrogate(text[i + 1]);
+        }
+
+        if (char.IsLowSurrogate(c))
+        {
+            return i == 0 || !char.IsHighSurrogate(text[i - 1]);
+        }
+
+        return char.IsControl(c)
+            || c is '\u2028' or '\u2029' or '\u061C' or '\u200E' or '\u200F' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
     }
 }
