@@ -166,7 +166,11 @@ public sealed class SubstringModel
     }
 
     /// <summary>Ends learning; analysis may run on several threads at once from here.</summary>
-    public void Freeze() => _frozen = true;
+    public void Freeze()
+    {
+        _frozen = true;
+        _trie.Next(0, 1);
+    }
 
     /// <summary>
     /// For each call of <paramref name="calls"/>, the longest seen window ending at it
@@ -176,40 +180,59 @@ public sealed class SubstringModel
     public void Analyse(ReadOnlySpan<int> calls, Span<byte> longest, Span<int> counts, int countWindow)
     {
         _frozen = true;
-        Span<int> ids = calls.Length <= 4096 ? stackalloc int[calls.Length] : new int[calls.Length];
+
+        // The longest seen window ending at call i, less its newest call, is a seen window ending
+        // at i - 1, so it is found by extending the previous one: drop its oldest calls until the
+        // extension by call i was seen (amortised, two probes per call instead of one per length).
+        int node = 0;
         for (int i = 0; i < calls.Length; i++)
         {
-            ids[i] = IdOf(calls[i], create: false);
-        }
-
-        for (int i = 0; i < ids.Length; i++)
-        {
-            int node = 0;
-            int seen = 0;
-            int count = 0;
-            for (int k = 1; k <= MaxWindow && k <= i + 1; k++)
+            int id = IdOf(calls[i], create: false);
+            if (id == 0)
             {
-                int id = ids[i - k + 1];
-                if (id == 0)
-                {
-                    break;
-                }
-
-                node = _trie.Child(node, id);
-                if (node < 0)
-                {
-                    break;
-                }
-
-                seen = k;
-                if (k == countWindow)
-                {
-                    count = _trie.Count(node);
-                }
+                node = 0;
+                longest[i] = 0;
+                counts[i] = 0;
+                continue;
             }
 
-            longest[i] = (byte)seen;
-            counts[i] = count;
+            if (_trie.Depth(node) == MaxWindow)
+            {
+                node = _trie.Parent(node);
+            }
+
+            int next;
+            while ((next = _trie.Next(node, id)) < 0 && node != 0)
+            {
+                node = _trie.Parent(node);
+            }
+
+            if (next < 0)
+            {
+                // Only a model that lost windows could get here: every learnt call is a window.
+                node = 0;
+                longest[i] = 0;
+                counts[i] = 0;
+                continue;
+            }
+
+            node = next;
+            int depth = _trie.Depth(node);
+            longest[i] = (byte)depth;
+            if (depth >= countWindow && countWindow > 0)
+            {
+                int window = node;
+                for (int d = depth; d > countWindow; d--)
+                {
+                    window = _trie.Parent(window);
+                }
+
+                counts[i] = _trie.Count(window);
+            }
+            else
+            {
+                counts[i] = 0;
+            }
         }
     }
 

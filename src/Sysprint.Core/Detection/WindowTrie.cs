@@ -1,22 +1,19 @@
-using System.Numerics;
-
 namespace Sysprint.Detection;
 
 /// <summary>
 /// Windows of calls as a trie grown backwards in time: the node of the window ending at call i
-/// with k calls has, as children, the windows with one older call prepended. Walking back from a
-/// call follows one child per step, so finding the longest seen window ending at each call costs
-/// one table probe per step and stops at the first unseen window. Children live in one
-/// open-addressing table keyed by (parent, call id): no allocation per probe.
+/// with k calls has, as children, the windows with one older call prepended, so a node's parent is
+/// its window without the oldest call. Learning walks back from each call, one child per step.
+/// Once learning ends, <see cref="Next"/> adds the forward edges (a window followed by one newer
+/// call), so a trace is read forwards in about two probes per call: extend the longest seen window
+/// by the next call, dropping its oldest calls (parents) until the extension was seen.
 /// </summary>
 internal sealed class WindowTrie
 {
-    public const int IdBits = 17;
+    public const int IdBits = NodeTable.IdBits;
 
-    private ulong[] _keys;
-    private int[] _values;
-    private int _mask;
-    private int _used;
+    private readonly NodeTable _children;
+    private NodeTable? _forward;
     private int[] _counts;
     private byte[] _depths;
     private int[] _parents;
@@ -27,10 +24,7 @@ internal sealed class WindowTrie
 
     public WindowTrie(int capacity = 1 << 16)
     {
-        int size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(capacity * 2, 16));
-        _keys = new ulong[size];
-        _values = new int[size];
-        _mask = size - 1;
+        _children = new NodeTable(capacity);
         _counts = new int[Math.Max(capacity, 16)];
         _depths = new byte[_counts.Length];
         _parents = new int[_counts.Length];
@@ -66,50 +60,23 @@ internal sealed class WindowTrie
     public int Owner(int node) => _owners[node];
 
     /// <summary>The child of <paramref name="parent"/> for one more (older) call, or -1.</summary>
-    public int Child(int parent, int id)
-    {
-        ulong key = Key(parent, id);
-        int slot = Slot(key);
-        while (true)
-        {
-            ulong k = _keys[slot];
-            if (k == key)
-            {
-                return _values[slot];
-            }
-
-            if (k == 0)
-            {
-                return -1;
-            }
-
-            slot = (slot + 1) & _mask;
-        }
-    }
+    public int Child(int parent, int id) => _children.Get(parent, id);
 
     /// <summary>The child, created (count 0) when missing; <paramref name="created"/> tells which.</summary>
     public int GetOrAddChild(int parent, int id, out bool created)
     {
-        ulong key = Key(parent, id);
-        int slot = Slot(key);
-        while (true)
+        if (_forward is not null)
         {
-            ulong k = _keys[slot];
-            if (k == key)
-            {
-                created = false;
-                return _values[slot];
-            }
-
-            if (k == 0)
-            {
-                break;
-            }
-
-            slot = (slot + 1) & _mask;
+            throw new InvalidOperationException("the trie is read forwards: no window can be added");
         }
 
-        int node = NodeCount++;
+        int node = _children.GetOrAdd(parent, id, NodeCount, out created);
+        if (!created)
+        {
+            return node;
+        }
+
+        NodeCount++;
         if (node == _counts.Length)
         {
             int size = _counts.Length * 2;
@@ -125,15 +92,52 @@ internal sealed class WindowTrie
         _depths[node] = (byte)(_depths[parent] + 1);
         _parents[node] = parent;
         _ids[node] = id;
-        _keys[slot] = key;
-        _values[slot] = node;
-        if (++_used * 2 > _keys.Length)
+        return node;
+    }
+
+    /// <summary>
+    /// The node of <paramref name="node"/>'s window followed by call <paramref name="id"/>, or -1 when
+    /// that window was never seen. Builds the forward edges on first use; no window can be added after.
+    /// </summary>
+    public int Next(int node, int id)
+    {
+        if (_forward is null)
         {
-            Grow();
+            lock (_children)
+            {
+                _forward ??= Forward();
+            }
         }
 
-        created = true;
-        return node;
+        return _forward.Get(node, id);
+    }
+
+    // A window X of k calls is (X without its newest call) followed by its newest call. Nodes are
+    // numbered parents first, so both are known for a node's parent when the node is reached:
+    // the window without the newest call is that of the parent's, with X's oldest call prepended.
+    private NodeTable Forward()
+    {
+        var forward = new NodeTable(NodeCount);
+        var withoutNewest = new int[NodeCount];
+        var newest = new int[NodeCount];
+        for (int node = 1; node < NodeCount; node++)
+        {
+            int parent = _parents[node];
+            if (parent == 0)
+            {
+                newest[node] = _ids[node];
+                withoutNewest[node] = 0;
+            }
+            else
+            {
+                newest[node] = newest[parent];
+                withoutNewest[node] = _children.Get(withoutNewest[parent], _ids[node]);
+            }
+
+            forward.GetOrAdd(withoutNewest[node], newest[node], node, out _);
+        }
+
+        return forward;
     }
 
     /// <summary>Counts one more occurrence of the node's window in <paramref name="trace"/>.</summary>
@@ -162,34 +166,6 @@ internal sealed class WindowTrie
         {
             _traces[node] = (byte)Math.Min(_traces[node] + traces, 2);
             _owners[node] = owner;
-        }
-    }
-
-    // Key 0 marks an empty slot: ids start at 1, so (parent, id) never packs to 0.
-    private static ulong Key(int parent, int id) => ((ulong)(uint)parent << IdBits) | (uint)id;
-
-    private int Slot(ulong key) => (int)((key * 0x9E3779B97F4A7C15UL) >> 32) & _mask;
-
-    private void Grow()
-    {
-        ulong[] keys = _keys;
-        int[] values = _values;
-        _keys = new ulong[keys.Length * 2];
-        _values = new int[keys.Length * 2];
-        _mask = _keys.Length - 1;
-        for (int i = 0; i < keys.Length; i++)
-        {
-            if (keys[i] != 0)
-            {
-                int slot = Slot(keys[i]);
-                while (_keys[slot] != 0)
-                {
-                    slot = (slot + 1) & _mask;
-                }
-
-                _keys[slot] = keys[i];
-                _values[slot] = values[i];
-            }
         }
     }
 }

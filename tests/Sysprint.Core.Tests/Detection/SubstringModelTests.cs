@@ -139,6 +139,49 @@ public sealed class SubstringModelTests
         Assert.Equal([0, 1, 1, 0, 0], counts);
     }
 
+    [Fact]
+    public void Analysis_agrees_with_a_brute_force_search_of_the_learnt_windows()
+    {
+        var random = new Random(7);
+        for (int round = 0; round < 40; round++)
+        {
+            var model = new SubstringModel();
+            var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (int t = 0; t < 4; t++)
+            {
+                int[] thread = [.. Enumerable.Range(0, random.Next(1, 60)).Select(_ => random.Next(1, 6))];
+                model.Learn(thread, t);
+                for (int i = 0; i < thread.Length; i++)
+                {
+                    for (int k = 1; k <= SubstringModel.MaxWindow && k <= i + 1; k++)
+                    {
+                        string key = string.Join(',', thread[(i - k + 1)..(i + 1)]);
+                        seen[key] = seen.GetValueOrDefault(key) + 1;
+                    }
+                }
+            }
+
+            int countWindow = random.Next(1, SubstringModel.MaxWindow + 1);
+            int[] query = [.. Enumerable.Range(0, 80).Select(_ => random.Next(1, 7))];
+            var longest = new byte[query.Length];
+            var counts = new int[query.Length];
+            model.Analyse(query, longest, counts, countWindow);
+
+            for (int i = 0; i < query.Length; i++)
+            {
+                int expected = 0;
+                for (int k = 1; k <= SubstringModel.MaxWindow && k <= i + 1 && seen.ContainsKey(string.Join(',', query[(i - k + 1)..(i + 1)])); k++)
+                {
+                    expected = k;
+                }
+
+                Assert.Equal(expected, longest[i]);
+                int count = i + 1 >= countWindow ? seen.GetValueOrDefault(string.Join(',', query[(i - countWindow + 1)..(i + 1)])) : 0;
+                Assert.Equal(count, counts[i]);
+            }
+        }
+    }
+
     private static Dictionary<string, string> Windows(SubstringModel model)
     {
         var all = new Dictionary<string, string>(StringComparer.Ordinal);
