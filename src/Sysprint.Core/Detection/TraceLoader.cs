@@ -18,19 +18,29 @@ public static class TraceLoader
         private readonly Dictionary<long, List<int>> _open = [];
         private readonly List<int[]> _done = [];
 
+        // Number logs name one thread (ADFA-LD) or a few that take turns: spare the lookup per call.
+        private long _lastThread = long.MinValue;
+        private List<int>? _last;
+
         public void OnSyscall(long thread, int number, long line)
         {
-            if (!_open.TryGetValue(thread, out List<int>? calls))
+            if (thread != _lastThread || _last is null)
             {
-                calls = [];
-                _open[thread] = calls;
+                if (!_open.TryGetValue(thread, out _last))
+                {
+                    _last = [];
+                    _open[thread] = _last;
+                }
+
+                _lastThread = thread;
             }
 
-            calls.Add(number);
+            _last.Add(number);
         }
 
         public void OnThreadEnd(long thread)
         {
+            _last = null;
             if (_open.Remove(thread, out List<int>? calls))
             {
                 _done.Add([.. calls]);
@@ -39,6 +49,7 @@ public static class TraceLoader
 
         public void OnThreadRenamed(long oldThread, long newThread)
         {
+            _last = null;
             if (_open.Remove(oldThread, out List<int>? calls) && !_open.ContainsKey(newThread))
             {
                 _open[newThread] = calls;

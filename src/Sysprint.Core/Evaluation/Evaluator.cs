@@ -22,7 +22,6 @@ public static class Evaluator
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(options);
 
-        // Names learnt while reading in parallel would race on the table; number logs need none.
         var stopwatch = Stopwatch.StartNew();
         progress?.Report($"reading {inputs.Train.Count + inputs.Normal.Count + inputs.Attack.Count} logs");
         LoadedTrace[] train = Distinct(LoadAll(inputs.Train.Select(p => new LabelledLog(p, null)).ToList(), table, options));
@@ -79,8 +78,9 @@ public static class Evaluator
     private static LoadedTrace[] LoadAll(IReadOnlyList<LabelledLog> logs, SyscallTable table, LogReadOptions options)
     {
         var traces = new LoadedTrace[logs.Count];
+        // Names learnt while reading in parallel would race on the table; number logs learn none.
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
-        if (options.LearnNames == true || options.Format is LogFormat.NtTrace)
+        if (options.Format is not (LogFormat.Adfa or LogFormat.Unm) && (options.LearnNames == true || options.Format is LogFormat.NtTrace))
         {
             parallel.MaxDegreeOfParallelism = 1;
         }
