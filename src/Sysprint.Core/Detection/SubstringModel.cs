@@ -19,10 +19,24 @@ public sealed class SubstringModel
     private readonly int[] _idOfSmall = new int[DirectNumbers];
     private readonly Dictionary<int, int> _idOfLarge = [];
     private readonly List<int> _numberOfId = [0];
-    private readonly WindowTrie _trie = new();
+    private readonly WindowTrie _trie;
     private readonly int[] _distinct = new int[MaxWindow + 1];
     private readonly long[] _totals = new long[MaxWindow + 1];
-    private bool _frozen;
+    private State _state = State.Learning;
+
+    // A model is learnt from traces or loaded from stored totals, never both; reading freezes it.
+    private enum State
+    {
+        Learning,
+        Loading,
+        Frozen,
+    }
+
+    /// <param name="capacity">Windows to make room for at first (the model grows as needed): small for one log's model.</param>
+    public SubstringModel(int capacity = 1 << 16)
+    {
+        _trie = new WindowTrie(capacity);
+    }
 
     /// <summary>Distinct windows of <paramref name="k"/> calls seen.</summary>
     public int Distinct(int k) => _distinct[k];
@@ -38,40 +52,31 @@ public sealed class SubstringModel
     /// ids let the model tell, for every window, whether a single trace holds it.</remarks>
     public void Learn(ReadOnlySpan<int> calls, int trace = 0)
     {
-        for (int i = 0; i < calls.Length; i++)
+        var cursor = new WindowCursor();
+        foreach (int call in calls)
         {
-            int from = Math.Max(0, i - MaxWindow + 1);
-            LearnEndingAt(calls[from..(i + 1)], startsThread: from == 0, trace);
+            Learn(cursor, call, trace);
         }
     }
 
-    /// <summary>
-    /// Learns the windows ending at a thread's newest call, streaming: <paramref name="recent"/> is
-    /// that call and up to <see cref="MaxWindow"/> - 1 before it, oldest first, and
-    /// <paramref name="startsThread"/> tells whether its oldest call is the thread's first.
-    /// </summary>
-    public void LearnEndingAt(ReadOnlySpan<int> recent, bool startsThread, int trace)
+    /// <summary>Learns the next call of a thread whose place <paramref name="cursor"/> keeps (streaming).</summary>
+    public void Learn(WindowCursor cursor, int call, int trace)
     {
-        if (_frozen)
+        ArgumentNullException.ThrowIfNull(cursor);
+        if (_state != State.Learning)
         {
-            throw new InvalidOperationException("the model is frozen: learning must end before analysis starts");
+            ThrowNotLearning();
         }
 
-        if (recent.Length is 0 or > MaxWindow)
+        // The longest window ending here is the one ending at the call before, less its oldest call
+        // once it is MaxWindow long, followed by this call.
+        int window = _trie.Depth(cursor.Node) == MaxWindow ? _trie.Parent(cursor.Node) : cursor.Node;
+        int node = _trie.Extend(window, IdOf(call, create: true), _distinct);
+        cursor.Node = node;
+        cursor.Position++;
+        _trie.AddEnd(node, trace, atStart: cursor.Position <= MaxWindow);
+        for (int k = _trie.Depth(node); k > 0; k--)
         {
-            throw new ArgumentException($"1 to {MaxWindow} calls end at a call, not {recent.Length}", nameof(recent));
-        }
-
-        int node = 0;
-        for (int k = 1; k <= recent.Length; k++)
-        {
-            node = _trie.GetOrAddChild(node, IdOf(recent[^k], create: true), out bool created);
-            if (created)
-            {
-                _distinct[k]++;
-            }
-
-            _trie.Increment(node, trace, atStart: startsThread && k == recent.Length);
             _totals[k]++;
         }
     }
@@ -83,6 +88,16 @@ public sealed class SubstringModel
     /// </summary>
     public void AddWindow(ReadOnlySpan<int> calls, int count, int starts, int traces, int owner)
     {
+        if (_state == State.Learning && _trie.NodeCount == 1)
+        {
+            _state = State.Loading;
+        }
+
+        if (_state != State.Loading)
+        {
+            throw new InvalidOperationException("stored windows are added to an empty model, before it is read");
+        }
+
         if (calls.Length is 0 or > MaxWindow)
         {
             throw new ArgumentException($"a window holds 1 to {MaxWindow} calls, not {calls.Length}", nameof(calls));
@@ -106,6 +121,7 @@ public sealed class SubstringModel
     public void ForEachWindow(WindowVisitor visit)
     {
         ArgumentNullException.ThrowIfNull(visit);
+        Freeze();
         Span<int> calls = stackalloc int[MaxWindow];
         var order = new int[_trie.NodeCount - 1];
         for (int node = 1; node < _trie.NodeCount; node++)
@@ -137,6 +153,7 @@ public sealed class SubstringModel
     /// </summary>
     public Dictionary<int, long[]> NovelWhenLeftOut()
     {
+        Freeze();
         var novel = new Dictionary<int, long[]>();
         for (int node = 1; node < _trie.NodeCount; node++)
         {
@@ -165,12 +182,34 @@ public sealed class SubstringModel
         return novel;
     }
 
-    /// <summary>Ends learning; analysis may run on several threads at once from here.</summary>
+    /// <summary>Ends learning (windows get their totals); analysis may run on several threads at once from here.</summary>
     public void Freeze()
     {
-        _frozen = true;
-        _trie.Next(0, 1);
+        if (_state == State.Frozen)
+        {
+            return;
+        }
+
+        lock (_trie)
+        {
+            if (_state == State.Frozen)
+            {
+                return;
+            }
+
+            if (_state == State.Learning)
+            {
+                _trie.Aggregate();
+            }
+
+            _trie.Next(0, 1);
+            _state = State.Frozen;
+        }
     }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowNotLearning() =>
+        throw new InvalidOperationException("the model is frozen or loaded: learning must come before any reading");
 
     /// <summary>
     /// For each call of <paramref name="calls"/>, the longest seen window ending at it
@@ -179,7 +218,7 @@ public sealed class SubstringModel
     /// </summary>
     public void Analyse(ReadOnlySpan<int> calls, Span<byte> longest, Span<int> counts, int countWindow)
     {
-        _frozen = true;
+        Freeze();
 
         // The longest seen window ending at call i, less its newest call, is a seen window ending
         // at i - 1, so it is found by extending the previous one: drop its oldest calls until the
@@ -307,3 +346,13 @@ public sealed class SubstringModel
 
 /// <summary>One learnt window and its totals, calls oldest first (see <see cref="SubstringModel.AddWindow"/>).</summary>
 public delegate void WindowVisitor(ReadOnlySpan<int> calls, int count, int starts, int traces, int owner);
+
+/// <summary>Where a thread being learnt call by call stands in a <see cref="SubstringModel"/>.</summary>
+public sealed class WindowCursor
+{
+    /// <summary>The longest window ending at the thread's last call (0: none yet).</summary>
+    internal int Node { get; set; }
+
+    /// <summary>Calls of the thread learnt so far.</summary>
+    public long Position { get; internal set; }
+}

@@ -1,4 +1,4 @@
-using Sysprint.Model;
+using Sysprint.Parsing;
 
 namespace Sysprint.Detection;
 
@@ -7,26 +7,51 @@ namespace Sysprint.Detection;
 /// <see cref="SubstringModel.MaxWindow"/> calls within a thread, with how often each opens a thread.
 /// Training keeps one such model per log and adds it to the profile's stored totals.
 /// </summary>
-public sealed class WindowModelLearner : GramTracker
+public sealed class WindowModelLearner(SubstringModel model, int trace = 0) : ISyscallSink
 {
-    private readonly SubstringModel _model;
-    private readonly int _trace;
+    private readonly Dictionary<long, WindowCursor> _threads = [];
+    private long _lastThread = long.MinValue;
+    private WindowCursor? _last;
 
-    // One call more than the model's longest window: a gram shorter than that is the thread's
-    // whole beginning, so the tracker's gram tells whether its oldest call opened the thread.
-    public WindowModelLearner(SubstringModel model, int trace = 0)
-        : base(SubstringModel.MaxWindow + 1)
+    public SubstringModel Model => model;
+
+    /// <summary>Most threads alive at once: a log naming more without their exits is refused.</summary>
+    public int MaxThreads { get; init; } = LogReadOptions.DefaultMaxThreads;
+
+    public void OnSyscall(long thread, int number, long line)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        _model = model;
-        _trace = trace;
+        if (thread != _lastThread || _last is null)
+        {
+            if (!_threads.TryGetValue(thread, out _last))
+            {
+                if (_threads.Count >= MaxThreads)
+                {
+                    throw new InputLimitException($"more than {MaxThreads} threads alive at once (raise the limit with --max-threads)");
+                }
+
+                _last = new WindowCursor();
+                _threads[thread] = _last;
+            }
+
+            _lastThread = thread;
+        }
+
+        model.Learn(_last, number, trace);
     }
 
-    public SubstringModel Model => _model;
-
-    protected override void OnGram(ReadOnlySpan<int> gram, long thread, long line)
+    public void OnThreadEnd(long thread)
     {
-        bool startsThread = gram.Length <= SubstringModel.MaxWindow;
-        _model.LearnEndingAt(startsThread ? gram : gram[1..], startsThread, _trace);
+        _threads.Remove(thread);
+        _last = null;
+    }
+
+    public void OnThreadRenamed(long oldThread, long newThread)
+    {
+        if (_threads.Remove(oldThread, out WindowCursor? cursor) && !_threads.ContainsKey(newThread))
+        {
+            _threads[newThread] = cursor;
+        }
+
+        _last = null;
     }
 }

@@ -51,7 +51,7 @@ public sealed class Trainer
         var learner = new FingerprintLearner(fingerprint) { MaxThreads = _options.MaxThreads, MaxCalls = _options.MaxCalls };
 
         // The same pass counts the log's windows for the window detectors (zstide, freq, callset).
-        var windows = new WindowModelLearner(new SubstringModel()) { MaxThreads = _options.MaxThreads };
+        var windows = new WindowModelLearner(new SubstringModel(capacity: 1024)) { MaxThreads = _options.MaxThreads };
         try
         {
             LogReadResult read = LogReader.Read(path, _table, _options, new TeeSink(learner, windows));

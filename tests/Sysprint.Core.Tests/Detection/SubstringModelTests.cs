@@ -140,6 +140,48 @@ public sealed class SubstringModelTests
     }
 
     [Fact]
+    public void Learnt_totals_agree_with_a_brute_force_count_of_every_window()
+    {
+        var random = new Random(11);
+        for (int round = 0; round < 30; round++)
+        {
+            var model = new SubstringModel();
+            var expected = new Dictionary<string, (int Count, int Starts, HashSet<int> Traces)>(StringComparer.Ordinal);
+            for (int t = 0; t < 5; t++)
+            {
+                for (int th = random.Next(1, 4); th > 0; th--)
+                {
+                    int[] thread = [.. Enumerable.Range(0, random.Next(1, 30)).Select(_ => random.Next(1, 5))];
+                    model.Learn(thread, t);
+                    for (int i = 0; i < thread.Length; i++)
+                    {
+                        for (int k = 1; k <= SubstringModel.MaxWindow && k <= i + 1; k++)
+                        {
+                            string key = string.Join(',', thread[(i - k + 1)..(i + 1)]);
+                            (int count, int starts, HashSet<int> traces) = expected.GetValueOrDefault(key, (0, 0, []));
+                            traces.Add(t);
+                            expected[key] = (count + 1, starts + (k == i + 1 ? 1 : 0), traces);
+                        }
+                    }
+                }
+            }
+
+            var actual = Windows(model);
+            Assert.Equal(expected.Count, actual.Count);
+            foreach ((string key, (int count, int starts, HashSet<int> traces)) in expected)
+            {
+                Assert.Equal($"n={count} s={starts} t={Math.Min(traces.Count, 2)} o={(traces.Count == 1 ? traces.Single() : -1)}", actual[key]);
+            }
+
+            for (int k = 1; k <= SubstringModel.MaxWindow; k++)
+            {
+                Assert.Equal(expected.Count(e => e.Key.Count(c => c == ',') == k - 1), model.Distinct(k));
+                Assert.Equal(expected.Where(e => e.Key.Count(c => c == ',') == k - 1).Sum(e => e.Value.Count), model.Total(k));
+            }
+        }
+    }
+
+    [Fact]
     public void Analysis_agrees_with_a_brute_force_search_of_the_learnt_windows()
     {
         var random = new Random(7);
