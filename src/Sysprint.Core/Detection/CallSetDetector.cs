@@ -43,13 +43,18 @@ public sealed class CallSetDetector : TraceDetector
     public static int[] Vocabulary(IEnumerable<int[]> threads)
     {
         ArgumentNullException.ThrowIfNull(threads);
-        var set = new SortedSet<int>();
+        var set = new HashSet<int>();
         foreach (int[] calls in threads)
         {
-            set.UnionWith(calls);
+            foreach (int call in calls)
+            {
+                set.Add(call);
+            }
         }
 
-        return [.. set];
+        int[] sorted = [.. set];
+        Array.Sort(sorted);
+        return sorted;
     }
 
     public override double Score(TraceAnalysis analysis)

@@ -52,13 +52,13 @@ public static class Evaluator
 
         double[][] normalScores = ScoreAll(normal, model, all);
         double[][] attackScores = ScoreAll(attack, model, all);
-        var results = new List<DetectorResult>(all.Count);
-        for (int d = 0; d < all.Count; d++)
+        var results = new DetectorResult[all.Count];
+        Parallel.For(0, all.Count, d =>
         {
             double[] n = [.. normalScores.Select(s => s[d])];
             double[] a = [.. attackScores.Select(s => s[d])];
-            results.Add(new DetectorResult(all[d].Name, all[d].Description, n, a, Roc.Of(n, a)));
-        }
+            results[d] = new DetectorResult(all[d].Name, all[d].Description, n, a, Roc.Of(n, a));
+        });
 
         TimeSpan score = stopwatch.Elapsed;
         string[] kinds = [.. inputs.Attack.Select(a => a.Kind ?? "attack").Distinct().Order(StringComparer.Ordinal)];
