@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Sysprint.Engine;
 using Sysprint.Mapping;
 using Sysprint.Model;
 
@@ -56,11 +57,22 @@ public sealed class AlertFactory
             new(AlertFields.Profile, subject.Profile),
             new(AlertFields.Detector, subject.Detector),
         };
-        string transition = (prev ?? "(thread start)") + " -> " + next;
+        string transition = mismatch.Reason switch
+        {
+            CallSetReasons.Added => $"call {next} ({mismatch.Reason})",
+            CallSetReasons.Missing => $"no call {next} ({mismatch.Reason})",
+            null => (prev ?? "(thread start)") + " -> " + next,
+            _ => (prev ?? "(thread start)") + " -> " + next + $" ({mismatch.Reason})",
+        };
+        if (mismatch.Reason is not null)
+        {
+            fields.Add(new(AlertFields.Reason, mismatch.Reason));
+        }
+
         string output = string.Create(CultureInfo.InvariantCulture,
             $"{MismatchRule} {transition} in a well-known program (vm={subject.Vm ?? "-"} log={subject.LogName} line={mismatch.FirstLine} pid={mismatch.Thread} program={subject.Program ?? "-"} profile={subject.Profile})");
         string id = Id(subject.Vm, subject.LogKey, mismatch.FirstLine.ToString(CultureInfo.InvariantCulture),
-            string.Join(',', mismatch.Gram.Select(n => n.ToString(CultureInfo.InvariantCulture))));
+            string.Join(',', mismatch.Gram.Select(n => n.ToString(CultureInfo.InvariantCulture))) + (mismatch.Reason is null ? "" : "/" + mismatch.Reason));
         return new Alert(id, time, MismatchRule, Priority, "syscall", Hostname, output, s_mismatchTags, fields);
     }
 

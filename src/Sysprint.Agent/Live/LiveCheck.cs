@@ -8,7 +8,8 @@ namespace Sysprint.Agent.Live;
 /// Checks a log while it is read: forwards each call to a <see cref="FingerprintChecker"/> and, the
 /// moment the log's score passes the profile's threshold, reports each distinct mismatch (those
 /// found so far, then each new one at once) through <see cref="OnAlert"/>. With the paper's
-/// threshold 0 that is the offending call's own line.
+/// threshold 0 that is the offending call's own line. The whole-log detectors (zstide, freq,
+/// callset) hold the log instead and decide in <see cref="Complete"/>, once it has ended.
 /// </summary>
 /// <remarks>Not thread-safe: one per log, called from the thread reading it.</remarks>
 public sealed class LiveCheck : ISyscallSink
@@ -17,6 +18,8 @@ public sealed class LiveCheck : ISyscallSink
     private readonly LiveProfile _profile;
     private readonly List<Mismatch> _waiting = [];
     private readonly List<Mismatch> _ignored = [];
+    private readonly TraceRecorder? _recorder;
+    private WindowScore? _whole;
     private long _seenMismatches;
 
     public LiveCheck(LiveProfile profile, Action<Mismatch> onAlert, bool ignoreThreadStarts = false, int maxAlerts = int.MaxValue)
@@ -29,6 +32,10 @@ public sealed class LiveCheck : ISyscallSink
         OnAlert = onAlert;
         IgnoreThreadStarts = ignoreThreadStarts;
         MaxAlerts = maxAlerts;
+        if (profile.Windows is not null)
+        {
+            _recorder = new TraceRecorder(_checker.MaxThreads);
+        }
     }
 
     /// <summary>Called for each distinct mismatch once the log is anomalous, from the reading thread.</summary>
@@ -43,19 +50,19 @@ public sealed class LiveCheck : ISyscallSink
     /// <summary>Alerts raised for one log at most; further mismatches are counted only.</summary>
     public int MaxAlerts { get; }
 
-    public long Syscalls => _checker.Syscalls;
+    public long Syscalls => _recorder?.Syscalls ?? _checker.Syscalls;
 
     /// <summary>The line of the last call read.</summary>
     public long LastLine { get; private set; }
 
     /// <summary>Mismatching windows counted with repetition (ignored ones left out).</summary>
-    public long MismatchCount => _checker.MismatchCount - IgnoredCount();
+    public long MismatchCount => _whole?.Count ?? _checker.MismatchCount - IgnoredCount();
 
     /// <summary>Distinct mismatches (ignored ones left out), in order of first occurrence.</summary>
-    public IReadOnlyList<Mismatch> Mismatches => [.. _checker.Mismatches.Where(m => !_ignored.Contains(m))];
+    public IReadOnlyList<Mismatch> Mismatches => _whole?.Details ?? [.. _checker.Mismatches.Where(m => !_ignored.Contains(m))];
 
-    /// <summary>The detector's score so far.</summary>
-    public double Score => _profile.Detector == Detectors.Lfc ? _checker.MaxFrameMismatches : MismatchCount;
+    /// <summary>The detector's score so far (a whole-log detector's: 0 until <see cref="Complete"/>).</summary>
+    public double Score => _whole?.Score ?? (_profile.Detector == Detectors.Lfc ? _checker.MaxFrameMismatches : MismatchCount);
 
     public bool Anomalous { get; private set; }
 
@@ -65,11 +72,17 @@ public sealed class LiveCheck : ISyscallSink
     /// <summary>Distinct mismatches not reported because of <see cref="MaxAlerts"/>.</summary>
     public int Suppressed { get; private set; }
 
-    public bool DetailsTruncated => _checker.DetailsTruncated;
+    public bool DetailsTruncated => _whole?.Truncated ?? _checker.DetailsTruncated;
 
     public void OnSyscall(long thread, int number, long line)
     {
         LastLine = line;
+        if (_recorder is not null)
+        {
+            _recorder.OnSyscall(thread, number, line);
+            return;
+        }
+
         _checker.OnSyscall(thread, number, line);
         if (_checker.MismatchCount != _seenMismatches)
         {
@@ -78,9 +91,45 @@ public sealed class LiveCheck : ISyscallSink
         }
     }
 
-    public void OnThreadEnd(long thread) => _checker.OnThreadEnd(thread);
+    public void OnThreadEnd(long thread)
+    {
+        if (_recorder is not null)
+        {
+            _recorder.OnThreadEnd(thread);
+        }
+        else
+        {
+            _checker.OnThreadEnd(thread);
+        }
+    }
 
-    public void OnThreadRenamed(long oldThread, long newThread) => _checker.OnThreadRenamed(oldThread, newThread);
+    public void OnThreadRenamed(long oldThread, long newThread)
+    {
+        if (_recorder is not null)
+        {
+            _recorder.OnThreadRenamed(oldThread, newThread);
+        }
+        else
+        {
+            _checker.OnThreadRenamed(oldThread, newThread);
+        }
+    }
+
+    /// <summary>
+    /// The log has ended: a whole-log detector scores it now and, beyond the threshold, reports each
+    /// window or call behind the score through <see cref="OnAlert"/>. Does nothing for the others.
+    /// </summary>
+    public void Complete(string path)
+    {
+        if (_recorder is null || _whole is not null)
+        {
+            return;
+        }
+
+        _whole = _profile.Windows!.Score(_profile.Detector, _recorder.Finish(path));
+        _waiting.AddRange(_whole.Details);
+        Evaluate();
+    }
 
     private void OnFirstMismatch(Mismatch mismatch)
     {

@@ -13,12 +13,13 @@ namespace Sysprint.Agent.Live;
 /// </summary>
 public sealed class LiveProfile
 {
-    private LiveProfile(ProfileInfo info, Fingerprint fingerprint, string detector, double threshold)
+    private LiveProfile(ProfileInfo info, Fingerprint fingerprint, string detector, double threshold, WindowCheck? windows)
     {
         Info = info;
         Fingerprint = fingerprint;
         Detector = detector;
         Threshold = threshold;
+        Windows = windows;
     }
 
     public ProfileInfo Info { get; }
@@ -31,6 +32,12 @@ public sealed class LiveProfile
 
     /// <summary>Score tolerated; a log is anomalous beyond it (0: at the first mismatch, as the paper).</summary>
     public double Threshold { get; }
+
+    /// <summary>
+    /// For the whole-log detectors (zstide, freq, callset), the profile's window model: their score
+    /// is known only once the log ends, so they decide then, not at the offending call.
+    /// </summary>
+    public WindowCheck? Windows { get; }
 
     /// <summary>
     /// Loads a profile; <paramref name="detector"/> and <paramref name="threshold"/> default to the
@@ -62,7 +69,8 @@ public sealed class LiveProfile
         string chosen = detector ?? info.Detector;
         Detectors.Validate(chosen, info.Window);
         double tolerated = threshold ?? (detector is null || detector == info.Detector ? info.Threshold : 0);
-        return new LiveProfile(info, fingerprint, chosen, tolerated);
+        WindowCheck? windows = Detectors.UsesWindowModel(chosen) ? WindowCheck.Load(store, info, chosen, trusted: verifier is not null) : null;
+        return new LiveProfile(info, fingerprint, chosen, tolerated, windows);
     }
 
     /// <summary>A checker of one log against this profile.</summary>

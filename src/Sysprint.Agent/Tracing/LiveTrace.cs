@@ -95,6 +95,11 @@ public sealed class LiveTrace
 
             strace.WaitForExit();
             cancellationToken.ThrowIfCancellationRequested();
+            if (read is not null)
+            {
+                check.Complete(DisplayName);
+            }
+
             if (read is null)
             {
                 throw new SysprintException(ExitCodes.Unavailable,

@@ -219,6 +219,8 @@ internal sealed class FileTracker
             read = LogReader.Read(stream, _row.Path, table, options, check);
         }
 
+        check.Complete(_row.Path);
+
         if (read.SkippedLines > 0 && _watcher.Logger.IsEnabled(LogLevel.Warning))
         {
             string first = read.FirstSkipped.Count > 0 ? read.FirstSkipped[0].ToString() ?? "?" : "?";

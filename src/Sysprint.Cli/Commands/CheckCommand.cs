@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Sysprint.Agent.Alerts;
 using Sysprint.Agent.Outbox;
 using Sysprint.Diagnostics;
@@ -164,36 +163,6 @@ internal static class CheckCommand
         }
     }
 
-    private static string Scored(CheckOutcome outcome) =>
-        outcome.Detector == Detectors.Paper && outcome.Threshold == 0
-            ? ""
-            : string.Create(CultureInfo.InvariantCulture, $", {outcome.Detector} score {outcome.Score} > threshold {outcome.Threshold}");
-
-    private static void WriteText(TextWriter output, CheckOutcome outcome, SyscallTable table)
-    {
-        string path = Printable.Escape(outcome.Path);
-        if (!outcome.Anomalous)
-        {
-            string tolerated = outcome.MismatchCount > 0
-                ? $", {outcome.MismatchCount} mismatches ({outcome.Detector} score {outcome.Score}) within threshold {outcome.Threshold}"
-                : "";
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"normal     {path}  {outcome.Syscalls:N0} syscalls match profile '{outcome.Profile}'{tolerated}"));
-            return;
-        }
-
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"ANOMALOUS  {path}  {outcome.MismatchCount:N0} mismatch{(outcome.MismatchCount == 1 ? "" : "es")} ({outcome.Mismatches.Count} distinct) in {outcome.Syscalls:N0} syscalls, profile '{outcome.Profile}'{Scored(outcome)}"));
-        int shown = 0;
-        foreach (Mismatch mismatch in outcome.Mismatches)
-        {
-            if (shown++ == ShownMismatches)
-            {
-                output.WriteLine($"    ... and {outcome.Mismatches.Count - ShownMismatches} more (--json lists all)");
-                break;
-            }
-
-            output.WriteLine("    " + CheckReport.DescribeMismatch(mismatch, table));
-        }
-    }
+    private static void WriteText(TextWriter output, CheckOutcome outcome, SyscallTable table) =>
+        CheckReport.WriteVerdict(output, outcome, table, Printable.Escape(outcome.Path), ShownMismatches, more: " (--json lists all)");
 }

@@ -9,7 +9,6 @@ using Sysprint.Diagnostics;
 using Sysprint.Engine;
 using Sysprint.Integrity;
 using Sysprint.Mapping;
-using Sysprint.Model;
 using Sysprint.Parsing;
 using Sysprint.Storage;
 
@@ -127,35 +126,12 @@ internal static class RunCommand
         }
     }
 
-    /// <summary>The verdict lines of a traced run, like <c>check</c>'s.</summary>
+    /// <summary>The verdict lines of a traced run, as <c>check</c>'s.</summary>
     internal static void WriteVerdict(TextWriter output, string name, TraceOutcome outcome, LiveProfile profile, SyscallTable table, AnomalyAction action)
     {
         string status = outcome.ExitCode is { } code ? $"; exit status {code.ToString(CultureInfo.InvariantCulture)}" : "";
-        if (!outcome.Anomalous)
-        {
-            string tolerated = outcome.MismatchCount > 0
-                ? $", {outcome.MismatchCount} mismatches (score {outcome.Score}) within threshold {profile.Threshold}"
-                : "";
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"normal     {name}  {outcome.Syscalls:N0} syscalls match profile '{profile.Name}'{tolerated}{status}"));
-            return;
-        }
-
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"ANOMALOUS  {name}  {outcome.MismatchCount:N0} mismatch{(outcome.MismatchCount == 1 ? "" : "es")} ({outcome.Mismatches.Count} distinct) in {outcome.Syscalls:N0} syscalls, profile '{profile.Name}'{status}"));
-        int shown = 0;
-        foreach (Mismatch mismatch in outcome.Mismatches)
-        {
-            if (shown++ == ShownMismatches)
-            {
-                output.WriteLine($"    ... and {outcome.Mismatches.Count - ShownMismatches} more");
-                break;
-            }
-
-            output.WriteLine("    " + CheckReport.DescribeMismatch(mismatch, table));
-        }
-
-        if (outcome.Signalled.Count > 0)
+        CheckReport.WriteVerdict(output, AsCheck(name, outcome, profile), table, name, ShownMismatches, status);
+        if (outcome.Anomalous && outcome.Signalled.Count > 0)
         {
             string pids = string.Join(' ', outcome.Signalled);
             output.WriteLine(action == AnomalyAction.Kill
@@ -164,11 +140,13 @@ internal static class RunCommand
         }
     }
 
+    private static CheckOutcome AsCheck(string name, TraceOutcome outcome, LiveProfile profile) =>
+        new(name, profile.Name, profile.Detector, profile.Threshold, outcome.Read, outcome.MismatchCount, outcome.Mismatches, false, outcome.Score);
+
     /// <summary>Records the run as a check, so <c>sysprint alerts</c> lists it when anomalous.</summary>
     internal static void Record(IFingerprintStore store, string name, string? vm, TraceOutcome outcome, LiveProfile profile, SyscallTable table)
     {
-        var check = new CheckOutcome(name, profile.Name, profile.Detector, profile.Threshold, outcome.Read,
-            outcome.MismatchCount, outcome.Mismatches, false, outcome.Score);
+        CheckOutcome check = AsCheck(name, outcome, profile);
         store.RecordCheck(new CheckRecord(name, vm, profile.Name, profile.Detector, outcome.Anomalous, outcome.Syscalls,
             outcome.MismatchCount, outcome.Score, CheckReport.Summary(check, table), CheckReport.DetailsJson(check, table, 200), DateTimeOffset.UtcNow));
     }
@@ -237,6 +215,12 @@ internal static class RunCommand
             using IFingerprintStore store = StoreLocator.Open(dbPath, create: false, context);
             SyscallTable table = StoreLocator.Mapping(store, null, null);
             LiveProfile profile = LiveProfile.Load(store, profileName, result.GetValue(Detector), result.GetValue(Threshold), verifier, table);
+            if (profile.Windows is not null && options.OnAnomaly != AnomalyAction.Alert)
+            {
+                throw new SysprintException(ExitCodes.Usage,
+                    $"detector '{profile.Detector}' scores a run once it has ended, so --on-anomaly stop or kill cannot act on it: use 'paper', 'stide' or 'lfc' to stop a run at the offending call");
+            }
+
             string? vm = result.GetValue(Vm);
             TextWriter? console = Sinks.ShowOnStdout(result) ? context.Out : null;
             AlertOutbox outbox = AlertSinkOptions.OpenOutbox(dbPath, context, Sinks.Sinks(result), console);

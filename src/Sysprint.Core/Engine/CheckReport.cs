@@ -121,6 +121,44 @@ public static class CheckReport
         return string.Create(CultureInfo.InvariantCulture, $"{table.NameOf(number)}({number})");
     }
 
+    /// <summary>
+    /// The human verdict on one log: a line, then (when anomalous) the first <paramref name="shown"/>
+    /// distinct mismatches. <paramref name="name"/> is the log as shown (escaped);
+    /// <paramref name="trailer"/> ends the first line (e.g. a traced command's exit status).
+    /// </summary>
+    public static void WriteVerdict(TextWriter output, CheckOutcome outcome, SyscallTable table, string name, int shown, string trailer = "", string more = "")
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(outcome);
+        ArgumentNullException.ThrowIfNull(table);
+        if (!outcome.Anomalous)
+        {
+            string tolerated = outcome.MismatchCount > 0
+                ? $", {outcome.MismatchCount} mismatches ({outcome.Detector} score {outcome.Score}) within threshold {outcome.Threshold}"
+                : "";
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"normal     {name}  {outcome.Syscalls:N0} syscalls match profile '{outcome.Profile}'{tolerated}{trailer}"));
+            return;
+        }
+
+        string scored = outcome.Detector == Detectors.Paper && outcome.Threshold == 0
+            ? ""
+            : string.Create(CultureInfo.InvariantCulture, $", {outcome.Detector} score {outcome.Score} > threshold {outcome.Threshold}");
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"ANOMALOUS  {name}  {outcome.MismatchCount:N0} mismatch{(outcome.MismatchCount == 1 ? "" : "es")} ({outcome.Mismatches.Count} distinct) in {outcome.Syscalls:N0} syscalls, profile '{outcome.Profile}'{scored}{trailer}"));
+        int listed = 0;
+        foreach (Mismatch mismatch in outcome.Mismatches)
+        {
+            if (listed++ == shown)
+            {
+                output.WriteLine($"    ... and {outcome.Mismatches.Count - shown} more{more}");
+                break;
+            }
+
+            output.WriteLine("    " + DescribeMismatch(mismatch, table));
+        }
+    }
+
     /// <summary>A one-line reason for an alert: the first offending transitions.</summary>
     public static string Summary(CheckOutcome outcome, SyscallTable table, int shown = 3)
     {

@@ -61,15 +61,9 @@ public sealed class CheckRunner
     // The window detectors score the log as a whole, so it is held in memory while checked.
     private CheckOutcome CheckWholeLog(string path, ProfileInfo profile, string detector, double threshold)
     {
-        if (Verifier is not null)
-        {
-            throw new SysprintException(ExitCodes.Untrusted,
-                $"{_store.Location}: a seal covers the fingerprint of profile '{profile.Name}', not the window counts that '{detector}' reads; refusing to use them with --trust (use 'paper', 'stide' or 'lfc' with --trust)");
-        }
-
         if (!_windowChecks.TryGetValue(profile.Name, out WindowCheck? windows))
         {
-            windows = new WindowCheck(_store.LoadWindowModel(profile), _store.Location, profile.Name);
+            windows = WindowCheck.Load(_store, profile, detector, trusted: Verifier is not null);
             _windowChecks[profile.Name] = windows;
         }
 
@@ -81,9 +75,8 @@ public sealed class CheckRunner
             _table.MarkLearntSaved();
         }
 
-        (Detection.LoadedTrace trace, long[][] lines, long[] threads) = recorder.Finish(path);
-        (double score, long count, List<Mismatch> details, bool truncated) = windows.Score(detector, trace, lines, threads);
-        return new CheckOutcome(path, profile.Name, detector, threshold, read, count, details, truncated, score);
+        WindowScore scored = windows.Score(detector, recorder.Finish(path));
+        return new CheckOutcome(path, profile.Name, detector, threshold, read, scored.Count, scored.Details, scored.Truncated, scored.Score);
     }
 
     private (ProfileInfo, FingerprintChecker) Profile(string name)

@@ -7,13 +7,17 @@ namespace Sysprint.Engine;
 /// Holds a whole log in memory as a <see cref="LoadedTrace"/>, with each call's line and thread, for
 /// the detectors that score a log as a whole (zstide, freq, callset) and must point back at lines.
 /// </summary>
-internal sealed class TraceRecorder(int maxThreads) : ISyscallSink
+public sealed class TraceRecorder(int maxThreads) : ISyscallSink
 {
     private readonly Dictionary<long, Open> _open = [];
     private readonly List<(long Thread, int[] Calls, long[] Lines)> _done = [];
 
+    /// <summary>Calls recorded so far.</summary>
+    public long Syscalls { get; private set; }
+
     public void OnSyscall(long thread, int number, long line)
     {
+        Syscalls++;
         if (!_open.TryGetValue(thread, out Open? calls))
         {
             if (_open.Count >= maxThreads)
@@ -47,7 +51,7 @@ internal sealed class TraceRecorder(int maxThreads) : ISyscallSink
     }
 
     /// <summary>The trace, threads in the order they ended (those still open last), and each call's line and thread.</summary>
-    public (LoadedTrace Trace, long[][] Lines, long[] Threads) Finish(string path)
+    public RecordedTrace Finish(string path)
     {
         foreach ((long thread, Open calls) in _open)
         {
@@ -55,7 +59,7 @@ internal sealed class TraceRecorder(int maxThreads) : ISyscallSink
         }
 
         _open.Clear();
-        return (new LoadedTrace(path, null, [.. _done.Select(d => d.Calls)]), [.. _done.Select(d => d.Lines)], [.. _done.Select(d => d.Thread)]);
+        return new RecordedTrace(new LoadedTrace(path, null, [.. _done.Select(d => d.Calls)]), [.. _done.Select(d => d.Lines)], [.. _done.Select(d => d.Thread)]);
     }
 
     private sealed class Open
@@ -65,3 +69,6 @@ internal sealed class TraceRecorder(int maxThreads) : ISyscallSink
         public List<long> Lines { get; } = [];
     }
 }
+
+/// <summary>A whole log in memory: its threads' calls, and for each call its line and for each thread its id.</summary>
+public sealed record RecordedTrace(LoadedTrace Trace, long[][] Lines, long[] Threads);

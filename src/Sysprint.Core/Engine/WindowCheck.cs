@@ -10,7 +10,7 @@ namespace Sysprint.Engine;
 /// callset score a whole log as the evaluation does, and every score is explained by the windows
 /// or calls that make it up.
 /// </summary>
-internal sealed class WindowCheck
+public sealed class WindowCheck
 {
     /// <summary>Distinct explanations kept per log; beyond, they are counted only.</summary>
     private const int MaxDetails = FingerprintChecker.MaxDistinctMismatches;
@@ -20,8 +20,27 @@ internal sealed class WindowCheck
     private readonly FreqDetector _freq;
     private readonly CallSetDetector _callset;
 
+    /// <summary>
+    /// The window model of <paramref name="profile"/> for <paramref name="detector"/>. A seal
+    /// (<paramref name="trusted"/>) covers the fingerprint only, so a trusted run refuses these
+    /// detectors (exit 77); a profile learnt partly without windows is refused (exit 66).
+    /// </summary>
+    public static WindowCheck Load(IFingerprintStore store, ProfileInfo profile, string detector, bool trusted)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(profile);
+        if (trusted)
+        {
+            throw new SysprintException(ExitCodes.Untrusted,
+                $"{store.Location}: a seal covers the fingerprint of profile '{profile.Name}', not the window counts that '{detector}' reads; refusing to use them with --trust (use 'paper', 'stide' or 'lfc' with --trust)");
+        }
+
+        return new WindowCheck(store.LoadWindowModel(profile), store.Location, profile.Name);
+    }
+
     public WindowCheck(StoredWindowModel stored, string location, string profile)
     {
+        ArgumentNullException.ThrowIfNull(stored);
         if (stored.LogsWithoutWindows > 0 || stored.Logs.Count == 0)
         {
             string why = stored.Logs.Count == 0 && stored.LogsWithoutWindows == 0
@@ -38,8 +57,10 @@ internal sealed class WindowCheck
     }
 
     /// <summary>Scores a recorded log with <paramref name="detector"/>, with the windows or calls behind the score.</summary>
-    public (double Score, long Count, List<Mismatch> Details, bool Truncated) Score(string detector, LoadedTrace trace, long[][] lines, long[] threads)
+    public WindowScore Score(string detector, RecordedTrace recorded)
     {
+        ArgumentNullException.ThrowIfNull(recorded);
+        (LoadedTrace trace, long[][] lines, long[] threads) = recorded;
         TraceAnalysis analysis = TraceAnalysis.Of(trace, _model, Evaluation.Evaluator.CountWindow);
         return detector switch
         {
@@ -52,7 +73,7 @@ internal sealed class WindowCheck
 
     // Each call where a window ending there was never seen is explained by the shortest such window
     // (the seen part plus the call that broke it); with freq, also the rare 6-windows.
-    private (double, long, List<Mismatch>, bool) Explained(double score, TraceAnalysis analysis, long[][] lines, long[] threads, bool rare)
+    private WindowScore Explained(double score, TraceAnalysis analysis, long[][] lines, long[] threads, bool rare)
     {
         var byWindow = new Dictionary<string, Mismatch>(StringComparer.Ordinal);
         var details = new List<Mismatch>();
@@ -101,10 +122,10 @@ internal sealed class WindowCheck
             }
         }
 
-        return (score, count, details, truncated);
+        return new WindowScore(score, count, details, truncated);
     }
 
-    private (double, long, List<Mismatch>, bool) CallSet(LoadedTrace trace, long[][] lines, long[] threads)
+    private WindowScore CallSet(LoadedTrace trace, long[][] lines, long[] threads)
     {
         (double distance, int[] added, int[] missing) = _callset.Explain(trace.Threads);
         var details = new List<Mismatch>();
@@ -139,9 +160,13 @@ internal sealed class WindowCheck
             count++;
         }
 
-        return (distance, count, details, false);
+        return new WindowScore(distance, count, details, false);
     }
 }
+
+/// <summary>A window detector's score of one log, and the windows or calls it is made of.</summary>
+/// <param name="Count">The explanations counted with repetition (calls in unseen or rare windows, or calls added and missing).</param>
+public sealed record WindowScore(double Score, long Count, IReadOnlyList<Mismatch> Details, bool Truncated);
 
 /// <summary>The <see cref="Mismatch.Reason"/> values of the callset detector.</summary>
 public static class CallSetReasons

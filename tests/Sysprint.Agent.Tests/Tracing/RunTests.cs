@@ -78,6 +78,39 @@ public sealed class RunTests : IDisposable
     }
 
     [Fact]
+    public void A_whole_run_detector_scores_the_run_when_it_ends_and_names_the_calls_it_added()
+    {
+        Learn(s_command);
+        string library = Injection.Build(_dir, "SOCKET");
+        using var receiver = new WebhookReceiver();
+
+        var clean = SysprintProcess.Run(["run", "--db", Db, "-q", "--detector", "callset", "--", .. s_command]);
+        var (exit, output, error) = SysprintProcess.Run(
+            ["run", "--db", Db, "-q", "--detector", "callset", "--webhook", receiver.Url, "-E", "LD_PRELOAD=" + library, "--", .. s_command]);
+
+        Assert.True(clean.Exit == 0, clean.Out + clean.Error);
+        Assert.Contains("normal     run: sh -c cat /etc/hostname; sleep 0.1  ", clean.Out, StringComparison.Ordinal);
+        Assert.True(exit == 1, output + error);
+        Assert.Matches(@"ANOMALOUS  run: sh -c cat /etc/hostname; sleep 0\.1  \d+ mismatch(es)? \(\d+ distinct\) in [\d,]+ syscalls, profile 'default', callset score 0\.\d+ > threshold 0; exit status 0\n", output);
+        Assert.Matches(@"\n    line \d+  pid \d+  socket\(41\)  (×\d+  )?\(call not in the nearest normal run\)\n", output);
+        Assert.Contains(receiver.Alerts(), a =>
+            a.RootElement.GetProperty("output_fields").GetProperty("mismatch.next").GetString() == "socket"
+            && a.RootElement.GetProperty("output_fields").GetProperty("reason").GetString() == "call not in the nearest normal run");
+    }
+
+    [Fact]
+    public void A_whole_run_detector_cannot_stop_or_kill_at_the_offending_call()
+    {
+        Learn("sleep", "0.1");
+
+        var (exit, output, error) = SysprintProcess.Run(["run", "--db", Db, "--detector", "zstide", "--on-anomaly", "kill", "--", "sleep", "0.1"]);
+
+        Assert.Equal(64, exit);
+        Assert.Equal("", output);
+        Assert.Contains("detector 'zstide' scores a run once it has ended, so --on-anomaly stop or kill cannot act on it", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void On_anomaly_kill_ends_the_traced_process_at_once()
     {
         Learn("sleep", "0.1");

@@ -38,7 +38,7 @@ public sealed class SpoolWatcherTests : IDisposable
         private readonly AlertOutbox _outbox;
         private readonly SqliteFingerprintStore _store;
 
-        public Running(string db, string spool, TailOptions? tail = null, bool followSymlinks = false)
+        public Running(string db, string spool, TailOptions? tail = null, bool followSymlinks = false, string? detector = null)
         {
             _store = SqliteFingerprintStore.Open(db, createIfMissing: false);
             Console = new StringWriter();
@@ -52,6 +52,7 @@ public sealed class SpoolWatcherTests : IDisposable
                 Settle = TimeSpan.FromMilliseconds(100),
                 Tail = tail ?? new TailOptions { PollInterval = TimeSpan.FromMilliseconds(20), RotateGrace = TimeSpan.FromMilliseconds(200) },
                 FollowSymlinks = followSymlinks,
+                Detector = detector,
             };
             Watcher = new SpoolWatcher(settings, _store, _outbox, new AlertFactory("dom0"), NullLogger.Instance);
             Watcher.Prepare();
@@ -202,6 +203,23 @@ public sealed class SpoolWatcherTests : IDisposable
 
         Assert.Equal(2, agent.Raised);
         Assert.Equal(["socket", "bind"], StoredAlerts().Select(Next));
+    }
+
+    [Fact]
+    public async Task A_whole_log_detector_decides_when_the_log_ends_and_explains_its_alerts_by_calls()
+    {
+        await using var agent = new Running(_db, Spool, detector: "callset");
+        Gzip(Path.Combine(Spool, "web-03", "clean.strace.gz"), Logs.NormalLines(800, 4));
+        Gzip(Path.Combine(Spool, "web-03", "odd.strace.gz"), Logs.NormalLines(801, 2) + Logs.Injection(801));
+        Eventually.True(() => agent.Raised == 1 && agent.Watcher.ActiveFiles == 0, "both logs read to their end");
+
+        OutboxAlert alert = Assert.Single(StoredAlerts());
+        Assert.EndsWith("odd.strace.gz", alert.Log, StringComparison.Ordinal);
+        Assert.Equal("socket", Next(alert));
+        using var json = System.Text.Json.JsonDocument.Parse(alert.Json);
+        Assert.Equal("call not in the nearest normal run", json.RootElement.GetProperty("output_fields").GetProperty("reason").GetString());
+        Assert.Equal("callset", json.RootElement.GetProperty("output_fields").GetProperty("detector").GetString());
+        Assert.Contains("call socket (call not in the nearest normal run)", agent.Console.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
