@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using Sysprint.Detection;
 using Sysprint.Mapping;
 using Sysprint.Parsing;
@@ -85,7 +86,17 @@ public static class Evaluator
             parallel.MaxDegreeOfParallelism = 1;
         }
 
-        Parallel.For(0, logs.Count, parallel, i => traces[i] = TraceLoader.Load(logs[i].Path, logs[i].Kind, table, options));
+        try
+        {
+            Parallel.For(0, logs.Count, parallel, i => traces[i] = TraceLoader.Load(logs[i].Path, logs[i].Kind, table, options));
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            // A malformed or unreadable log is the caller's error (exit 65/66, located), not an
+            // internal one: rethrow what the reader threw, as a sequential read would.
+            ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+        }
+
         return traces;
     }
 

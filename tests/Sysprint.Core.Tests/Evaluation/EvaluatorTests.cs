@@ -1,4 +1,5 @@
 using Sysprint.Core.Tests.Support;
+using Sysprint.Diagnostics;
 using Sysprint.Evaluation;
 using Sysprint.Mapping;
 using Sysprint.Parsing;
@@ -156,6 +157,18 @@ public sealed class EvaluatorTests : IDisposable
             Assert.InRange(d.Roc.Auc, 0, 1);
             Assert.Equal(d.Roc.Auc, Roc.Of(d.NormalScores, d.AttackScores).Auc);
         });
+    }
+
+    [Fact]
+    public void Malformed_log_is_reported_as_the_readers_located_error_not_an_aggregate_one()
+    {
+        EvalInputs inputs = WriteUnmDataSet();
+        Write("normal/n4.log", "12 2\n12 3\n12 x\n");
+        inputs = EvalInputs.FromPaths(inputs.Train, [_dir.File("normal")], [_dir.File("attack")]);
+
+        var ex = Assert.Throws<MalformedInputException>(() => Evaluator.Run(inputs, s_x86_64, s_unm));
+
+        Assert.Equal($"{_dir.File("normal/n4.log")}:3:4: expected a system call number after the process id, then the end of the line, found 'x'", ex.Message);
     }
 
     [Fact]
