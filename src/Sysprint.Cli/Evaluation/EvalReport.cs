@@ -19,7 +19,7 @@ internal static class EvalReport
     {
         o.WriteLine(r.Inputs.Description.Length > 0 ? r.Inputs.Description : "evaluation");
         o.WriteLine(string.Create(s_inv,
-            $"learnt {r.Inputs.Train.Count:N0} logs ({r.TrainCalls:N0} calls); normal {r.Inputs.Normal.Count:N0} logs ({r.NormalCalls:N0} calls); attack {r.Inputs.Attack.Count:N0} logs ({r.AttackCalls:N0} calls) of {r.AttackKinds.Count} kinds"));
+            $"learnt {Learnt(r)}; normal {r.Inputs.Normal.Count:N0} logs ({r.NormalCalls:N0} calls); attack {r.Inputs.Attack.Count:N0} logs ({r.AttackCalls:N0} calls) of {r.AttackKinds.Count} kinds"));
         o.WriteLine();
         o.WriteLine("detector      AUC     detection at false alarms <= 1% / 5% / 10%      threshold at 10%");
         foreach (DetectorResult d in r.Detectors)
@@ -60,6 +60,7 @@ internal static class EvalReport
             json.WriteString("description", r.Inputs.Description);
             json.WriteStartObject("inputs");
             json.WriteNumber("train_logs", r.Inputs.Train.Count);
+            json.WriteNumber("train_distinct_logs", r.Convergence.Count);
             json.WriteNumber("train_calls", r.TrainCalls);
             json.WriteNumber("normal_logs", r.Inputs.Normal.Count);
             json.WriteNumber("normal_calls", r.NormalCalls);
@@ -121,7 +122,7 @@ internal static class EvalReport
         sb.AppendLine(CultureInfo.InvariantCulture, $"**{r.Inputs.Description}**");
         sb.AppendLine();
         sb.AppendLine(CultureInfo.InvariantCulture,
-            $"Learnt {r.Inputs.Train.Count:N0} logs ({r.TrainCalls:N0} calls); normal {r.Inputs.Normal.Count:N0} logs ({r.NormalCalls:N0} calls); attack {r.Inputs.Attack.Count:N0} logs ({r.AttackCalls:N0} calls) of {r.AttackKinds.Count} kinds.");
+            $"Learnt {Learnt(r)}; normal {r.Inputs.Normal.Count:N0} logs ({r.NormalCalls:N0} calls); attack {r.Inputs.Attack.Count:N0} logs ({r.AttackCalls:N0} calls) of {r.AttackKinds.Count} kinds.");
         sb.AppendLine();
         sb.AppendLine("| detector | what it counts | AUC | detection @ ≤1% FA | @ ≤5% FA | @ ≤10% FA | threshold @ 10% |");
         sb.AppendLine("|---|---|---:|---:|---:|---:|---:|");
@@ -156,6 +157,12 @@ internal static class EvalReport
 
         return sb.ToString();
     }
+
+    // A log repeated verbatim is learnt once, and the calls counted are those learnt: say so when
+    // it happened, or the log count and the call count would not describe the same logs.
+    private static string Learnt(EvalResult r) => r.Convergence.Count == r.Inputs.Train.Count
+        ? string.Create(s_inv, $"{r.Inputs.Train.Count:N0} logs ({r.TrainCalls:N0} calls)")
+        : string.Create(s_inv, $"{r.Inputs.Train.Count:N0} logs ({r.Convergence.Count:N0} distinct, {r.TrainCalls:N0} calls)");
 
     private static void WritePoint(Utf8JsonWriter json, RocPoint p)
     {

@@ -58,6 +58,32 @@ public sealed class EvalCommandTests : IDisposable
     }
 
     [Fact]
+    public void Table_says_how_many_logs_and_calls_each_set_holds()
+    {
+        CliResult result = Eval();
+
+        Assert.Equal("evaluation", result.OutLines[0]);
+        Assert.Equal("learnt 2 logs (16 calls); normal 3 logs (18 calls); attack 3 logs (13 calls) of 2 kinds", result.OutLines[1]);
+    }
+
+    [Fact]
+    public void Training_log_repeated_verbatim_is_counted_as_read_and_as_learnt_once()
+    {
+        _cli.Write("train/t1-copy.log", Unm(10, 1, 2, 3, 4, 1, 2, 3, 4));
+
+        CliResult table = Eval();
+        CliResult json = Eval("--json");
+
+        // The copy brings no call: the 16 learnt calls are those of the 2 distinct logs.
+        Assert.Equal("learnt 3 logs (2 distinct, 16 calls); normal 3 logs (18 calls); attack 3 logs (13 calls) of 2 kinds", table.OutLines[1]);
+        using JsonDocument document = JsonDocument.Parse(json.Out);
+        JsonElement inputs = document.RootElement.GetProperty("inputs");
+        Assert.Equal(3, inputs.GetProperty("train_logs").GetInt32());
+        Assert.Equal(2, inputs.GetProperty("train_distinct_logs").GetInt32());
+        Assert.Equal(16, inputs.GetProperty("train_calls").GetInt64());
+    }
+
+    [Fact]
     public void Table_row_of_the_paper_detector_shows_its_area()
     {
         CliResult result = Eval();
