@@ -82,11 +82,34 @@ public sealed class SubstringModel
     }
 
     /// <summary>
-    /// Adds a stored window (calls oldest first) with its learnt totals: how often it was seen, how
-    /// often at a thread's start, how many traces hold it (2: two or more) and which one when one does.
-    /// Windows must come shorter first, so that each window's newer part is already there.
+    /// This model's windows with their totals, compact, to store with the one log it learnt: per
+    /// window, in the order they were made (a window after the shorter one it extends), the index
+    /// of that shorter window, the call it prepends, how often the window occurred and how often it
+    /// opened a thread, each as a variable-length unsigned number.
     /// </summary>
-    public void AddWindow(ReadOnlySpan<int> calls, int count, int starts, int traces, int owner)
+    public byte[] ToBytes()
+    {
+        Freeze();
+        var buffer = new List<byte>(_trie.NodeCount * 6) { FormatVersion };
+        WriteNumber(buffer, (uint)(_trie.NodeCount - 1));
+        for (int node = 1; node < _trie.NodeCount; node++)
+        {
+            WriteNumber(buffer, (uint)_trie.Parent(node));
+            WriteNumber(buffer, unchecked((uint)_numberOfId[_trie.Id(node)]));
+            WriteNumber(buffer, (uint)_trie.Count(node));
+            WriteNumber(buffer, (uint)_trie.Starts(node));
+        }
+
+        return [.. buffer];
+    }
+
+    /// <summary>
+    /// Adds one learnt log's windows, as <see cref="ToBytes"/> wrote them, held by trace
+    /// <paramref name="trace"/>: the model becomes the one learnt from every log added. Returns the
+    /// log's distinct calls, ascending (its vocabulary).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The bytes are not such a list.</exception>
+    public int[] AddLog(ReadOnlySpan<byte> windows, int trace)
     {
         if (_state == State.Learning && _trie.NodeCount == 1)
         {
@@ -95,29 +118,66 @@ public sealed class SubstringModel
 
         if (_state != State.Loading)
         {
-            throw new InvalidOperationException("stored windows are added to an empty model, before it is read");
+            throw new InvalidOperationException("stored logs are added to an empty model, before it is read");
         }
 
-        if (calls.Length is 0 or > MaxWindow)
+        int at = 0;
+        if (windows.Length == 0 || windows[at++] != FormatVersion)
         {
-            throw new ArgumentException($"a window holds 1 to {MaxWindow} calls, not {calls.Length}", nameof(calls));
+            throw new InvalidDataException($"stored windows of an unknown format (version {(windows.Length == 0 ? "none" : windows[0].ToString(System.Globalization.CultureInfo.InvariantCulture))})");
         }
 
-        int node = 0;
-        for (int j = calls.Length - 1; j >= 0; j--)
+        uint count = ReadNumber(windows, ref at);
+        if (count > (uint)windows.Length)
         {
-            node = _trie.GetOrAddChild(node, IdOf(calls[j], create: true), out bool created);
+            throw new InvalidDataException($"stored windows announce {count} windows in {windows.Length} bytes");
+        }
+
+        var nodes = new int[count + 1];
+        var vocabulary = new List<int>();
+        for (int i = 1; i <= count; i++)
+        {
+            uint parent = ReadNumber(windows, ref at);
+            int call = unchecked((int)ReadNumber(windows, ref at));
+            uint occurrences = ReadNumber(windows, ref at);
+            uint starts = ReadNumber(windows, ref at);
+            if (parent >= i || occurrences > int.MaxValue || starts > occurrences)
+            {
+                throw new InvalidDataException($"stored window {i} is not a window of the ones before it");
+            }
+
+            int node = _trie.GetOrAddChild(nodes[parent], IdOf(call, create: true), out bool created);
+            int depth = _trie.Depth(node);
+            if (depth > MaxWindow)
+            {
+                throw new InvalidDataException($"stored window {i} is longer than {MaxWindow} calls");
+            }
+
             if (created)
             {
-                _distinct[calls.Length - j]++;
+                _distinct[depth]++;
             }
+
+            if (parent == 0)
+            {
+                vocabulary.Add(call);
+            }
+
+            nodes[i] = node;
+            _trie.Add(node, (int)occurrences, (int)starts, 1, trace);
+            _totals[depth] += occurrences;
         }
 
-        _trie.Add(node, count, starts, traces, owner);
-        _totals[calls.Length] += count;
+        if (at != windows.Length)
+        {
+            throw new InvalidDataException($"{windows.Length - at} bytes after the stored windows");
+        }
+
+        vocabulary.Sort();
+        return [.. vocabulary];
     }
 
-    /// <summary>Every learnt window, calls oldest first, with its totals (as <see cref="AddWindow"/> takes them); shorter windows first.</summary>
+    /// <summary>Every learnt window, calls oldest first, with its totals; shorter windows first.</summary>
     public void ForEachWindow(WindowVisitor visit)
     {
         ArgumentNullException.ThrowIfNull(visit);
@@ -130,7 +190,7 @@ public sealed class SubstringModel
         }
 
         // Nodes are numbered in creation order, which puts a window after its newer part but not
-        // after every shorter window; sorting by length keeps AddWindow's order simple to state.
+        // after every shorter window; sorting by length makes the order simple to state.
         int[] depths = [.. order.Select(_trie.Depth)];
         Array.Sort(depths, order);
         foreach (int node in order)
@@ -205,6 +265,40 @@ public sealed class SubstringModel
             _trie.Next(0, 1);
             _state = State.Frozen;
         }
+    }
+
+    private const byte FormatVersion = 1;
+
+    private static void WriteNumber(List<byte> buffer, uint value)
+    {
+        while (value >= 0x80)
+        {
+            buffer.Add((byte)(value | 0x80));
+            value >>= 7;
+        }
+
+        buffer.Add((byte)value);
+    }
+
+    private static uint ReadNumber(ReadOnlySpan<byte> bytes, ref int at)
+    {
+        uint value = 0;
+        for (int shift = 0; shift < 35; shift += 7)
+        {
+            if (at >= bytes.Length)
+            {
+                throw new InvalidDataException("stored windows end in the middle of a number");
+            }
+
+            byte b = bytes[at++];
+            value |= (uint)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                return value;
+            }
+        }
+
+        throw new InvalidDataException("stored windows hold a number longer than 5 bytes");
     }
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
@@ -344,7 +438,7 @@ public sealed class SubstringModel
     }
 }
 
-/// <summary>One learnt window and its totals, calls oldest first (see <see cref="SubstringModel.AddWindow"/>).</summary>
+/// <summary>One learnt window and its totals, calls oldest first: occurrences, thread starts, traces holding it (2: two or more) and the one when one does.</summary>
 public delegate void WindowVisitor(ReadOnlySpan<int> calls, int count, int starts, int traces, int owner);
 
 /// <summary>Where a thread being learnt call by call stands in a <see cref="SubstringModel"/>.</summary>

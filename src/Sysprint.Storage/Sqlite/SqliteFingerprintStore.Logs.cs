@@ -94,7 +94,7 @@ public sealed partial class SqliteFingerprintStore
 
             if (windows is not null)
             {
-                WriteWindows(profile, logId, windows, transaction);
+                WriteWindows(logId, windows, transaction);
             }
 
             InsertNames(newNames, learnt: true, transaction);

@@ -125,26 +125,14 @@ internal static class SqliteSchema
             value TEXT NOT NULL);
         """,
 
-        // 2 -> 3. The window detectors' model (SubstringModel): per profile, every window of 1 to 10
-        // calls learnt, as call numbers oldest first (4 bytes little-endian each), with how often it
-        // occurred, how often it opened a thread, how many logs hold it (1, or 2 for two or more) and
-        // the log when one does; and each distinct call vocabulary (sorted numbers, same encoding).
-        // logs.windows tells which logs were added to these totals: older logs and imports were not.
+        // 2 -> 3. The window detectors' counts: for each log learnt from now on, its own windows of
+        // 1 to 10 calls with how often each occurred and opened a thread (SubstringModel.ToBytes).
+        // A profile's model is the sum of its logs'; a log without a row here (learnt before, or
+        // imported) leaves the model incomplete, and the window detectors refuse it.
         """
-        CREATE TABLE windows (
-            profile_id INTEGER NOT NULL REFERENCES profiles (id),
-            calls BLOB NOT NULL,
-            occurrences INTEGER NOT NULL,
-            starts INTEGER NOT NULL,
-            logs INTEGER NOT NULL,
-            owner_log_id INTEGER NOT NULL REFERENCES logs (id),
-            PRIMARY KEY (profile_id, calls)) WITHOUT ROWID;
-        CREATE TABLE vocabularies (
-            profile_id INTEGER NOT NULL REFERENCES profiles (id),
-            calls BLOB NOT NULL,
-            first_log_id INTEGER NOT NULL REFERENCES logs (id),
-            PRIMARY KEY (profile_id, calls)) WITHOUT ROWID;
-        ALTER TABLE logs ADD COLUMN windows INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE log_windows (
+            log_id INTEGER NOT NULL PRIMARY KEY REFERENCES logs (id),
+            windows BLOB NOT NULL);
         """,
     ];
 

@@ -170,7 +170,7 @@ public sealed class WindowDetectorCheckTests : IDisposable
         {
             connection.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = "UPDATE logs SET windows = 0 WHERE path LIKE '%long.strace'";
+            command.CommandText = "DELETE FROM log_windows WHERE log_id = (SELECT id FROM logs WHERE path LIKE '%long.strace')";
             command.ExecuteNonQuery();
         }
 

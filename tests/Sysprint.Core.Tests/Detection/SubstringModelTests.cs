@@ -79,22 +79,51 @@ public sealed class SubstringModelTests
     }
 
     [Fact]
-    public void Listed_windows_added_back_rebuild_the_same_model()
+    public void Logs_stored_one_by_one_and_added_back_rebuild_the_model_learnt_from_all_of_them()
     {
-        var model = new SubstringModel();
-        model.Learn([3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9], trace: 1);
-        model.Learn([2, 7, 1, 8, 2, 8, 1, 8, 2, 8], trace: 2);
-        model.Learn([1, 4, 1, 5], trace: 3);
+        int[][] logs = [[3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9], [2, 7, 1, 8, 2, 8, 1, 8, 2, 8], [1, 4, 1, 5], [3, 1, 4, 1, 5, 9]];
+        var direct = new SubstringModel();
+        var added = new SubstringModel();
+        for (int t = 0; t < logs.Length; t++)
+        {
+            direct.Learn(logs[t], 10 + t);
+            var own = new SubstringModel(capacity: 16);
+            own.Learn(logs[t]);
+            int[] vocabulary = added.AddLog(own.ToBytes(), 10 + t);
+            Assert.Equal(logs[t].Distinct().Order(), vocabulary);
+        }
 
-        var copy = new SubstringModel();
-        model.ForEachWindow((calls, count, starts, traces, owner) => copy.AddWindow(calls, count, starts, traces, owner));
-
-        Assert.Equal(Windows(model), Windows(copy));
+        Assert.Equal(Windows(direct), Windows(added));
+        Assert.Equal(
+            direct.NovelWhenLeftOut().OrderBy(p => p.Key).Select(p => (p.Key, string.Join(',', p.Value))),
+            added.NovelWhenLeftOut().OrderBy(p => p.Key).Select(p => (p.Key, string.Join(',', p.Value))));
         for (int k = 1; k <= SubstringModel.MaxWindow; k++)
         {
-            Assert.Equal(model.Distinct(k), copy.Distinct(k));
-            Assert.Equal(model.Total(k), copy.Total(k));
+            Assert.Equal(direct.Distinct(k), added.Distinct(k));
+            Assert.Equal(direct.Total(k), added.Total(k));
         }
+
+        var longest = new byte[9];
+        var counts = new int[9];
+        added.Analyse([2, 7, 1, 8, 2, 8, 1, 4, 4], longest, counts, 2);
+        Assert.Equal([1, 2, 3, 4, 5, 6, 7, 2, 1], longest);
+    }
+
+    [Theory]
+    [InlineData(new byte[0], "unknown format")]
+    [InlineData(new byte[] { 2, 0 }, "unknown format")]
+    [InlineData(new byte[] { 1, 1, 0, 5, 1 }, "in the middle of a number")]
+    [InlineData(new byte[] { 1, 1, 1, 5, 1, 1 }, "not a window of the ones before it")]
+    [InlineData(new byte[] { 1, 1, 0, 5, 1, 2 }, "not a window of the ones before it")]
+    [InlineData(new byte[] { 1, 1, 0, 5, 1, 1, 9 }, "1 bytes after the stored windows")]
+    [InlineData(new byte[] { 1, 200, 1 }, "announce 200 windows")]
+    public void Damaged_stored_windows_are_refused_with_what_is_wrong(byte[] bytes, string expected)
+    {
+        var model = new SubstringModel();
+
+        var ex = Assert.Throws<InvalidDataException>(() => model.AddLog(bytes, 1));
+
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -75,7 +75,7 @@ public sealed class SqliteAgentStoreTests : IDisposable
 
         _temp.Execute(
             "DROP TABLE agent_alerts; DROP TABLE agent_deliveries; DROP TABLE agent_files; DROP TABLE agent_info; " +
-            "DROP TABLE windows; DROP TABLE vocabularies; ALTER TABLE logs DROP COLUMN windows; PRAGMA user_version = 1");
+            "DROP TABLE log_windows; PRAGMA user_version = 1");
 
         using (SqliteFingerprintStore upgraded = _temp.Open(createIfMissing: false))
         {
