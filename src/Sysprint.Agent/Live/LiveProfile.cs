@@ -69,7 +69,7 @@ public sealed class LiveProfile
         string chosen = detector ?? info.Detector;
         Detectors.Validate(chosen, info.Window);
         double tolerated = threshold ?? (detector is null || detector == info.Detector ? info.Threshold : 0);
-        WindowCheck? windows = Detectors.UsesWindowModel(chosen) ? WindowCheck.Load(store, info, chosen, trusted: verifier is not null) : null;
+        WindowCheck? windows = Detectors.UsesWindowModel(chosen) ? WindowCheck.Load(store, info, verifier) : null;
         return new LiveProfile(info, fingerprint, chosen, tolerated, windows);
     }
 

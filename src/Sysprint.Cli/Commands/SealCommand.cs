@@ -41,9 +41,14 @@ internal static class SealCommand
             foreach (ProfileInfo profile in profiles)
             {
                 Fingerprint fingerprint = store.LoadFingerprint(profile);
-                Seal seal = Seal.Create(profile.Name, FingerprintDigest.Compute(profile.Name, fingerprint, table), privateKey);
+
+                // The window counts are sealed too when every learnt log has them (the window detectors need all).
+                StoredWindowModel windows = store.LoadWindowModel(profile);
+                string? windowsDigest = windows.LogsWithoutWindows == 0 && windows.Logs.Count > 0 ? windows.Digest : null;
+                Seal seal = Seal.Create(profile.Name, FingerprintDigest.Compute(profile.Name, fingerprint, table), privateKey, windowsDigest);
                 store.SetSetting(Seal.SettingKey(profile.Name), seal.ToJson());
-                context.Out.WriteLine($"sealed   profile '{profile.Name}': {fingerprint.TransitionCount} transitions, digest {seal.Digest[..16]}…, key {seal.KeyId}");
+                string covered = windowsDigest is null ? "" : $", window counts of {windows.Logs.Count} logs";
+                context.Out.WriteLine($"sealed   profile '{profile.Name}': {fingerprint.TransitionCount} transitions{covered}, digest {seal.Digest[..16]}…, key {seal.KeyId}");
             }
 
             return Diagnostics.ExitCodes.Ok;

@@ -63,7 +63,7 @@ public sealed class CheckRunner
     {
         if (!_windowChecks.TryGetValue(profile.Name, out WindowCheck? windows))
         {
-            windows = WindowCheck.Load(_store, profile, detector, trusted: Verifier is not null);
+            windows = WindowCheck.Load(_store, profile, Verifier);
             _windowChecks[profile.Name] = windows;
         }
 

@@ -21,21 +21,18 @@ public sealed class WindowCheck
     private readonly CallSetDetector _callset;
 
     /// <summary>
-    /// The window model of <paramref name="profile"/> for <paramref name="detector"/>. A seal
-    /// (<paramref name="trusted"/>) covers the fingerprint only, so a trusted run refuses these
-    /// detectors (exit 77); a profile learnt partly without windows is refused (exit 66).
+    /// The window model of <paramref name="profile"/>. With a <paramref name="verifier"/>
+    /// (<c>--trust</c>), the profile's seal must cover the window counts as they are (exit 77); a
+    /// profile learnt partly without windows is refused (exit 66).
     /// </summary>
-    public static WindowCheck Load(IFingerprintStore store, ProfileInfo profile, string detector, bool trusted)
+    public static WindowCheck Load(IFingerprintStore store, ProfileInfo profile, Integrity.SealVerifier? verifier)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(profile);
-        if (trusted)
-        {
-            throw new SysprintException(ExitCodes.Untrusted,
-                $"{store.Location}: a seal covers the fingerprint of profile '{profile.Name}', not the window counts that '{detector}' reads; refusing to use them with --trust (use 'paper', 'stide' or 'lfc' with --trust)");
-        }
-
-        return new WindowCheck(store.LoadWindowModel(profile), store.Location, profile.Name);
+        StoredWindowModel stored = store.LoadWindowModel(profile);
+        var check = new WindowCheck(stored, store.Location, profile.Name);
+        verifier?.VerifyWindows(store, profile.Name, stored);
+        return check;
     }
 
     public WindowCheck(StoredWindowModel stored, string location, string profile)

@@ -57,4 +57,32 @@ public sealed class SealVerifier(ECDsa publicKey, string publicKeyPath)
                 $"{where}: profile '{profile}' changed since it was sealed on {seal.SealedAt:yyyy-MM-dd HH:mm:ss}Z (digest {digest[..16]}, sealed {seal.Digest[..16]}); refusing to use it. If the change is yours, seal it again with 'sysprint seal'");
         }
     }
+
+    /// <summary>
+    /// Verifies that the seal of <paramref name="profile"/> also covers the window counts the
+    /// zstide, freq and callset detectors read, as they are now.
+    /// </summary>
+    public void VerifyWindows(IFingerprintStore store, string profile, StoredWindowModel windows)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(windows);
+        Seal? seal = Seal.FromJson(store.GetSetting(Seal.SettingKey(profile)));
+        if (seal is null || seal.Profile != profile || !seal.IsSignedBy(publicKey))
+        {
+            throw new SysprintException(ExitCodes.Untrusted,
+                $"{store.Location}: profile '{profile}' is not sealed by the key of {publicKeyPath}; refusing to use it with --trust (run 'sysprint seal --key KEYFILE' first)");
+        }
+
+        if (seal.WindowsDigest is null)
+        {
+            throw new SysprintException(ExitCodes.Untrusted,
+                $"{store.Location}: the seal of profile '{profile}' does not cover its window counts (sealed by an older sysprint, or before any log with them was learnt); refusing them with --trust. Seal it again with 'sysprint seal'");
+        }
+
+        if (seal.WindowsDigest != windows.Digest)
+        {
+            throw new SysprintException(ExitCodes.Untrusted,
+                $"{store.Location}: the window counts of profile '{profile}' changed since it was sealed on {seal.SealedAt:yyyy-MM-dd HH:mm:ss}Z (digest {windows.Digest[..16]}, sealed {seal.WindowsDigest[..Math.Min(16, seal.WindowsDigest.Length)]}); refusing to use them. If the change is yours, seal it again with 'sysprint seal'");
+        }
+    }
 }

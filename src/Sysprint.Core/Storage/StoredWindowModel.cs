@@ -9,8 +9,11 @@ namespace Sysprint.Storage;
 /// </summary>
 /// <param name="LogsWithoutWindows">Logs learnt without windows (before schema 3, or imported): when
 /// not 0 the model does not describe the whole profile and the window detectors must not use it.</param>
+/// <param name="Digest">SHA-256 (hex) of the stored windows, log by log in the order of their
+/// content's SHA-256, for a seal to cover them.</param>
 public sealed record StoredWindowModel(
     SubstringModel Model,
     IReadOnlyList<(int Log, long Calls)> Logs,
     IReadOnlyList<int[]> Vocabularies,
-    int LogsWithoutWindows);
+    int LogsWithoutWindows,
+    string Digest);

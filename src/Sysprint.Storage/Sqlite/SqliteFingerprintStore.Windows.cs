@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.Data.Sqlite;
 using Sysprint.Detection;
 
@@ -13,7 +15,7 @@ public sealed partial class SqliteFingerprintStore
         {
             using SqliteCommand command = Command(
                 """
-                SELECT logs.id, logs.syscalls, log_windows.windows
+                SELECT logs.id, logs.syscalls, log_windows.windows, logs.sha256
                 FROM logs LEFT JOIN log_windows ON log_windows.log_id = logs.id
                 WHERE logs.profile_id = $profile ORDER BY logs.id
                 """);
@@ -22,6 +24,7 @@ public sealed partial class SqliteFingerprintStore
             var model = new SubstringModel();
             var logs = new List<(int, long)>();
             var vocabularies = new List<int[]>();
+            var digests = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
             int without = 0;
             while (reader.Read())
             {
@@ -43,10 +46,18 @@ public sealed partial class SqliteFingerprintStore
                 }
 
                 logs.Add((id, reader.GetInt64(1)));
+                digests[reader.GetString(3)] = SHA256.HashData(windows);
             }
 
             model.Freeze();
-            return new StoredWindowModel(model, logs, vocabularies, without);
+            using var digest = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            digest.AppendData("sysprint-windows 1\n"u8);
+            foreach ((string sha256, byte[] windowsHash) in digests)
+            {
+                digest.AppendData(Encoding.UTF8.GetBytes($"{sha256} {Convert.ToHexStringLower(windowsHash)}\n"));
+            }
+
+            return new StoredWindowModel(model, logs, vocabularies, without, Convert.ToHexStringLower(digest.GetHashAndReset()));
         }
         catch (SqliteException ex)
         {

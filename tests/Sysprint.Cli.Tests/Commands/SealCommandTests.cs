@@ -27,11 +27,69 @@ public sealed class SealCommandTests : IDisposable
         CliResult seal = _cli.Run("seal", "--db", _db, "--key", _key);
 
         Assert.Equal(0, seal.Exit);
-        Assert.StartsWith("sealed   profile 'default': 37 transitions, digest ", seal.Out, StringComparison.Ordinal);
+        Assert.StartsWith("sealed   profile 'default': 37 transitions, window counts of 1 logs, digest ", seal.Out, StringComparison.Ordinal);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_key));
         Assert.True(File.Exists(_key + ".pub"));
         CliResult check = _cli.Run("check", "--db", _db, "--trust", _key + ".pub", Fixtures.Strace("single_tt"));
         Assert.Equal(0, check.Exit);
+    }
+
+    [Fact]
+    public void The_seal_covers_the_window_counts_that_zstide_freq_and_callset_read()
+    {
+        _cli.RunOk("train", "--db", _db, "--profile", "other", Fixtures.Strace("multi_f"));
+        _cli.RunOk("seal", "--db", _db, "--key", _key);
+
+        CliResult trusted = _cli.Run("check", "--db", _db, "--trust", _key + ".pub", "--detector", "callset", Fixtures.Strace("single_tt"));
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_db};Pooling=False"))
+        {
+            // Tamper with the counts only, with well-formed ones (another profile's log): the
+            // fingerprint (pairs) stays as sealed.
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE log_windows SET windows = (SELECT windows FROM log_windows WHERE log_id = 2) WHERE log_id = 1";
+            Assert.Equal(1, command.ExecuteNonQuery());
+        }
+
+        CliResult paper = _cli.Run("check", "--db", _db, "--trust", _key + ".pub", Fixtures.Strace("single_tt"));
+        CliResult refused = _cli.Run("check", "--db", _db, "--trust", _key + ".pub", "--detector", "zstide", Fixtures.Strace("single_tt"));
+
+        Assert.True(trusted.Exit == 0, trusted.ToString());
+        Assert.Equal(0, paper.Exit);
+        Assert.Equal(77, refused.Exit);
+        Assert.Equal("", refused.Out);
+        Assert.Matches(@"^sysprint: error: .*: the window counts of profile 'default' changed since it was sealed on .*; refusing to use them\. If the change is yours, seal it again with 'sysprint seal'\n$", refused.Error);
+    }
+
+    [Fact]
+    public void A_seal_without_the_window_counts_is_refused_for_the_window_detectors_only()
+    {
+        _cli.RunOk("seal", "--db", _db, "--key", _key);
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_db};Pooling=False"))
+        {
+            // As a seal made by the previous sysprint: signed over the fingerprint digest alone.
+            connection.Open();
+            using var read = connection.CreateCommand();
+            read.CommandText = "SELECT value FROM meta WHERE key = 'setting:seal:default'";
+            JsonNode seal = JsonNode.Parse((string)read.ExecuteScalar()!)!;
+            using var key = System.Security.Cryptography.ECDsa.Create();
+            key.ImportFromPem(File.ReadAllText(_key));
+            string digest = seal["digest"]!.GetValue<string>();
+            seal["signature"] = Convert.ToBase64String(key.SignData(
+                System.Text.Encoding.UTF8.GetBytes($"sysprint-fingerprint 1\ndefault\n{digest}\n"), System.Security.Cryptography.HashAlgorithmName.SHA256));
+            seal.AsObject().Remove("windows_digest");
+            using var write = connection.CreateCommand();
+            write.CommandText = "UPDATE meta SET value = $v WHERE key = 'setting:seal:default'";
+            write.Parameters.AddWithValue("$v", seal.ToJsonString());
+            write.ExecuteNonQuery();
+        }
+
+        CliResult paper = _cli.Run("check", "--db", _db, "--trust", _key + ".pub", Fixtures.Strace("single_tt"));
+        CliResult refused = _cli.Run("check", "--db", _db, "--trust", _key + ".pub", "--detector", "callset", Fixtures.Strace("single_tt"));
+
+        Assert.Equal(0, paper.Exit);
+        Assert.Equal(77, refused.Exit);
+        Assert.Contains("the seal of profile 'default' does not cover its window counts", refused.Error, StringComparison.Ordinal);
     }
 
     [Fact]
