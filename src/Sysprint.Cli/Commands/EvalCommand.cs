@@ -59,6 +59,11 @@ internal static class EvalCommand
                 inputs = EvalInputs.FromPaths(t, n, a);
             }
 
+            foreach (string note in inputs.Notes)
+            {
+                context.Note(Printable.Escape(note));
+            }
+
             SyscallTable table = result.GetValue(mapping) is { } file
                 ? StoreLocator.LoadMappingFile(file)
                 : SyscallTable.Builtin(abiName ?? "x86_64");

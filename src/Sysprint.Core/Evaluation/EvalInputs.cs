@@ -15,6 +15,9 @@ public sealed partial class EvalInputs
     /// <summary>What the inputs are, for reports (e.g. "ADFA-LD protocol (a)").</summary>
     public string Description { get; init; } = "";
 
+    /// <summary>Files left out while the paths were searched (empty files, broken links, ...), each with why.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
     /// <summary>
     /// Expands the paths (files or directories). The attack kind of a log is its first-level folder
     /// under the attack path, without a run number suffix (ADFA-LD's <c>Adduser_3</c> is kind <c>Adduser</c>).
@@ -22,10 +25,11 @@ public sealed partial class EvalInputs
     public static EvalInputs FromPaths(IEnumerable<string> train, IEnumerable<string> normal, IEnumerable<string> attack, string description = "")
     {
         ArgumentNullException.ThrowIfNull(attack);
+        var notes = new List<string>();
         var attacks = new List<LabelledLog>();
         foreach (string root in attack)
         {
-            foreach (string file in LogFinder.Expand([root]))
+            foreach (string file in LogFinder.Expand([root], notes))
             {
                 attacks.Add(new LabelledLog(file, KindOf(root, file)));
             }
@@ -33,10 +37,11 @@ public sealed partial class EvalInputs
 
         return new EvalInputs
         {
-            Train = LogFinder.Expand(train),
-            Normal = [.. LogFinder.Expand(normal).Select(f => new LabelledLog(f, null))],
+            Train = LogFinder.Expand(train, notes),
+            Normal = [.. LogFinder.Expand(normal, notes).Select(f => new LabelledLog(f, null))],
             Attack = attacks,
             Description = description,
+            Notes = notes,
         };
     }
 
@@ -48,10 +53,11 @@ public sealed partial class EvalInputs
     public static EvalInputs Adfa(string root, string protocol)
     {
         ArgumentNullException.ThrowIfNull(root);
-        IReadOnlyList<string> training = LogFinder.Expand([Path.Combine(root, "Training_Data_Master")]);
-        IReadOnlyList<string> validation = LogFinder.Expand([Path.Combine(root, "Validation_Data_Master")]);
+        var notes = new List<string>();
+        IReadOnlyList<string> training = LogFinder.Expand([Path.Combine(root, "Training_Data_Master")], notes);
+        IReadOnlyList<string> validation = LogFinder.Expand([Path.Combine(root, "Validation_Data_Master")], notes);
         string attackRoot = Path.Combine(root, "Attack_Data_Master");
-        var attacks = LogFinder.Expand([attackRoot]).Select(f => new LabelledLog(f, KindOf(attackRoot, f))).ToList();
+        var attacks = LogFinder.Expand([attackRoot], notes).Select(f => new LabelledLog(f, KindOf(attackRoot, f))).ToList();
         if (protocol == "b")
         {
             var learnt = validation.Where(f => TraceNumber(f) % 2 == 1).ToList();
@@ -62,6 +68,7 @@ public sealed partial class EvalInputs
                 Normal = [.. held.Select(f => new LabelledLog(f, null))],
                 Attack = attacks,
                 Description = "ADFA-LD protocol (b): learn Training_Data_Master and the odd-numbered Validation_Data_Master traces; false alarms on the even-numbered ones",
+                Notes = notes,
             };
         }
 
@@ -71,6 +78,7 @@ public sealed partial class EvalInputs
             Normal = [.. validation.Select(f => new LabelledLog(f, null))],
             Attack = attacks,
             Description = "ADFA-LD protocol (a): learn Training_Data_Master; false alarms on all of Validation_Data_Master",
+            Notes = notes,
         };
     }
 

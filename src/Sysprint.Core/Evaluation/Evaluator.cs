@@ -72,8 +72,44 @@ public static class Evaluator
     // exactly what 'check' deploys (zstide's leave-one-out calibration counts each trace once).
     private static LoadedTrace[] Distinct(LoadedTrace[] traces)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        return [.. traces.Where(t => seen.Add(string.Join(';', t.Threads.Select(calls => string.Join(',', calls)))))];
+        var seen = new HashSet<LoadedTrace>(SameCalls.Instance);
+        return [.. traces.Where(seen.Add)];
+    }
+
+    /// <summary>Traces are the same when their threads hold the same calls in the same order.</summary>
+    private sealed class SameCalls : IEqualityComparer<LoadedTrace>
+    {
+        public static readonly SameCalls Instance = new();
+
+        public bool Equals(LoadedTrace? x, LoadedTrace? y)
+        {
+            if (x is null || y is null || x.Threads.Length != y.Threads.Length)
+            {
+                return ReferenceEquals(x, y);
+            }
+
+            for (int t = 0; t < x.Threads.Length; t++)
+            {
+                if (!x.Threads[t].AsSpan().SequenceEqual(y.Threads[t]))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        public int GetHashCode(LoadedTrace obj)
+        {
+            var hash = new HashCode();
+            foreach (int[] calls in obj.Threads)
+            {
+                hash.Add(calls.Length);
+                hash.AddBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(calls.AsSpan()));
+            }
+
+            return hash.ToHashCode();
+        }
     }
 
     private static LoadedTrace[] LoadAll(IReadOnlyList<LabelledLog> logs, SyscallTable table, LogReadOptions options)

@@ -286,11 +286,12 @@ public sealed class EvalCommandTests : IDisposable
     [Fact]
     public void Empty_file_in_a_searched_directory_is_skipped_as_check_and_train_do()
     {
-        _cli.Write("attack/Hydra_FTP/empty.log", "");
+        string empty = _cli.Write("attack/Hydra_FTP/empty.log", "");
 
         CliResult result = Eval("--json");
 
         Assert.Equal(0, result.Exit);
+        Assert.Contains($"{empty}: skipped: empty or not a regular file", result.Error, StringComparison.Ordinal);
         using JsonDocument json = JsonDocument.Parse(result.Out);
         Assert.Equal(3, json.RootElement.GetProperty("inputs").GetProperty("attack_logs").GetInt32());
     }
