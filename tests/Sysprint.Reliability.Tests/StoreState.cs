@@ -8,6 +8,8 @@ internal sealed record StoreState(
     IReadOnlyList<string> LearntSha256,
     IReadOnlySet<string> Grams,
     int OrphanGrams,
+    int LogsWithoutOneWindowsRow,
+    int WindowsWithoutLog,
     int Checks,
     int AnomalousChecksWithoutOneAlert,
     int AlertsWithoutAnAnomalousCheck)
@@ -26,7 +28,7 @@ internal sealed record StoreState(
         string integrity = string.Join('\n', Strings(connection, "PRAGMA integrity_check"));
         if (Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'grams'") == 0)
         {
-            return new StoreState(integrity, [], new HashSet<string>(), 0, 0, 0, 0);
+            return new StoreState(integrity, [], new HashSet<string>(), 0, 0, 0, 0, 0, 0);
         }
 
         return new StoreState(
@@ -34,12 +36,18 @@ internal sealed record StoreState(
             Strings(connection, "SELECT l.sha256 FROM logs l JOIN profiles p ON p.id = l.profile_id WHERE p.name = 'default'"),
             Strings(connection, "SELECT g.gram FROM grams g JOIN profiles p ON p.id = g.profile_id WHERE p.name = 'default'").ToHashSet(StringComparer.Ordinal),
             Scalar(connection, "SELECT COUNT(*) FROM grams g WHERE NOT EXISTS (SELECT 1 FROM logs l WHERE l.id = g.first_log_id AND l.profile_id = g.profile_id)"),
+            Scalar(connection, "SELECT COUNT(*) FROM logs l WHERE (SELECT COUNT(*) FROM log_windows w WHERE w.log_id = l.id) <> 1"),
+            Scalar(connection, "SELECT COUNT(*) FROM log_windows w WHERE NOT EXISTS (SELECT 1 FROM logs l WHERE l.id = w.log_id)"),
             Scalar(connection, "SELECT COUNT(*) FROM checks"),
             Scalar(connection, "SELECT COUNT(*) FROM checks c WHERE c.verdict = 'anomalous' AND (SELECT COUNT(*) FROM alerts a WHERE a.check_id = c.id) <> 1"),
             Scalar(connection, "SELECT COUNT(*) FROM alerts a WHERE NOT EXISTS (SELECT 1 FROM checks c WHERE c.id = a.check_id AND c.verdict = 'anomalous')"));
     }
 
-    /// <summary>Asserts the store is intact and holds exactly the fingerprint of the logs it records as learnt.</summary>
+    /// <summary>
+    /// Asserts the store is intact and holds exactly the fingerprint of the logs it records as
+    /// learnt, and the window counts of each of them (one <c>log_windows</c> row per log, every
+    /// log learnt here being learnt by <c>train</c>) and of no other.
+    /// </summary>
     public void AssertConsistent(Corpus corpus, string when)
     {
         Assert.True(IntegrityCheck == "ok", $"{when}: PRAGMA integrity_check: {IntegrityCheck}");
@@ -48,6 +56,8 @@ internal sealed record StoreState(
         Assert.True(expected.SetEquals(Grams),
             $"{when}: the fingerprint is not the one of the {LearntSha256.Count} logs recorded: {Grams.Except(expected).Count()} grams too many, {expected.Except(Grams).Count()} missing");
         Assert.True(OrphanGrams == 0, $"{when}: {OrphanGrams} grams name a first log that is not recorded");
+        Assert.True(LogsWithoutOneWindowsRow == 0, $"{when}: {LogsWithoutOneWindowsRow} of the {LearntSha256.Count} logs recorded have no log_windows row (or more than one)");
+        Assert.True(WindowsWithoutLog == 0, $"{when}: {WindowsWithoutLog} log_windows rows name a log that is not recorded");
         Assert.True(AnomalousChecksWithoutOneAlert == 0, $"{when}: {AnomalousChecksWithoutOneAlert} anomalous checks without exactly one alert");
         Assert.True(AlertsWithoutAnAnomalousCheck == 0, $"{when}: {AlertsWithoutAnAnomalousCheck} alerts without an anomalous check");
     }
