@@ -105,6 +105,9 @@ internal static class CheckCommand
     {
         int exit = ExitCodes.Ok;
         int errorExit = ExitCodes.Ok;
+
+        // A profile's trouble (missing, learnt without window counts) is the same for every log: said once.
+        var said = new HashSet<string>(StringComparer.Ordinal);
         foreach (string file in files)
         {
             CheckOutcome outcome;
@@ -115,7 +118,11 @@ internal static class CheckCommand
             catch (SysprintException e) when (e.ExitCode is ExitCodes.MalformedInput or ExitCodes.InputMissing)
             {
                 errorExit = Math.Max(errorExit, e.ExitCode);
-                context.Fail(Printable.Escape(e.Message));
+                if (said.Add(e.Message))
+                {
+                    context.Fail(Printable.Escape(e.Message));
+                }
+
                 continue;
             }
 

@@ -14,6 +14,7 @@ public sealed class CheckRunner
     private readonly LogReadOptions _options;
     private readonly Dictionary<string, (ProfileInfo Profile, FingerprintChecker Checker)> _profiles = new(StringComparer.Ordinal);
     private readonly Dictionary<string, WindowCheck> _windowChecks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SysprintException> _windowFailures = new(StringComparer.Ordinal);
 
     public CheckRunner(IFingerprintStore store, SyscallTable table, LogReadOptions options)
     {
@@ -61,9 +62,24 @@ public sealed class CheckRunner
     // The window detectors score the log as a whole, so it is held in memory while checked.
     private CheckOutcome CheckWholeLog(string path, ProfileInfo profile, string detector, double threshold)
     {
+        if (_windowFailures.TryGetValue(profile.Name, out SysprintException? failed))
+        {
+            throw new SysprintException(failed.ExitCode, failed.Message);
+        }
+
         if (!_windowChecks.TryGetValue(profile.Name, out WindowCheck? windows))
         {
-            windows = WindowCheck.Load(_store, profile, Verifier);
+            try
+            {
+                windows = WindowCheck.Load(_store, profile, Verifier);
+            }
+            catch (SysprintException e)
+            {
+                // Loading sums every learnt log: a profile that cannot serve is not loaded again per log.
+                _windowFailures[profile.Name] = e;
+                throw;
+            }
+
             _windowChecks[profile.Name] = windows;
         }
 
