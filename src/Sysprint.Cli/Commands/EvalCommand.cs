@@ -42,7 +42,8 @@ internal static class EvalCommand
                     throw new SysprintException(ExitCodes.InputMissing, $"{adfaDir}: no such directory");
                 }
 
-                inputs = EvalInputs.Adfa(adfaDir, result.GetValue(protocol)!);
+                // Full paths: the runtime would look up the working directory again for each of its 5,951 files.
+                inputs = EvalInputs.Adfa(Path.GetFullPath(adfaDir), result.GetValue(protocol)!);
                 logFormat = logFormat == LogFormat.Auto ? LogFormat.Adfa : logFormat;
                 abiName ??= "i386";
             }

@@ -1,3 +1,5 @@
+using System.Buffers;
+using Microsoft.Win32.SafeHandles;
 using Sysprint.Mapping;
 using Sysprint.Parsing;
 
@@ -9,8 +11,66 @@ public static class TraceLoader
     public static LoadedTrace Load(string path, string? kind, SyscallTable table, LogReadOptions options)
     {
         var sink = new Collector();
-        LogReader.Read(path, table, options, sink);
+        byte[]? content = ReadSmall(path, out int length);
+        if (content is null)
+        {
+            LogReader.Read(path, table, options, sink);
+        }
+        else
+        {
+            try
+            {
+                using var stream = new MemoryStream(content, 0, length, writable: false);
+                LogReader.Read(stream, path, table, options, sink);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(content);
+            }
+        }
+
         return new LoadedTrace(path, kind, sink.Finish());
+    }
+
+    /// <summary>Largest log read whole in one call.</summary>
+    private const int SmallLog = 1 << 20;
+
+    /// <summary>
+    /// A small plain log's bytes, read in one call (an evaluation reads thousands of tiny logs, and
+    /// each system call counts); null for a large or compressed log, or one that cannot be read here,
+    /// which <see cref="LogReader"/> then opens and reports on as usual.
+    /// </summary>
+    private static byte[]? ReadSmall(string path, out int length)
+    {
+        length = 0;
+        try
+        {
+            using SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            long size = RandomAccess.GetLength(handle);
+            if (size is 0 or > SmallLog)
+            {
+                return null;
+            }
+
+            byte[] content = ArrayPool<byte>.Shared.Rent((int)size);
+            int read;
+            while (length < size && (read = RandomAccess.Read(handle, content.AsSpan(length, (int)size - length), length)) > 0)
+            {
+                length += read;
+            }
+
+            if (length >= 2 && content[0] == 0x1F && content[1] == 0x8B)
+            {
+                ArrayPool<byte>.Shared.Return(content);
+                return null;
+            }
+
+            return content;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     private sealed class Collector : ISyscallSink

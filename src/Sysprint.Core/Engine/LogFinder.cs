@@ -60,7 +60,9 @@ public static class LogFinder
         foreach (FileSystemInfo entry in entries)
         {
             string path = Path.Combine(directory, entry.Name);
-            bool isLink = entry.LinkTarget is not null;
+
+            // What the listing already read (lstat): no readlink or stat per file of a large folder.
+            bool isLink = (entry.Attributes & FileAttributes.ReparsePoint) != 0;
             if (entry is DirectoryInfo)
             {
                 if (isLink)
@@ -103,7 +105,7 @@ public static class LogFinder
                 continue;
             }
 
-            if (!IsRegular(path))
+            if (entry is not FileInfo { Length: > 0 })
             {
                 notes?.Add($"{path}: skipped: empty or not a regular file (FIFO, socket, device)");
                 continue;
