@@ -146,7 +146,17 @@ public sealed class SubstringModel
                 throw new InvalidDataException($"stored window {i} is not a window of the ones before it");
             }
 
-            int node = _trie.GetOrAddChild(nodes[parent], IdOf(call, create: true), out bool created);
+            int id;
+            try
+            {
+                id = IdOf(call, create: true);
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new InvalidDataException(e.Message, e);
+            }
+
+            int node = _trie.GetOrAddChild(nodes[parent], id, out bool created);
             int depth = _trie.Depth(node);
             if (depth > MaxWindow)
             {

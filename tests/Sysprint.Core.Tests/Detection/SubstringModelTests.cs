@@ -127,6 +127,42 @@ public sealed class SubstringModelTests
     }
 
     [Fact]
+    public void Random_and_mutated_stored_windows_are_read_or_refused_never_anything_else()
+    {
+        var own = new SubstringModel(capacity: 16);
+        own.Learn([59, 12, 9, 257, 0, 3, 0, 3, 1, 1, 231, 60]);
+        byte[] valid = own.ToBytes();
+        var random = new Random(5);
+        for (int round = 0; round < 3000; round++)
+        {
+            byte[] bytes = round % 2 == 0 ? [.. valid] : new byte[random.Next(0, 64)];
+            if (round % 2 == 0)
+            {
+                for (int flips = random.Next(1, 4); flips > 0; flips--)
+                {
+                    bytes[random.Next(bytes.Length)] = (byte)random.Next(256);
+                }
+            }
+            else
+            {
+                random.NextBytes(bytes);
+            }
+
+            var model = new SubstringModel(capacity: 16);
+            try
+            {
+                model.AddLog(bytes, 1);
+                model.Freeze();
+                model.Analyse([59, 12, 9], new byte[3], new int[3], 2);
+            }
+            catch (InvalidDataException)
+            {
+                // Refused with what is wrong: the store reports it as corrupt.
+            }
+        }
+    }
+
+    [Fact]
     public void A_log_streamed_through_the_learner_equals_its_threads_learnt_one_by_one()
     {
         // Two threads interleaved, one of them ending and its id reused by a new thread.
