@@ -34,6 +34,7 @@ internal static class ExportCommand
             Fingerprint fingerprint = store.LoadFingerprint(info);
             Seal? seal = Seal.FromJson(store.GetSetting(Seal.SettingKey(name)));
             string path = result.GetValue(output)!;
+            int windowLogs;
             using (var stream = File.Create(path))
             using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
             {
@@ -65,6 +66,25 @@ internal static class ExportCommand
                 }
 
                 json.WriteEndArray();
+
+                // The window detectors' counts, log by log, when every learnt log has them.
+                IReadOnlyList<LogWindows> logs = store.ListLogWindows(info.Id);
+                windowLogs = logs.Count > 0 && logs.Count == store.ListLearntLogs(info.Id).Count ? logs.Count : 0;
+                if (windowLogs > 0)
+                {
+                    json.WriteStartArray("logs");
+                    foreach (LogWindows log in logs)
+                    {
+                        json.WriteStartObject();
+                        json.WriteString("sha256", log.Sha256);
+                        json.WriteNumber("syscalls", log.Syscalls);
+                        json.WriteBase64String("windows", log.Windows);
+                        json.WriteEndObject();
+                    }
+
+                    json.WriteEndArray();
+                }
+
                 if (seal is null)
                 {
                     json.WriteNull("seal");
@@ -78,7 +98,8 @@ internal static class ExportCommand
                 json.WriteEndObject();
             }
 
-            context.Out.WriteLine($"exported profile '{name}' ({fingerprint.TransitionCount} transitions{(seal is null ? ", not sealed" : ", sealed by key " + seal.KeyId)}) to {path}");
+            string counts = windowLogs > 0 ? $", window counts of {windowLogs} logs" : "";
+            context.Out.WriteLine($"exported profile '{name}' ({fingerprint.TransitionCount} transitions{counts}{(seal is null ? ", not sealed" : ", sealed by key " + seal.KeyId)}) to {path}");
             return ExitCodes.Ok;
         });
         return command;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Sysprint.Detection;
 using Sysprint.Diagnostics;
 using Sysprint.Engine;
 using Sysprint.Integrity;
@@ -37,7 +38,29 @@ internal static class ImportCommand
                 fingerprint.Add(gram);
             }
 
-            CommonOptions.Verifier(result, trust, context)?.Verify(export.Seal, export.Profile, fingerprint, names, path);
+            // The window counts must read as such, and with --trust be the sealed ones (when sealed with them).
+            var windowModels = new List<SubstringModel>();
+            foreach (LogWindows log in export.Logs)
+            {
+                var model = new SubstringModel(capacity: 64);
+                try
+                {
+                    model.AddLog(log.Windows, 0);
+                }
+                catch (InvalidDataException e)
+                {
+                    throw new SysprintException(ExitCodes.MalformedInput, $"{path}: the window counts of log {log.Sha256}: {e.Message}");
+                }
+
+                windowModels.Add(model);
+            }
+
+            SealVerifier? verifier = CommonOptions.Verifier(result, trust, context);
+            verifier?.Verify(export.Seal, export.Profile, fingerprint, names, path);
+            if (verifier is not null && export.Logs.Count > 0 && export.Seal?.WindowsDigest is not null)
+            {
+                verifier.VerifyWindows(export.Seal, export.Profile, WindowsDigest.Compute(export.Logs.Select(l => (l.Sha256, l.Windows))), path);
+            }
 
             string dbPath = StoreLocator.Resolve(result.GetValue(db), context);
             using IFingerprintStore store = StoreLocator.Open(dbPath, create: true, context);
@@ -68,23 +91,40 @@ internal static class ImportCommand
             }
 
             ProfileInfo profile = store.CreateProfile(export.Profile, export.Window, export.Detector, export.Threshold);
-            (string sha, long size) = Trainer.Hash(path);
-            var grams = export.Grams;
-            store.LearnLog(profile, new LearntLog("import:" + Path.GetFullPath(path), size, sha, 0, fingerprint.TransitionCount, fingerprint.TransitionCount, DateTimeOffset.UtcNow),
-                grams, newNames);
+            string from = "import:" + Path.GetFullPath(path);
+            if (export.Logs.Count == 0)
+            {
+                // The fingerprint alone: one stand-in log carries it (the window detectors will refuse the profile).
+                (string sha, long size) = Trainer.Hash(path);
+                store.LearnLog(profile, new LearntLog(from, size, sha, 0, fingerprint.TransitionCount, fingerprint.TransitionCount, DateTimeOffset.UtcNow),
+                    export.Grams, newNames);
+            }
+            else
+            {
+                // The learnt logs as they were, each with its window counts; the first carries the fingerprint.
+                for (int i = 0; i < export.Logs.Count; i++)
+                {
+                    LogWindows log = export.Logs[i];
+                    store.LearnLog(profile, new LearntLog(from, 0, log.Sha256, log.Syscalls, i == 0 ? fingerprint.TransitionCount : 0, fingerprint.TransitionCount, DateTimeOffset.UtcNow),
+                        i == 0 ? export.Grams : [], i == 0 ? newNames : [], windowModels[i]);
+                }
+            }
+
             if (export.Seal is not null)
             {
                 store.SetSetting(Seal.SettingKey(export.Profile), export.Seal.ToJson());
             }
 
             bool verified = !string.IsNullOrEmpty(result.GetValue(trust) ?? context.Environment("SYSPRINT_TRUST"));
-            context.Out.WriteLine($"imported profile '{export.Profile}' ({fingerprint.TransitionCount} transitions, window {export.Window}){(verified ? ", seal verified" : "")}");
+            string counts = export.Logs.Count > 0 ? $", window counts of {export.Logs.Count} logs" : "";
+            context.Out.WriteLine($"imported profile '{export.Profile}' ({fingerprint.TransitionCount} transitions, window {export.Window}{counts}){(verified ? ", seal verified" : "")}");
             return ExitCodes.Ok;
         });
         return command;
     }
 
-    private sealed record Export(string Profile, int Window, string Detector, double Threshold, Dictionary<int, string> Names, List<int[]> Grams, Seal? Seal);
+    private sealed record Export(string Profile, int Window, string Detector, double Threshold, Dictionary<int, string> Names, List<int[]> Grams, Seal? Seal,
+        List<LogWindows> Logs);
 
     private static Export Read(string path)
     {
@@ -118,8 +158,22 @@ internal static class ImportCommand
             Seal? seal = root.TryGetProperty("seal", out JsonElement s) && s.ValueKind == JsonValueKind.Object
                 ? Seal.FromJson(s.GetRawText())
                 : null;
+            var logs = new List<LogWindows>();
+            if (root.TryGetProperty("logs", out JsonElement l) && l.ValueKind == JsonValueKind.Array)
+            {
+                foreach (JsonElement log in l.EnumerateArray())
+                {
+                    logs.Add(new LogWindows(log.GetProperty("sha256").GetString()!, log.GetProperty("syscalls").GetInt64(), log.GetProperty("windows").GetBytesFromBase64()));
+                }
+
+                if (logs.Select(x => x.Sha256).Distinct(StringComparer.Ordinal).Count() != logs.Count)
+                {
+                    throw new SysprintException(ExitCodes.MalformedInput, $"{path}: a learnt log is listed twice");
+                }
+            }
+
             return new Export(root.GetProperty("profile").GetString()!, window, root.GetProperty("detector").GetString()!,
-                root.GetProperty("threshold").GetDouble(), names, grams, seal);
+                root.GetProperty("threshold").GetDouble(), names, grams, seal, logs);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or OverflowException)
         {

@@ -66,23 +66,29 @@ public sealed class SealVerifier(ECDsa publicKey, string publicKeyPath)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(windows);
-        Seal? seal = Seal.FromJson(store.GetSetting(Seal.SettingKey(profile)));
+        VerifyWindows(Seal.FromJson(store.GetSetting(Seal.SettingKey(profile))), profile, windows.Digest, store.Location);
+    }
+
+    /// <summary>Verifies that <paramref name="seal"/> covers window counts of digest <paramref name="digest"/>; <paramref name="where"/> names their source.</summary>
+    public void VerifyWindows(Seal? seal, string profile, string digest, string where)
+    {
+        ArgumentNullException.ThrowIfNull(digest);
         if (seal is null || seal.Profile != profile || !seal.IsSignedBy(publicKey))
         {
             throw new SysprintException(ExitCodes.Untrusted,
-                $"{store.Location}: profile '{profile}' is not sealed by the key of {publicKeyPath}; refusing to use it with --trust (run 'sysprint seal --key KEYFILE' first)");
+                $"{where}: profile '{profile}' is not sealed by the key of {publicKeyPath}; refusing to use it with --trust (run 'sysprint seal --key KEYFILE' first)");
         }
 
         if (seal.WindowsDigest is null)
         {
             throw new SysprintException(ExitCodes.Untrusted,
-                $"{store.Location}: the seal of profile '{profile}' does not cover its window counts (sealed by an older sysprint, or before any log with them was learnt); refusing them with --trust. Seal it again with 'sysprint seal'");
+                $"{where}: the seal of profile '{profile}' does not cover its window counts (sealed by an older sysprint, or before any log with them was learnt); refusing them with --trust. Seal it again with 'sysprint seal'");
         }
 
-        if (seal.WindowsDigest != windows.Digest)
+        if (seal.WindowsDigest != digest)
         {
             throw new SysprintException(ExitCodes.Untrusted,
-                $"{store.Location}: the window counts of profile '{profile}' changed since it was sealed on {seal.SealedAt:yyyy-MM-dd HH:mm:ss}Z (digest {windows.Digest[..16]}, sealed {seal.WindowsDigest[..Math.Min(16, seal.WindowsDigest.Length)]}); refusing to use them. If the change is yours, seal it again with 'sysprint seal'");
+                $"{where}: the window counts of profile '{profile}' changed since it was sealed on {seal.SealedAt:yyyy-MM-dd HH:mm:ss}Z (digest {digest[..16]}, sealed {seal.WindowsDigest[..Math.Min(16, seal.WindowsDigest.Length)]}); refusing to use them. If the change is yours, seal it again with 'sysprint seal'");
         }
     }
 }

@@ -53,6 +53,9 @@ public interface IFingerprintStore : IDisposable
     /// <summary>The profile's window totals, learnt logs and call vocabularies, for the window detectors.</summary>
     StoredWindowModel LoadWindowModel(ProfileInfo profile);
 
+    /// <summary>Each learnt log of the profile that has stored windows, oldest first (for export).</summary>
+    IReadOnlyList<LogWindows> ListLogWindows(long profileId);
+
     /// <summary>Logs learnt into the profile, oldest first.</summary>
     IReadOnlyList<LearntLog> ListLearntLogs(long profileId);
 

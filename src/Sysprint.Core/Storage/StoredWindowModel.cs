@@ -17,3 +17,6 @@ public sealed record StoredWindowModel(
     IReadOnlyList<int[]> Vocabularies,
     int LogsWithoutWindows,
     string Digest);
+
+/// <summary>One learnt log's stored windows (<see cref="SubstringModel.ToBytes"/>), named by its content's SHA-256, as export carries them.</summary>
+public sealed record LogWindows(string Sha256, long Syscalls, byte[] Windows);

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Data.Sqlite;
 using Sysprint.Detection;
 
@@ -24,7 +22,7 @@ public sealed partial class SqliteFingerprintStore
             var model = new SubstringModel();
             var logs = new List<(int, long)>();
             var vocabularies = new List<int[]>();
-            var digests = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
+            var stored = new List<(string, byte[])>();
             int without = 0;
             while (reader.Read())
             {
@@ -46,18 +44,39 @@ public sealed partial class SqliteFingerprintStore
                 }
 
                 logs.Add((id, reader.GetInt64(1)));
-                digests[reader.GetString(3)] = SHA256.HashData(windows);
+                stored.Add((reader.GetString(3), windows));
             }
 
             model.Freeze();
-            using var digest = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            digest.AppendData("sysprint-windows 1\n"u8);
-            foreach ((string sha256, byte[] windowsHash) in digests)
+            return new StoredWindowModel(model, logs, vocabularies, without, Integrity.WindowsDigest.Compute(stored));
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(ex);
+        }
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<LogWindows> ListLogWindows(long profileId)
+    {
+        try
+        {
+            using SqliteCommand command = Command(
+                """
+                SELECT logs.sha256, logs.syscalls, log_windows.windows
+                FROM logs JOIN log_windows ON log_windows.log_id = logs.id
+                WHERE logs.profile_id = $profile ORDER BY logs.id
+                """);
+            command.Parameters.AddWithValue("$profile", profileId);
+            using SqliteDataReader reader = command.ExecuteReader();
+            var all = new List<LogWindows>();
+            while (reader.Read())
             {
-                digest.AppendData(Encoding.UTF8.GetBytes($"{sha256} {Convert.ToHexStringLower(windowsHash)}\n"));
+                all.Add(new LogWindows(reader.GetString(0), reader.GetInt64(1),
+                    reader.GetValue(2) as byte[] ?? throw Corrupt("the windows of a log are not bytes")));
             }
 
-            return new StoredWindowModel(model, logs, vocabularies, without, Convert.ToHexStringLower(digest.GetHashAndReset()));
+            return all;
         }
         catch (SqliteException ex)
         {

@@ -158,9 +158,50 @@ public sealed class SealCommandTests : IDisposable
         CliResult check = _cli.Run("check", "--db", other, "--trust", _key + ".pub", Fixtures.Strace("single_tt"));
 
         Assert.Equal(0, import.Exit);
-        Assert.Equal("imported profile 'default' (37 transitions, window 2), seal verified\n", import.Out);
+        Assert.Equal("imported profile 'default' (37 transitions, window 2, window counts of 1 logs), seal verified\n", import.Out);
         Assert.Equal(0, check.Exit);
         Assert.Equal(_cli.RunOk("show", "--db", _db).Out, _cli.RunOk("show", "--db", other).Out);
+    }
+
+    [Fact]
+    public void An_imported_profile_keeps_its_window_counts_and_their_seal()
+    {
+        _cli.RunOk("train", "--db", _db, Fixtures.Strace("multi_f"));
+        _cli.RunOk("seal", "--db", _db, "--key", _key);
+        string file = _cli.PathOf("default.json");
+        _cli.RunOk("export", "--db", _db, "-o", file);
+        string other = _cli.Db("host2.db");
+        _cli.RunOk("import", "--db", other, "--trust", _key + ".pub", file);
+
+        foreach (string detector in new[] { "zstide", "freq", "callset" })
+        {
+            CliResult here = _cli.Run("check", "--db", _db, "--trust", _key + ".pub", "--detector", detector, "--json", Fixtures.Strace("single_tt"), Fixtures.Strace("multi_f_tt_T"));
+            CliResult there = _cli.Run("check", "--db", other, "--trust", _key + ".pub", "--detector", detector, "--json", Fixtures.Strace("single_tt"), Fixtures.Strace("multi_f_tt_T"));
+
+            Assert.True(there.Exit is 0 or 1, there.ToString());
+            Assert.Equal(here.Exit, there.Exit);
+            Assert.Equal(here.Out, there.Out);
+        }
+    }
+
+    [Fact]
+    public void An_export_with_changed_window_counts_is_refused_with_trust()
+    {
+        _cli.RunOk("train", "--db", _db, Fixtures.Strace("multi_f"));
+        _cli.RunOk("seal", "--db", _db, "--key", _key);
+        string file = _cli.PathOf("default.json");
+        _cli.RunOk("export", "--db", _db, "-o", file);
+        JsonNode export = JsonNode.Parse(File.ReadAllText(file))!;
+        JsonArray logs = export["logs"]!.AsArray();
+        logs[0]!["windows"] = logs[1]!["windows"]!.GetValue<string>();
+        File.WriteAllText(file, export.ToJsonString());
+        string other = _cli.Db("host2.db");
+
+        CliResult result = _cli.Run("import", "--db", other, "--trust", _key + ".pub", file);
+
+        Assert.Equal(77, result.Exit);
+        Assert.Contains("the window counts of profile 'default' changed since it was sealed", result.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(other));
     }
 
     [Fact]
@@ -195,5 +236,8 @@ public sealed class SealCommandTests : IDisposable
         Assert.Equal(57, doc.RootElement.GetProperty("grams").GetArrayLength());
         Assert.Equal("openat", doc.RootElement.GetProperty("names").GetProperty("257").GetString());
         Assert.Equal(JsonValueKind.Object, doc.RootElement.GetProperty("seal").ValueKind);
+        JsonElement log = Assert.Single(doc.RootElement.GetProperty("logs").EnumerateArray());
+        Assert.Equal(64, log.GetProperty("sha256").GetString()!.Length);
+        Assert.True(log.GetProperty("windows").GetBytesFromBase64().Length > 10);
     }
 }
