@@ -7,7 +7,7 @@ namespace Sysprint.Storage;
 /// learnt window of 1 to 10 calls with its totals, each learnt log's id and length (zstide's
 /// leave-one-out calibration), and each distinct call vocabulary (callset).
 /// </summary>
-/// <param name="LogsWithoutWindows">Logs learnt without windows (before schema 3, or imported): when
+/// <param name="LogsWithoutWindows">Logs learnt without windows (before schema 3, or imported from an export without them): when
 /// not 0 the model does not describe the whole profile and the window detectors must not use it.</param>
 /// <param name="Digest">SHA-256 (hex) of the stored windows, log by log in the order of their
 /// content's SHA-256, for a seal to cover them.</param>
