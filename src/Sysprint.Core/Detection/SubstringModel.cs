@@ -323,60 +323,67 @@ public sealed class SubstringModel
     public void Analyse(ReadOnlySpan<int> calls, Span<byte> longest, Span<int> counts, int countWindow)
     {
         Freeze();
-
-        // The longest seen window ending at call i, less its newest call, is a seen window ending
-        // at i - 1, so it is found by extending the previous one: drop its oldest calls until the
-        // extension by call i was seen (amortised, two probes per call instead of one per length).
-        int node = 0;
+        var cursor = new WindowCursor();
         for (int i = 0; i < calls.Length; i++)
         {
-            int id = IdOf(calls[i], create: false);
-            if (id == 0)
-            {
-                node = 0;
-                longest[i] = 0;
-                counts[i] = 0;
-                continue;
-            }
-
-            if (_trie.Depth(node) == MaxWindow)
-            {
-                node = _trie.Parent(node);
-            }
-
-            int next;
-            while ((next = _trie.Next(node, id)) < 0 && node != 0)
-            {
-                node = _trie.Parent(node);
-            }
-
-            if (next < 0)
-            {
-                // Only a model that lost windows could get here: every learnt call is a window.
-                node = 0;
-                longest[i] = 0;
-                counts[i] = 0;
-                continue;
-            }
-
-            node = next;
-            int depth = _trie.Depth(node);
-            longest[i] = (byte)depth;
-            if (depth >= countWindow && countWindow > 0)
-            {
-                int window = node;
-                for (int d = depth; d > countWindow; d--)
-                {
-                    window = _trie.Parent(window);
-                }
-
-                counts[i] = _trie.Count(window);
-            }
-            else
-            {
-                counts[i] = 0;
-            }
+            longest[i] = (byte)Next(cursor, calls[i], countWindow, out counts[i]);
         }
+    }
+
+    /// <summary>
+    /// One call of <see cref="Analyse"/>, for a thread read call by call: the longest seen window
+    /// ending at <paramref name="call"/>, given the thread's place in <paramref name="cursor"/>, and
+    /// how often the window of <paramref name="countWindow"/> calls ending there was seen.
+    /// </summary>
+    public int Next(WindowCursor cursor, int call, int countWindow, out int count)
+    {
+        ArgumentNullException.ThrowIfNull(cursor);
+        Freeze();
+        cursor.Position++;
+        count = 0;
+        int id = IdOf(call, create: false);
+        if (id == 0)
+        {
+            cursor.Node = 0;
+            return 0;
+        }
+
+        // The longest seen window ending at this call, less this call, is a seen window ending at
+        // the call before, so it is found by extending the previous one: drop its oldest calls until
+        // the extension by this call was seen (amortised, two probes per call instead of one per length).
+        int node = cursor.Node;
+        if (_trie.Depth(node) == MaxWindow)
+        {
+            node = _trie.Parent(node);
+        }
+
+        int next;
+        while ((next = _trie.Next(node, id)) < 0 && node != 0)
+        {
+            node = _trie.Parent(node);
+        }
+
+        if (next < 0)
+        {
+            // Only a model that lost windows could get here: every learnt call is a window.
+            cursor.Node = 0;
+            return 0;
+        }
+
+        cursor.Node = next;
+        int depth = _trie.Depth(next);
+        if (depth >= countWindow && countWindow > 0)
+        {
+            int window = next;
+            for (int d = depth; d > countWindow; d--)
+            {
+                window = _trie.Parent(window);
+            }
+
+            count = _trie.Count(window);
+        }
+
+        return depth;
     }
 
     /// <summary>The set of learnt calls a trace uses, as a bitset over dense ids, and how many of its distinct calls were never learnt.</summary>
