@@ -9,7 +9,7 @@ namespace Sysprint.Agent.Live;
 /// moment the log's score passes the profile's threshold, reports each distinct mismatch (those
 /// found so far, then each new one at once) through <see cref="OnAlert"/>. With the paper's
 /// threshold 0 that is the offending call's own line. The whole-log detectors (zstide, freq,
-/// callset) hold the log instead and decide in <see cref="Complete"/>, once it has ended.
+/// callset) score the log as it streams and decide in <see cref="Complete"/>, once it has ended.
 /// </summary>
 /// <remarks>Not thread-safe: one per log, called from the thread reading it.</remarks>
 public sealed class LiveCheck : ISyscallSink
@@ -18,7 +18,8 @@ public sealed class LiveCheck : ISyscallSink
     private readonly LiveProfile _profile;
     private readonly List<Mismatch> _waiting = [];
     private readonly List<Mismatch> _ignored = [];
-    private readonly TraceRecorder? _recorder;
+    private readonly WindowScorer? _scorer;
+    private long _scoredCalls;
     private WindowScore? _whole;
     private long _seenMismatches;
 
@@ -34,7 +35,7 @@ public sealed class LiveCheck : ISyscallSink
         MaxAlerts = maxAlerts;
         if (profile.Windows is not null)
         {
-            _recorder = new TraceRecorder(_checker.MaxThreads);
+            _scorer = profile.Windows.NewScorer(profile.Detector, _checker.MaxThreads);
         }
     }
 
@@ -50,7 +51,7 @@ public sealed class LiveCheck : ISyscallSink
     /// <summary>Alerts raised for one log at most; further mismatches are counted only.</summary>
     public int MaxAlerts { get; }
 
-    public long Syscalls => _recorder?.Syscalls ?? _checker.Syscalls;
+    public long Syscalls => _scorer is null ? _checker.Syscalls : _scoredCalls;
 
     /// <summary>The line of the last call read.</summary>
     public long LastLine { get; private set; }
@@ -77,9 +78,10 @@ public sealed class LiveCheck : ISyscallSink
     public void OnSyscall(long thread, int number, long line)
     {
         LastLine = line;
-        if (_recorder is not null)
+        if (_scorer is not null)
         {
-            _recorder.OnSyscall(thread, number, line);
+            _scoredCalls++;
+            _scorer.OnSyscall(thread, number, line);
             return;
         }
 
@@ -93,9 +95,9 @@ public sealed class LiveCheck : ISyscallSink
 
     public void OnThreadEnd(long thread)
     {
-        if (_recorder is not null)
+        if (_scorer is not null)
         {
-            _recorder.OnThreadEnd(thread);
+            _scorer.OnThreadEnd(thread);
         }
         else
         {
@@ -105,9 +107,9 @@ public sealed class LiveCheck : ISyscallSink
 
     public void OnThreadRenamed(long oldThread, long newThread)
     {
-        if (_recorder is not null)
+        if (_scorer is not null)
         {
-            _recorder.OnThreadRenamed(oldThread, newThread);
+            _scorer.OnThreadRenamed(oldThread, newThread);
         }
         else
         {
@@ -119,14 +121,14 @@ public sealed class LiveCheck : ISyscallSink
     /// The log has ended: a whole-log detector scores it now and, beyond the threshold, reports each
     /// window or call behind the score through <see cref="OnAlert"/>. Does nothing for the others.
     /// </summary>
-    public void Complete(string path)
+    public void Complete()
     {
-        if (_recorder is null || _whole is not null)
+        if (_scorer is null || _whole is not null)
         {
             return;
         }
 
-        _whole = _profile.Windows!.Score(_profile.Detector, _recorder.Finish(path));
+        _whole = _scorer.Finish();
         _waiting.AddRange(_whole.Details);
         Evaluate();
     }

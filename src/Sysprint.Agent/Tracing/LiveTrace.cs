@@ -97,7 +97,7 @@ public sealed class LiveTrace
             cancellationToken.ThrowIfCancellationRequested();
             if (read is not null)
             {
-                check.Complete(DisplayName);
+                check.Complete();
             }
 
             if (read is null)

@@ -219,7 +219,7 @@ internal sealed class FileTracker
             read = LogReader.Read(stream, _row.Path, table, options, check);
         }
 
-        check.Complete(_row.Path);
+        check.Complete();
 
         if (read.SkippedLines > 0 && _watcher.Logger.IsEnabled(LogLevel.Warning))
         {

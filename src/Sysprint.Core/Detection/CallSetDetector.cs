@@ -7,7 +7,7 @@ namespace Sysprint.Detection;
 /// in one normal trace (Jaccard distance). A program doing its usual job uses one of a few call
 /// vocabularies; injected code brings calls, or drops ones, that no normal run combines that way.
 /// Learns from normal traces only; an alert is explained by the calls added to and missing from the
-/// nearest normal vocabulary (<see cref="Explain"/>).
+/// nearest normal vocabulary (<see cref="Explain(IEnumerable{int[]})"/>).
 /// </summary>
 public sealed class CallSetDetector : TraceDetector
 {
@@ -67,10 +67,12 @@ public sealed class CallSetDetector : TraceDetector
     /// Why the trace scored what it did: the calls it makes that the nearest normal vocabulary lacks
     /// (including calls never learnt at all) and the calls of that vocabulary it does not make.
     /// </summary>
-    public (double Distance, int[] Added, int[] Missing) Explain(IEnumerable<int[]> threads)
+    public (double Distance, int[] Added, int[] Missing) Explain(IEnumerable<int[]> threads) => Explain(Vocabulary(threads));
+
+    /// <summary>As <see cref="Explain(IEnumerable{int[]})"/>, for a trace's distinct calls (<paramref name="used"/>).</summary>
+    public (double Distance, int[] Added, int[] Missing) Explain(int[] used)
     {
-        ArgumentNullException.ThrowIfNull(threads);
-        int[] used = Vocabulary(threads);
+        ArgumentNullException.ThrowIfNull(used);
         (double distance, int index) = Nearest([used]);
         ulong[]? nearest = index < 0 ? null : _normal[index].Bits;
         var added = new List<int>();

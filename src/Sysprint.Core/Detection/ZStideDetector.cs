@@ -60,14 +60,20 @@ public sealed class ZStideDetector : TraceDetector
     public override double Score(TraceAnalysis analysis)
     {
         ArgumentNullException.ThrowIfNull(analysis);
+        return Score(analysis.Calls, analysis.NovelWindows);
+    }
+
+    /// <summary>The score of a trace of <paramref name="calls"/> calls holding <paramref name="novelWindows"/>(k) unseen k-windows.</summary>
+    public double Score(long calls, Func<int, long> novelWindows)
+    {
+        ArgumentNullException.ThrowIfNull(novelWindows);
         double z = 0;
         for (int k = Shortest; k <= SubstringModel.MaxWindow; k++)
         {
-            z += (Share(analysis, k) - _mean[k]) / _deviation[k];
+            double share = calls == 0 ? 0 : novelWindows(k) / (double)calls;
+            z += (share - _mean[k]) / _deviation[k];
         }
 
         return z / (SubstringModel.MaxWindow - Shortest + 1);
     }
-
-    private static double Share(TraceAnalysis a, int k) => a.Calls == 0 ? 0 : a.NovelWindows(k) / (double)a.Calls;
 }

@@ -59,7 +59,7 @@ public sealed class CheckRunner
             checker.MismatchCount, [.. checker.Mismatches], checker.DetailsTruncated, score);
     }
 
-    // The window detectors score the log as a whole, so it is held in memory while checked.
+    // The window detectors score the log as a whole: the scorer follows it as it streams.
     private CheckOutcome CheckWholeLog(string path, ProfileInfo profile, string detector, double threshold)
     {
         if (_windowFailures.TryGetValue(profile.Name, out SysprintException? failed))
@@ -83,15 +83,15 @@ public sealed class CheckRunner
             _windowChecks[profile.Name] = windows;
         }
 
-        var recorder = new TraceRecorder(_options.MaxThreads);
-        LogReadResult read = LogReader.Read(path, _table, _options, recorder);
+        WindowScorer scorer = windows.NewScorer(detector, _options.MaxThreads, _options.MaxCalls);
+        LogReadResult read = LogReader.Read(path, _table, _options, scorer);
         if (_table.NewlyLearnt.Count > 0)
         {
             _store.SaveNames([.. _table.NewlyLearnt]);
             _table.MarkLearntSaved();
         }
 
-        WindowScore scored = windows.Score(detector, recorder.Finish(path));
+        WindowScore scored = scorer.Finish();
         return new CheckOutcome(path, profile.Name, detector, threshold, read, scored.Count, scored.Details, scored.Truncated, scored.Score);
     }
 

@@ -1,20 +1,18 @@
 using Sysprint.Detection;
 using Sysprint.Diagnostics;
 using Sysprint.Model;
+using Sysprint.Parsing;
 using Sysprint.Storage;
 
 namespace Sysprint.Engine;
 
 /// <summary>
 /// The window detectors of <c>check</c> on one profile's stored window model: zstide, freq and
-/// callset score a whole log as the evaluation does, and every score is explained by the windows
-/// or calls that make it up.
+/// callset score a whole log as the evaluation does (through a <see cref="WindowScorer"/>), and
+/// every score is explained by the windows or calls that make it up.
 /// </summary>
 public sealed class WindowCheck
 {
-    /// <summary>Distinct explanations kept per log; beyond, they are counted only.</summary>
-    private const int MaxDetails = FingerprintChecker.MaxDistinctMismatches;
-
     private readonly SubstringModel _model;
     private readonly ZStideDetector _zstide;
     private readonly FreqDetector _freq;
@@ -53,111 +51,22 @@ public sealed class WindowCheck
         _callset = new CallSetDetector(_model, stored.Vocabularies);
     }
 
-    /// <summary>Scores a recorded log with <paramref name="detector"/>, with the windows or calls behind the score.</summary>
-    public WindowScore Score(string detector, RecordedTrace recorded)
+    internal ZStideDetector ZStide => _zstide;
+
+    internal CallSetDetector CallSet => _callset;
+
+    /// <summary>A 6-call window seen fewer times than this in the learnt logs is rare (freq).</summary>
+    internal double RareBelow => _freq.RareBelow;
+
+    /// <summary>A scorer of one log with <paramref name="detector"/> (zstide, freq or callset), fed as the log is read.</summary>
+    public WindowScorer NewScorer(string detector, int maxThreads = LogReadOptions.DefaultMaxThreads, int maxCalls = LogReadOptions.DefaultMaxCalls)
     {
-        ArgumentNullException.ThrowIfNull(recorded);
-        (LoadedTrace trace, long[][] lines, long[] threads) = recorded;
-        TraceAnalysis analysis = TraceAnalysis.Of(trace, _model, Evaluation.Evaluator.CountWindow);
-        return detector switch
+        if (!Detectors.UsesWindowModel(detector))
         {
-            Detectors.ZStide => Explained(_zstide.Score(analysis), analysis, lines, threads, rare: false),
-            Detectors.Freq => Explained(_freq.Score(analysis), analysis, lines, threads, rare: true),
-            Detectors.CallSet => CallSet(trace, lines, threads),
-            _ => throw new ArgumentException($"'{detector}' is not a window detector", nameof(detector)),
-        };
-    }
-
-    // Each call where a window ending there was never seen is explained by the shortest such window
-    // (the seen part plus the call that broke it); with freq, also the rare 6-windows.
-    private WindowScore Explained(double score, TraceAnalysis analysis, long[][] lines, long[] threads, bool rare)
-    {
-        var byWindow = new Dictionary<string, Mismatch>(StringComparer.Ordinal);
-        var details = new List<Mismatch>();
-        long count = 0;
-        bool truncated = false;
-        int window = Evaluation.Evaluator.CountWindow;
-        for (int t = 0; t < analysis.Threads.Count; t++)
-        {
-            ThreadAnalysis thread = analysis.Threads[t];
-            for (int i = 0; i < thread.Calls.Length; i++)
-            {
-                int longest = thread.Longest[i];
-                int[]? gram = null;
-                string? reason = null;
-                if (longest < Math.Min(SubstringModel.MaxWindow, i + 1) && (!rare || TraceAnalysis.Novel(thread, i, window)))
-                {
-                    gram = thread.Calls[(i - longest)..(i + 1)];
-                }
-                else if (rare && i + 1 >= window && thread.Counts[i] < _freq.RareBelow)
-                {
-                    gram = thread.Calls[(i - window + 1)..(i + 1)];
-                    reason = "rare";
-                }
-
-                if (gram is null)
-                {
-                    continue;
-                }
-
-                count++;
-                string key = (reason ?? "") + string.Join(',', gram);
-                if (byWindow.TryGetValue(key, out Mismatch? seen))
-                {
-                    seen.Count++;
-                }
-                else if (details.Count < MaxDetails)
-                {
-                    var mismatch = new Mismatch(gram, lines[t][i], threads[t]) { Reason = reason };
-                    byWindow[key] = mismatch;
-                    details.Add(mismatch);
-                }
-                else
-                {
-                    truncated = true;
-                }
-            }
+            throw new ArgumentException($"'{detector}' is not a window detector", nameof(detector));
         }
 
-        return new WindowScore(score, count, details, truncated);
-    }
-
-    private WindowScore CallSet(LoadedTrace trace, long[][] lines, long[] threads)
-    {
-        (double distance, int[] added, int[] missing) = _callset.Explain(trace.Threads);
-        var details = new List<Mismatch>();
-        long count = 0;
-        foreach (int call in added)
-        {
-            // Where the log first makes the call, and how often it does.
-            (long line, long thread, long occurrences) = (long.MaxValue, 0, 0);
-            for (int t = 0; t < trace.Threads.Length; t++)
-            {
-                int[] calls = trace.Threads[t];
-                for (int i = 0; i < calls.Length; i++)
-                {
-                    if (calls[i] == call)
-                    {
-                        occurrences++;
-                        if (lines[t][i] < line)
-                        {
-                            (line, thread) = (lines[t][i], threads[t]);
-                        }
-                    }
-                }
-            }
-
-            details.Add(new Mismatch([call], line, thread) { Reason = CallSetReasons.Added, Count = occurrences });
-            count += occurrences;
-        }
-
-        foreach (int call in missing)
-        {
-            details.Add(new Mismatch([call], 0, 0) { Reason = CallSetReasons.Missing, Count = 0 });
-            count++;
-        }
-
-        return new WindowScore(distance, count, details, false);
+        return new WindowScorer(this, _model, detector, maxThreads, maxCalls);
     }
 }
 
