@@ -22,9 +22,21 @@ internal static class ProfileCommand
                 r.AddError("--threshold must be a number >= 0");
             }
         });
+        var falseAlarms = new Option<double?>("--false-alarms")
+        {
+            Description = "Set the threshold from the learnt logs alone: the score that at most this share of them (0 to 1) exceeds when each is checked as if not learnt",
+            HelpName = "RATE",
+        };
+        falseAlarms.Validators.Add(r =>
+        {
+            if (CommonOptions.TryValue(r, out double? rate) && rate is not (>= 0 and <= 1))
+            {
+                r.AddError("--false-alarms must be a share between 0 and 1, e.g. 0.05");
+            }
+        });
         var command = new Command("profile", "Show a profile's settings, or set the detector and threshold that check uses for it (e.g. what eval recommends)")
         {
-            db, profile, detector, threshold,
+            db, profile, detector, threshold, falseAlarms,
         };
         command.SetAction(result =>
         {
@@ -35,6 +47,26 @@ internal static class ProfileCommand
                 $"{dbPath}: no profile '{name}' (profiles: {string.Join(", ", store.ListProfiles().Select(p => p.Name).DefaultIfEmpty("none"))})");
             string? newDetector = result.GetValue(detector);
             double? newThreshold = result.GetValue(threshold);
+            double? rate = result.GetValue(falseAlarms);
+            if (rate is not null && newThreshold is not null)
+            {
+                throw new SysprintException(ExitCodes.Usage, "give --threshold or --false-alarms, not both");
+            }
+
+            if (rate is { } share)
+            {
+                string chosen = newDetector ?? info.Detector;
+                Detectors.Validate(chosen, info.Window);
+                StoredWindowModel stored = store.LoadWindowModel(info);
+                var windows = new WindowCheck(stored, dbPath, info.Name);
+                double[] scores = LeaveOneOut.Scores(stored, windows, chosen, info.Window);
+                (double t, int above) = LeaveOneOut.Threshold(scores, share);
+                newDetector = chosen;
+                newThreshold = t;
+                context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"threshold {t}: {above} of the {scores.Length} learnt logs ({100.0 * above / scores.Length:0.#}%) score above it when each is checked as if it had not been learnt"));
+            }
+
             if (newDetector is not null || newThreshold is not null)
             {
                 string chosen = newDetector ?? info.Detector;

@@ -164,6 +164,47 @@ public sealed class WindowDetectorCheckTests : IDisposable
     }
 
     [Fact]
+    public void False_alarms_sets_the_threshold_from_the_learnt_logs_alone()
+    {
+        string other = _cli.Write("other.strace", Injected.Replace("200 ", "201 ", StringComparison.Ordinal));
+        _cli.RunOk("train", "--db", _db, other);
+
+        // Left out, the injected-like log is 2/7 from the nearest other vocabulary; the two cat runs
+        // share theirs (0). At most 1 of 3 above: the threshold is the middle score, 0.
+        CliResult set = _cli.Run("profile", "--db", _db, "--detector", "callset", "--false-alarms", "0.34");
+        CliResult check = _cli.Run("check", "--db", _db, "--json", _injected);
+
+        Assert.True(set.Exit == 0, set.ToString());
+        Assert.Equal(
+            "threshold 0: 1 of the 3 learnt logs (33.3%) score above it when each is checked as if it had not been learnt\n" +
+            "profile 'default': window 2, detector callset, threshold 0, created ",
+            set.Out[..set.Out.LastIndexOf("created ", StringComparison.Ordinal)] + "created ");
+        using JsonDocument json = JsonDocument.Parse(check.Out);
+        Assert.Equal("callset", json.RootElement.GetProperty("detector").GetString());
+        Assert.Equal(0, json.RootElement.GetProperty("score").GetDouble());
+    }
+
+    [Theory]
+    [InlineData("freq", "0.05", "a threshold from the learnt logs alone is available for paper, stide (windows up to 10), zstide and callset, not for freq: give --threshold")]
+    [InlineData("callset", "1.5", "--false-alarms must be a share between 0 and 1, e.g. 0.05")]
+    public void False_alarms_refuses_what_it_cannot_do(string detector, string rate, string message)
+    {
+        CliResult result = _cli.Run("profile", "--db", _db, "--detector", detector, "--false-alarms", rate);
+
+        Assert.Equal(64, result.Exit);
+        Assert.Contains(message, result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void False_alarms_and_threshold_together_are_refused()
+    {
+        CliResult result = _cli.Run("profile", "--db", _db, "--detector", "zstide", "--false-alarms", "0.05", "--threshold", "1");
+
+        Assert.Equal(64, result.Exit);
+        Assert.Equal("sysprint: error: give --threshold or --false-alarms, not both\n", result.Error);
+    }
+
+    [Fact]
     public void A_profile_with_logs_learnt_without_windows_is_refused_with_the_way_out()
     {
         using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_db};Pooling=False"))

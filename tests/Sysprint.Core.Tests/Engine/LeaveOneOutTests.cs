@@ -1,0 +1,101 @@
+using Sysprint.Detection;
+using Sysprint.Diagnostics;
+using Sysprint.Engine;
+using Sysprint.Storage;
+
+namespace Sysprint.Core.Tests.Engine;
+
+public sealed class LeaveOneOutTests
+{
+    private static readonly int[][] s_logs =
+    [
+        [1, 2, 3, 4, 5, 1, 2, 3],
+        [1, 2, 3, 4, 5, 1, 2, 3],
+        [1, 2, 3, 6, 5, 1, 2, 3],
+        [1, 2, 7, 8, 9],
+    ];
+
+    private static (StoredWindowModel Stored, WindowCheck Check) Learnt()
+    {
+        var model = new SubstringModel();
+        var vocabularies = new List<int[]>();
+        for (int i = 0; i < s_logs.Length; i++)
+        {
+            var own = new SubstringModel(capacity: 64);
+            own.Learn(s_logs[i]);
+            vocabularies.Add(model.AddLog(own.ToBytes(), i + 1));
+        }
+
+        model.Freeze();
+        var stored = new StoredWindowModel(model, [.. s_logs.Select((l, i) => (i + 1, (long)l.Length))], vocabularies, 0, "digest");
+        return (stored, new WindowCheck(stored, "store", "p"));
+    }
+
+    [Fact]
+    public void Stide_scores_count_the_windows_no_other_log_holds()
+    {
+        (StoredWindowModel stored, WindowCheck check) = Learnt();
+
+        // Pairs: logs 1 and 2 are the same (nothing of their own); log 3 alone holds 3 6 and 6 5;
+        // log 4 alone holds 2 7, 7 8 and 8 9.
+        Assert.Equal([0, 0, 2, 3], LeaveOneOut.Scores(stored, check, Detectors.Paper, 2));
+        Assert.Equal([0, 0, 3, 3], LeaveOneOut.Scores(stored, check, Detectors.Stide, 3));
+    }
+
+    [Fact]
+    public void Callset_scores_are_each_vocabulary_against_the_others()
+    {
+        (StoredWindowModel stored, WindowCheck check) = Learnt();
+
+        double[] scores = LeaveOneOut.Scores(stored, check, Detectors.CallSet, 2);
+
+        // {1..5} twice: 0; {1,2,3,5,6} to {1..5}: 4 common of 6; {1,2,7,8,9} to either: 2 common of 8.
+        Assert.Equal([0, 0, 1 - (4 / 6.0), 1 - (2 / 8.0)], scores);
+    }
+
+    [Fact]
+    public void Zstide_scores_the_logs_with_windows_of_their_own_higher()
+    {
+        (StoredWindowModel stored, WindowCheck check) = Learnt();
+
+        double[] scores = LeaveOneOut.Scores(stored, check, Detectors.ZStide, 2);
+
+        Assert.Equal(scores[0], scores[1]);
+        Assert.True(scores[2] > scores[0] && scores[3] > scores[0], string.Join(' ', scores));
+    }
+
+    [Theory]
+    [InlineData("freq")]
+    [InlineData("lfc")]
+    public void Detectors_whose_leave_one_out_score_the_counts_cannot_give_are_refused(string detector)
+    {
+        (StoredWindowModel stored, WindowCheck check) = Learnt();
+
+        var ex = Assert.Throws<SysprintException>(() => LeaveOneOut.Scores(stored, check, detector, 2));
+
+        Assert.Equal(ExitCodes.Usage, ex.ExitCode);
+        Assert.Contains($"not for {detector}: give --threshold", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0.0, 9.0, 0)]
+    [InlineData(0.1, 8.0, 1)]
+    [InlineData(0.25, 7.0, 2)]
+    [InlineData(0.5, 4.0, 5)]
+    [InlineData(1.0, 0.0, 9)]
+    public void The_threshold_is_the_smallest_that_at_most_the_rate_exceeds(double rate, double threshold, int above)
+    {
+        double[] scores = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+
+        Assert.Equal((threshold, above), LeaveOneOut.Threshold(scores, rate));
+    }
+
+    [Fact]
+    public void Ties_never_let_more_than_the_rate_through()
+    {
+        double[] scores = [0, 0, 0, 0, 0, 0, 0, 5, 5, 5];
+
+        // 20% allowed but three logs share the score 5: the threshold stays at 5, none above.
+        Assert.Equal((5.0, 0), LeaveOneOut.Threshold(scores, 0.2));
+    }
+}
