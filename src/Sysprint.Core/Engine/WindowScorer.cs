@@ -17,16 +17,13 @@ public sealed class WindowScorer : ISyscallSink
     private readonly SubstringModel _model;
     private readonly WindowCheck _check;
     private readonly string _detector;
-    private readonly int _maxThreads;
     private readonly int _maxCalls;
-    private readonly Dictionary<long, ThreadState> _threads = [];
+    private readonly ThreadStates<ThreadState> _threads;
     private readonly long[] _novel = new long[SubstringModel.MaxWindow + 1];
     private readonly Dictionary<int, (long Line, long Thread, long Count)> _used = [];
     private readonly Dictionary<string, Mismatch> _byWindow = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Mismatch>.AlternateLookup<ReadOnlySpan<char>> _byWindowSpan;
     private readonly List<Mismatch> _details = [];
-    private long _lastThread = long.MinValue;
-    private ThreadState? _last;
     private long _calls;
     private long _anomalousWindows;
     private long _explained;
@@ -37,7 +34,7 @@ public sealed class WindowScorer : ISyscallSink
         _check = check;
         _model = model;
         _detector = detector;
-        _maxThreads = maxThreads;
+        _threads = new ThreadStates<ThreadState>(maxThreads, () => new ThreadState());
         _maxCalls = maxCalls;
         _byWindowSpan = _byWindow.GetAlternateLookup<ReadOnlySpan<char>>();
     }
@@ -46,7 +43,7 @@ public sealed class WindowScorer : ISyscallSink
 
     public void OnSyscall(long thread, int number, long line)
     {
-        ThreadState state = StateOf(thread);
+        ThreadState state = _threads.Get(thread);
         ref (long Line, long Thread, long Count) used = ref CollectionsMarshal.GetValueRefOrAddDefault(_used, number, out bool seen);
         if (!seen)
         {
@@ -98,21 +95,9 @@ public sealed class WindowScorer : ISyscallSink
         }
     }
 
-    public void OnThreadEnd(long thread)
-    {
-        _threads.Remove(thread);
-        _last = null;
-    }
+    public void OnThreadEnd(long thread) => _threads.End(thread);
 
-    public void OnThreadRenamed(long oldThread, long newThread)
-    {
-        if (_threads.Remove(oldThread, out ThreadState? state) && !_threads.ContainsKey(newThread))
-        {
-            _threads[newThread] = state;
-        }
-
-        _last = null;
-    }
+    public void OnThreadRenamed(long oldThread, long newThread) => _threads.Rename(oldThread, newThread);
 
     /// <summary>The log's score, and the windows or calls it is made of.</summary>
     public WindowScore Finish()
@@ -173,29 +158,6 @@ public sealed class WindowScorer : ISyscallSink
         {
             _truncated = true;
         }
-    }
-
-    private ThreadState StateOf(long thread)
-    {
-        if (thread == _lastThread && _last is not null)
-        {
-            return _last;
-        }
-
-        if (!_threads.TryGetValue(thread, out ThreadState? state))
-        {
-            if (_threads.Count >= _maxThreads)
-            {
-                throw new InputLimitException($"more than {_maxThreads} threads alive at once (raise the limit with --max-threads)");
-            }
-
-            state = new ThreadState();
-            _threads[thread] = state;
-        }
-
-        _lastThread = thread;
-        _last = state;
-        return state;
     }
 
     private sealed class ThreadState
