@@ -18,7 +18,7 @@ internal static class WatchCommand
         var db = CommonOptions.Db();
         var config = new Option<string?>("--config")
         {
-            Description = "The agent's JSON config file (see deploy/agent.json); flags add spools and sinks to it, --db and --profile override it",
+            Description = "The agent's JSON config file (see deploy/agent.json); flags add spools and sinks to it, --db, --profile, --detector and --threshold override it",
             HelpName = "FILE",
         };
         var profile = new Option<string?>("--profile")
@@ -31,6 +31,12 @@ internal static class WatchCommand
             Description = "Spool directories: the logs of VM NAME under SPOOL/NAME/, at any depth",
             Arity = ArgumentArity.ZeroOrMore,
         };
+        var detector = new Option<string?>("--detector")
+        {
+            Description = $"How logs are scored: {string.Join(", ", Engine.Detectors.All)}; default: the config's, else each profile's own (set with 'sysprint profile')",
+            HelpName = "NAME",
+        };
+        var threshold = new Option<double?>("--threshold") { Description = "Score tolerated before a log is anomalous; default: the config's, else the profile's", HelpName = "N" };
         var trust = CommonOptions.Trust();
         var followSymlinks = new Option<bool>("--follow-symlinks")
         {
@@ -39,7 +45,7 @@ internal static class WatchCommand
         var sinks = AlertSinkOptions.Create(withQuiet: true);
         var watch = new Command("watch", "Watch spool directories and check VMs' logs as they are written; alert at once (runs as a service)")
         {
-            db, config, profile, trust, followSymlinks, spools,
+            db, config, profile, detector, threshold, trust, followSymlinks, spools,
         };
         sinks.AddTo(watch);
         watch.SetAction(result =>
@@ -56,12 +62,19 @@ internal static class WatchCommand
             {
                 Spools = [.. settings.Spools, .. result.GetValue(spools) ?? []],
                 Profile = result.GetValue(profile) ?? settings.Profile,
+                Detector = result.GetValue(detector) ?? settings.Detector,
+                Threshold = result.GetValue(threshold) ?? settings.Threshold,
                 Sinks = sinks.Settings(result, settings.Sinks),
                 Stdout = settings.Stdout && sinks.ShowOnStdout(result),
                 Hostname = string.IsNullOrEmpty(hostname) ? null : hostname,
                 Trust = CommonOptions.TrustPath(result, trust, context, settings.Trust),
                 FollowSymlinks = settings.FollowSymlinks || result.GetValue(followSymlinks),
             };
+            if (settings.Detector is { } chosen && !Engine.Detectors.All.Contains(chosen))
+            {
+                throw new SysprintException(ExitCodes.Usage, $"unknown detector '{chosen}': watch knows {string.Join(", ", Engine.Detectors.All)}");
+            }
+
             if (settings.Spools.Count == 0)
             {
                 throw new SysprintException(ExitCodes.Usage, "no spool to watch: name at least one SPOOL directory, or 'spools' in --config");

@@ -193,6 +193,16 @@ public sealed class WatchProcessTests : IDisposable
     }
 
     [Fact]
+    public void Watch_with_an_unknown_detector_is_a_usage_error()
+    {
+        var (exit, output, error) = Support.Cli.Run("watch", "--db", _db, "--detector", "stide-6", Spool);
+
+        Assert.Equal(64, exit);
+        Assert.Equal("", output);
+        Assert.Equal("sysprint: error: unknown detector 'stide-6': watch knows paper, stide, lfc, zstide, freq, callset\n", error);
+    }
+
+    [Fact]
     public void Watch_without_a_spool_is_a_usage_error()
     {
         var (exit, output, error) = Support.Cli.Run("watch", "--db", _db);
