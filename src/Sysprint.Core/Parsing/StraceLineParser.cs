@@ -116,16 +116,9 @@ internal static class StraceLineParser
         {
             // The usual -tt shape, checked in one step; the loop below reads it the same way.
             p += MicrosecondTimeBytes;
-            if (line[p..].StartsWith("(+"u8))
+            if (!SkipRelativeTime(line, ref p, ref rec))
             {
-                int close = line[p..].IndexOf((byte)')');
-                if (close < 0)
-                {
-                    rec = ParsedLine.Malformed(p + 1, "')' closing the relative time");
-                    return;
-                }
-
-                p = SkipSpaces(line, p + close + 1);
+                return;
             }
         }
         else if (p < line.Length && IsDigit(line[p]))
@@ -159,16 +152,9 @@ internal static class StraceLineParser
             p = end + 1;
 
             // "-t -r" together: "12:34:56 (+     0.000123) ".
-            if (line[p..].StartsWith("(+"u8))
+            if (!SkipRelativeTime(line, ref p, ref rec))
             {
-                int close = line[p..].IndexOf((byte)')');
-                if (close < 0)
-                {
-                    rec = ParsedLine.Malformed(p + 1, "')' closing the relative time");
-                    return;
-                }
-
-                p = SkipSpaces(line, p + close + 1);
+                return;
             }
         }
         else if (p < line.Length && line[p] == (byte)' ')
@@ -419,6 +405,25 @@ internal static class StraceLineParser
         }
 
         return i - from;
+    }
+
+    /// <summary>Skips "(+     0.000123) " after an absolute time (-t -r together); false, with <paramref name="rec"/> malformed, when it is not closed.</summary>
+    private static bool SkipRelativeTime(ReadOnlySpan<byte> line, ref int p, ref ParsedLine rec)
+    {
+        if (!line[p..].StartsWith("(+"u8))
+        {
+            return true;
+        }
+
+        int close = line[p..].IndexOf((byte)')');
+        if (close < 0)
+        {
+            rec = ParsedLine.Malformed(p + 1, "')' closing the relative time");
+            return false;
+        }
+
+        p = SkipSpaces(line, p + close + 1);
+        return true;
     }
 
     private static int SkipSpaces(ReadOnlySpan<byte> s, int from)

@@ -7,28 +7,12 @@ internal delegate int LineWriter(long index, Span<byte> destination);
 /// A read-only stream of <c>count</c> generated lines, made as they are read: a log of millions of
 /// lines without holding it in memory, so a memory bound measures the reader alone.
 /// </summary>
-internal sealed class GeneratedLog(long count, LineWriter writer) : Stream
+internal sealed class GeneratedLog(long count, LineWriter writer) : ReadOnlyStream
 {
     private readonly byte[] _line = new byte[4096];
     private long _next;
     private int _lineLength;
     private int _lineOffset;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -54,14 +38,4 @@ internal sealed class GeneratedLog(long count, LineWriter writer) : Stream
 
         return written;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

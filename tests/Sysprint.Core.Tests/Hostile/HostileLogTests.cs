@@ -365,25 +365,9 @@ public sealed class HostileLogTests : IDisposable
     }
 
     /// <summary>Does something to the file (grow, shrink) right after the reader's first read.</summary>
-    private sealed class ActingStream(Stream inner, Action afterFirstRead) : Stream
+    private sealed class ActingStream(Stream inner, Action afterFirstRead) : ReadOnlyStream
     {
         private bool _acted;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -396,15 +380,5 @@ public sealed class HostileLogTests : IDisposable
 
             return n;
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
