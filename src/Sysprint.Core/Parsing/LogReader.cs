@@ -267,6 +267,21 @@ public static class LogReader
                 }
             }
 
+            if (cx.SplicedCall && !line.StartsWith("strace: "u8) && !line.StartsWith("[pid "u8))
+            {
+                // The rest of a call whose line strace's notice cut (", child_tidptr=...) = 8599",
+                // " => {parent_tid=[8601]}, 88) = 8601", " <unfinished ...>"): the call was counted
+                // at its entry. The rest may itself end in another notice.
+                long again = StraceLineParser.SplicedAttach(line);
+                cx.SplicedCall = again > 0;
+                if (again > 0)
+                {
+                    threads.Announced(again);
+                }
+
+                continue;
+            }
+
             StraceLineParser.Parse(line, out ParsedLine rec);
             switch (rec.Kind)
             {
@@ -277,20 +292,18 @@ public static class LogReader
                         continue;
                     }
 
+                    if (rec.SplicedAttach > 0)
+                    {
+                        // "vfork(strace: Process 4274 attached": strace's notice cut the entry line;
+                        // the next line holds the rest of the call.
+                        threads.Announced(rec.SplicedAttach);
+                        cx.SplicedCall = true;
+                    }
+
                     int number = Resolve(ref cx, rec.Name, rec.NameColumn, rec.Number, lineNumber);
                     if (number < 0)
                     {
                         continue;
-                    }
-
-                    if (threads.WantsAnnouncements)
-                    {
-                        // "vfork(strace: Process 4274 attached": strace's message cut the entry line.
-                        int at = line.IndexOf("strace: Process "u8);
-                        if (at >= 0 && Utf8Parser.TryParse(line[(at + 16)..], out long attached, out _))
-                        {
-                            threads.Announced(attached);
-                        }
                     }
 
                     if (cx.Result.FirstProgram is null && rec.Name.SequenceEqual("execve"u8))
@@ -607,5 +620,8 @@ public static class LogReader
         public readonly ISyscallSink Sink = sink;
         public readonly LogReadResult Result = result;
         public readonly bool LearnNames = options.LearnNames ?? result.Format == LogFormat.NtTrace;
+
+        /// <summary>True after a strace call line that strace's own notice cut: the next line is its rest.</summary>
+        public bool SplicedCall;
     }
 }

@@ -26,6 +26,13 @@ internal ref struct ParsedLine
     /// <summary>True when the strace entry is cut by <c>&lt;unfinished ...&gt;</c>.</summary>
     public bool Unfinished;
 
+    /// <summary>
+    /// For a strace entry that ends in strace's own <c>strace: Process N attached</c> notice (trace to
+    /// stderr, the notice printed while the call's line was open): N; the call goes on on the next
+    /// line. 0 otherwise.
+    /// </summary>
+    public long SplicedAttach;
+
     public static ParsedLine Malformed(int column, string expected) => new()
     {
         Kind = LineKind.Malformed,

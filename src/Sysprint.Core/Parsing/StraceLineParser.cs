@@ -295,12 +295,44 @@ internal static class StraceLineParser
         rec.Name = body[..nameLength];
         rec.NameColumn = p + 1;
         rec.Unfinished = body.EndsWith("<unfinished ...>"u8);
+        if (body[^1] == (byte)'d')
+        {
+            rec.SplicedAttach = SplicedAttach(body);
+        }
         if (rec.Name.StartsWith("syscall_0x"u8)
             && Utf8Parser.TryParse(rec.Name[10..], out uint hex, out int used, 'x')
             && used == rec.Name.Length - 10 && hex <= int.MaxValue)
         {
             rec.Number = (int)hex;
         }
+    }
+
+    /// <summary>
+    /// The pid N when <paramref name="text"/> ends in strace's notice <c>strace: Process N attached</c>
+    /// printed into an open call line (<c>strace -f</c> to stderr); 0 otherwise. A sample, from a
+    /// real capture:
+    /// <code>clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLDstrace: Process 8599 attached</code>
+    /// the next line holds the rest of the call (<c>, child_tidptr=0x4c3690) = 8599</c>).
+    /// </summary>
+    public static long SplicedAttach(ReadOnlySpan<byte> text)
+    {
+        if (!text.EndsWith(" attached"u8))
+        {
+            return 0;
+        }
+
+        int at = text.LastIndexOf("strace: Process "u8);
+        if (at <= 0)
+        {
+            // At the start of the line it is a notice of its own, not one inside a call.
+            return 0;
+        }
+
+        ReadOnlySpan<byte> digits = text[(at + "strace: Process "u8.Length)..^" attached"u8.Length];
+        return digits.Length is > 0 and <= MaxExactDigits && CountDigits(digits, 0) == digits.Length
+            && Utf8Parser.TryParse(digits, out long pid, out _) && pid > 0
+            ? pid
+            : 0;
     }
 
     /// <summary>"strace: Process 1234 attached": remembers the pid so the first unprefixed lines can be given to the right process.</summary>

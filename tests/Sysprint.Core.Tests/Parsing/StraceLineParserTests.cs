@@ -79,6 +79,23 @@ public sealed class StraceLineParserTests
     }
 
     [Theory]
+    [InlineData("""clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLDstrace: Process 8599 attached""", 8599)]
+    [InlineData("""vfork(strace: Process 8600 attached""", 8600)]
+    [InlineData("""[pid  8598] clone3({flags=CLONE_VM, child_tid=0x7ffff7ff6990, tls=0x7ffff7ff66c0}strace: Process 8601 attached""", 8601)]
+    [InlineData("""write(1, "attached", 8)                 = 8""", 0)]
+    [InlineData("""write(1, "strace: Process 1 attached", 26strace: Process x attached""", 0)]
+    [InlineData("""write(1, "strace: Process  attached""", 0)]
+    public void Notice_cutting_an_entry_line_names_the_attached_child(string line, long attached)
+    {
+        byte[] bytes = Encoding.UTF8.GetBytes(line);
+
+        ParsedLine rec = StraceLineParser.Parse(bytes);
+
+        Assert.Equal(LineKind.Syscall, rec.Kind);
+        Assert.Equal(attached, rec.SplicedAttach);
+    }
+
+    [Theory]
     [InlineData("""[pid 28772] select(4, [3], NULL, NULL, NULL <unfinished ...>""", true)]
     [InlineData("""4342  rt_sigprocmask(SIG_SETMASK, ~[RTMIN RT_1],  <unfinished ...>""", true)]
     [InlineData("""4342  vfork( <unfinished ...>""", true)]

@@ -247,6 +247,48 @@ public sealed class StraceReaderTests
     }
 
     [Fact]
+    public void Notices_spliced_into_clone_vfork_and_clone3_lines_are_removed_and_each_call_read_once()
+    {
+        // Real capture: strace -f to stderr; each child's "strace: Process N attached" cut the parent's
+        // clone, vfork or clone3 line, whose rest follows on the next line.
+        var (result, sink) = Logs.ReadFile(TestFiles.StraceFixture("multi_stderr_f_spliced"));
+
+        Assert.Equal(55, result.Syscalls);
+        Assert.Equal(0, result.SkippedLines);
+        Assert.Equal(0, result.ForeignLines);
+        Assert.Equal([(0L, 8598L)], sink.Renamed);
+        Assert.Equal(
+            new Dictionary<long, int> { [8598] = 35, [8599] = 2, [8600] = 1, [8601] = 7, [8602] = 2, [8603] = 1, [8604] = 7 },
+            sink.CountsByThread());
+        var parent = sink.Sequences.Single(s => s.Thread == 8598).Numbers.Select(s_table.NameOf).ToList();
+        Assert.Equal(["clone", "wait4", "vfork", "wait4"], parent[14..18]);
+        Assert.Equal(2, parent.Count(n => n == "clone3"));
+        Assert.Equal(7, sink.Ended.Count);
+    }
+
+    [Fact]
+    public void A_call_cut_by_a_notice_counts_at_its_entry_line_whatever_its_rest_looks_like()
+    {
+        const string log = """
+            execve("/bin/sh", ["sh"], 0x7ffc /* 0 vars */) = 0
+            clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLDstrace: Process 11 attached
+            strace: Process 12 attached
+            , child_tidptr=0x4c3690) = 11strace: Process 13 attached
+             <unfinished ...>
+            [pid    11] exit_group(0)               = ?
+            [pid    10] <... clone resumed>)        = 11
+            [pid    11] +++ exited with 0 +++
+            exit_group(0)                           = ?
+
+            """;
+
+        var (result, sink) = Logs.ReadText(log);
+
+        Assert.Equal(["call 0 59 @1", "call 0 56 @2", "call 11 231 @6", "rename 0 10", "end 11", "call 10 231 @9"], sink.Events);
+        Assert.Equal(0, result.SkippedLines);
+    }
+
+    [Fact]
     public void Attached_message_on_its_own_line_keeps_the_child_from_being_taken_for_the_first_process()
     {
         const string log = """

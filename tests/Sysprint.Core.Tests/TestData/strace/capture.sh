@@ -114,9 +114,9 @@ cap killed                    -- "${KILLED[@]}"
 # Tiny static C programs built in a temp dir (binaries are not committed).
 BUILD=$(mktemp -d /tmp/sysprint-capture.XXXXXX)
 trap 'rm -rf "$BUILD"' EXIT
-for src in unknown_syscall yy_sockets; do
-  gcc -static -O2 -o "$BUILD/$src" "$HERE/$src.c" ||
-    gcc -O2 -o "$BUILD/$src" "$HERE/$src.c" || exit 1
+for src in unknown_syscall yy_sockets spliced_children; do
+  gcc -static -O2 -pthread -o "$BUILD/$src" "$HERE/$src.c" ||
+    gcc -O2 -pthread -o "$BUILD/$src" "$HERE/$src.c" || exit 1
 done
 
 # capbin NAME PROGRAM STRACE-OPTIONS...
@@ -130,3 +130,21 @@ capbin() {
 capbin unknown_syscall   unknown_syscall
 capbin unknown_syscall_n unknown_syscall -n
 capbin single_yy_sockets yy_sockets      -yy
+
+# strace's "Process N attached" notice spliced into the parent's call line (-f, trace to stderr).
+# Retry until the three shapes of the line that follows the notice are all present: the rest of a
+# fork's clone (", child_tidptr=..."), of a thread's clone3 (" => {parent_tid=...}") and the
+# " <unfinished ...>" that ends a vfork's entry (the first try always had them).
+for try in $(seq 1 20); do
+  rm -f multi_stderr_f_spliced.strace multi_stderr_f_spliced.expected
+  (cd "$BUILD" && exec "${RUN[@]}" strace -f -- ./spliced_children) </dev/null >/dev/null 2>multi_stderr_f_spliced.strace
+  count_entries multi_stderr_f_spliced.strace > multi_stderr_f_spliced.expected
+  if grep -A1 'attached$' multi_stderr_f_spliced.strace | grep -q '^, child_tidptr=' &&
+     grep -A1 'attached$' multi_stderr_f_spliced.strace | grep -q '^ => {parent_tid=' &&
+     grep -A1 'attached$' multi_stderr_f_spliced.strace | grep -q '^ <unfinished \.\.\.>$'; then
+    printf '%-26s %4s entries %6s bytes (try %d)\n' multi_stderr_f_spliced \
+      "$(cat multi_stderr_f_spliced.expected)" "$(wc -c < multi_stderr_f_spliced.strace)" "$try"
+    break
+  fi
+  [ "$try" = 20 ] && echo "multi_stderr_f_spliced: the three spliced shapes not seen after 20 tries" >&2
+done
