@@ -1,0 +1,59 @@
+using Sysprint.Fleet;
+
+namespace Sysprint.Storage;
+
+/// <summary>
+/// What <c>sysprint serve</c> keeps for a fleet: enrollment secrets, enrolled hosts with their
+/// credentials (hashed) and last heartbeat, and every host's alerts. Implemented on PostgreSQL,
+/// shared by any number of server instances: every method is one statement or one transaction,
+/// and nothing is cached between calls. Thread-safe.
+/// </summary>
+/// <remarks>
+/// Secrets and credentials cross this contract only as their <see cref="FleetSecrets.Hash"/>.
+/// Failures the user can act on (server unreachable, refused login, newer schema) surface as
+/// <see cref="Diagnostics.SysprintException"/> with <see cref="Diagnostics.ExitCodes.StoreUnavailable"/>.
+/// </remarks>
+public interface IFleetStore : IAsyncDisposable
+{
+    /// <summary>Where the store lives, for messages (no password).</summary>
+    string Location { get; }
+
+    /// <summary>Records a new enrollment secret by its hash; returns what was stored.</summary>
+    Task<EnrollSecret> AddEnrollSecretAsync(byte[] secretHash, string group, DateTimeOffset created, DateTimeOffset? expires, CancellationToken cancellationToken);
+
+    /// <summary>Every enrollment secret, newest first.</summary>
+    Task<IReadOnlyList<EnrollSecret>> ListEnrollSecretsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Revokes a secret: no host enrolls with it any more (hosts enrolled with it stay). False when there is no such secret.</summary>
+    Task<bool> RevokeEnrollSecretAsync(long id, DateTimeOffset time, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// In one transaction: checks the secret (known, not expired at <paramref name="now"/>, not
+    /// revoked) and the name (not enrolled yet), then records the host with its credential's hash,
+    /// in the secret's group. Two hosts enrolling the same name at once: one wins, the other gets
+    /// <see cref="EnrollOutcome.NameTaken"/>.
+    /// </summary>
+    Task<(EnrollOutcome Outcome, FleetHost? Host)> EnrollAsync(byte[] secretHash, string hostName, byte[] credentialHash, TimeSpan heartbeatInterval,
+        DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>The host holding this credential (revoked hosts too: the caller refuses them), or null.</summary>
+    Task<FleetHost?> FindHostByCredentialAsync(byte[] credentialHash, CancellationToken cancellationToken);
+
+    /// <summary>Records a heartbeat: the host was seen at <paramref name="now"/> and said this.</summary>
+    Task RecordHeartbeatAsync(long hostId, FleetHeartbeat heartbeat, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stores the host's alerts; an alert whose uuid the host already sent is left as it was
+    /// (delivery is at least once, storage exactly once). Returns how many were new.
+    /// </summary>
+    Task<int> AddAlertsAsync(long hostId, IReadOnlyList<AlertUpload> alerts, DateTimeOffset received, CancellationToken cancellationToken);
+
+    /// <summary>Every enrolled host, by name.</summary>
+    Task<IReadOnlyList<FleetHost>> ListHostsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Revokes a host: its credential is refused from its next request on. False when no host has that name.</summary>
+    Task<bool> RevokeHostAsync(string name, DateTimeOffset time, CancellationToken cancellationToken);
+
+    /// <summary>Central alerts, newest arrival first.</summary>
+    Task<IReadOnlyList<FleetAlert>> ListAlertsAsync(FleetAlertQuery query, CancellationToken cancellationToken);
+}
