@@ -38,6 +38,12 @@ internal sealed class DemoScenario(CliContext context, string workDir)
         ("wc", [["-l", "/etc/passwd"], ["/etc/group"], ["-c", "/etc/hostname"], ["-w", "/etc/os-release"], ["/etc/shells", "/etc/issue"], ["-m", "/etc/passwd"]]),
     ];
 
+    /// <summary>Runs in a row that add nothing before a program counts as stable (as train judges a profile).</summary>
+    internal const int StableAfter = 3;
+
+    /// <summary>The program the check step runs, clean and tampered.</summary>
+    private const string CheckedProgram = "cat";
+
     private readonly CliContext _context = context;
     private readonly string _workDir = workDir;
 
@@ -119,19 +125,81 @@ internal sealed class DemoScenario(CliContext context, string workDir)
             o.WriteLine($"   {"round " + ((start / perRound) + 1).ToString(CultureInfo.InvariantCulture),-37}{string.Concat(round.Select(g => g.ToString(CultureInfo.InvariantCulture).PadLeft(6)))}");
         }
 
-        int quiet = 0;
-        for (int i = growth.Count - 1; i >= 0 && growth[i] == 0; i--)
-        {
-            quiet++;
-        }
-
         long syscalls = runs.Sum(r => store.FindLearntLog(store.FindProfile(ProfileInfo.DefaultName)!.Id, Trainer.Hash(r.Log).Sha256)?.Syscalls ?? 0);
         o.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"   {syscalls:N0} system calls read; fingerprint: {last!.FingerprintSize} transitions over {last.KnownCalls} calls."));
-        o.WriteLine(quiet > 0
-            ? $"   The last {quiet} runs added nothing: the fingerprint has stabilised, so it can be trusted."
-            : "   The last run still added transitions: more normal runs would be needed before trusting it.");
+        foreach (string line in Stability(runs, growth, CheckedProgram))
+        {
+            o.WriteLine("   " + line);
+        }
+
         o.WriteLine();
+    }
+
+    /// <summary>
+    /// What the runs' growth says, program by program: one database holds them all, but each
+    /// program's behaviour settles on its own (ls, with its many options, later than date). A
+    /// program has stabilised once its last <see cref="StableAfter"/> runs added nothing.
+    /// </summary>
+    internal static IReadOnlyList<string> Stability(IReadOnlyList<DemoRun> runs, IReadOnlyList<int> growth, string checkedProgram)
+    {
+        var stable = new List<string>();
+        var growing = new List<string>();
+        var growingNames = new List<string>();
+        int quietOfStable = int.MaxValue;
+        bool sameQuiet = true;
+        foreach (string program in runs.Select(r => r.Program).Distinct())
+        {
+            int[] own = [.. runs.Select((r, i) => (r.Program, Growth: growth[i])).Where(r => r.Program == program).Select(r => r.Growth)];
+            int quiet = 0;
+            for (int i = own.Length - 1; i >= 0 && own[i] == 0; i--)
+            {
+                quiet++;
+            }
+
+            if (quiet >= StableAfter)
+            {
+                sameQuiet &= quietOfStable == int.MaxValue || quietOfStable == quiet;
+                quietOfStable = Math.Min(quietOfStable, quiet);
+                stable.Add(program);
+                continue;
+            }
+
+            int last = own.Length - 1 - quiet;
+            string added = $"its run {last + 1} of {own.Length} added {Transitions(own[last])}";
+            growingNames.Add(program);
+            growing.Add(quiet == 0 ? $"{program} ({added})" : $"{program} ({added}, the {Runs(quiet)} after it nothing)");
+        }
+
+        var lines = new List<string>();
+        if (stable.Count > 0)
+        {
+            string quietText = sameQuiet ? $"the last {quietOfStable} runs of each" : $"at least the last {quietOfStable} runs of each";
+            lines.Add(growing.Count == 0
+                ? $"Every program has stabilised: {quietText} added nothing."
+                : $"Stabilised: {Join(stable, "and")} ({quietText} added nothing).");
+        }
+
+        if (growing.Count > 0)
+        {
+            lines.Add($"Not stable yet: {Join(growing, "and")}.");
+            lines.Add($"A new normal run of {Join(growingNames, "or")} may still hold a transition never seen (a false alarm): " +
+                (growing.Count == 1
+                    ? $"learn more of its normal runs, until {StableAfter} in a row add nothing."
+                    : $"learn more of their normal runs, until {StableAfter} in a row of each add nothing."));
+            if (growingNames.Contains(checkedProgram))
+            {
+                lines.Add($"The checks below run {checkedProgram}, which has not stabilised: a false alarm on its clean run would be no surprise.");
+            }
+        }
+
+        return lines;
+
+        static string Transitions(int n) => n == 1 ? "1 transition" : $"{n} transitions";
+        static string Runs(int n) => n == 1 ? "run" : $"{n} runs";
+        static string Join(List<string> items, string conjunction) => items.Count == 1
+            ? items[0]
+            : string.Join(", ", items.Take(items.Count - 1)) + $" {conjunction} " + items[^1];
     }
 
     private int Check(IFingerprintStore store, SyscallTable table, LogReadOptions options, string dbPath)
@@ -143,7 +211,7 @@ internal sealed class DemoScenario(CliContext context, string workDir)
         // A clean run with arguments never learnt, in a shape never used for learning.
         string cleanLog = Path.Combine(_workDir, "check", "cat-clean.strace");
         Directory.CreateDirectory(Path.GetDirectoryName(cleanLog)!);
-        string[] cleanCommand = ["cat", "/etc/hosts"];
+        string[] cleanCommand = [CheckedProgram, "/etc/hosts"];
         StraceCapture.Run(cleanLog, ["-f", "-tt", "-T", "-yy", "-n"], cleanCommand, DemoEnvironment());
         CheckOutcome clean = runner.Check(cleanLog, ProfileInfo.DefaultName, null);
         Record(store, clean, table);
@@ -153,7 +221,7 @@ internal sealed class DemoScenario(CliContext context, string workDir)
         // The same program with code injected at load time.
         (string? library, string injected) = Injection.Build(_workDir);
         string tamperedLog = Path.Combine(_workDir, "check", "cat-tampered.strace");
-        string[] tamperedCommand = ["cat", "/etc/hostname"];
+        string[] tamperedCommand = [CheckedProgram, "/etc/hostname"];
         var environment = new Dictionary<string, string>(DemoEnvironment());
         if (library is not null)
         {
