@@ -1,18 +1,29 @@
+using System.ComponentModel;
+using System.Runtime.InteropServices;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
+using Sysprint.Diagnostics;
 using Sysprint.Storage;
 
 namespace Sysprint.Agent.Sinks;
 
 /// <summary>
-/// Appends each alert's JSON as one line to a file (<c>--alerts-jsonl FILE</c>), in one write so
-/// that several writers never interleave inside a line.
+/// Appends each alert's JSON as one line to a file (<c>--alerts-jsonl FILE</c>), in one
+/// <c>O_APPEND</c> write so that several writers never interleave inside a line.
 /// </summary>
+/// <remarks>
+/// The sink always writes to the path it was given. Before each line it checks that its open file
+/// is still at that path: after logrotate's <c>create</c> (the file renamed, a new one made) or a
+/// deletion it opens the path again; after <c>copytruncate</c> the append lands at the new end.
+/// The file's folder must exist when the sink is made (an agent must not make folders the
+/// operator did not plan, with the wrong owner); a missing one is an error naming it.
+/// </remarks>
 /// <remarks>
 /// A crash after the line was written but before the outbox recorded it sends the alert again.
 /// At open the sink reads the ids of the last lines of the file and does not write those again,
 /// so the file holds each alert once.
 /// </remarks>
-public sealed class JsonLinesSink : IAlertSink
+public sealed partial class JsonLinesSink : IAlertSink
 {
     private const int TailBytes = 256 * 1024;
 
@@ -22,7 +33,7 @@ public sealed class JsonLinesSink : IAlertSink
     private readonly Queue<string> _recentOrder = new();
 
     private readonly string _path;
-    private FileStream? _file;
+    private SafeFileHandle? _file;
     private HashSet<string>? _recent;
 
     public JsonLinesSink(string path)
@@ -30,6 +41,12 @@ public sealed class JsonLinesSink : IAlertSink
         ArgumentException.ThrowIfNullOrEmpty(path);
         _path = Path.GetFullPath(path);
         Name = "jsonl:" + _path;
+        string? directory = Path.GetDirectoryName(_path);
+        if (!string.IsNullOrEmpty(directory) && !Directory.Exists(directory))
+        {
+            throw new SysprintException(ExitCodes.InputMissing,
+                $"{_path}: the folder of the alert file does not exist: create it (install -d {directory}) or name another file");
+        }
     }
 
     public string Name { get; }
@@ -37,6 +54,12 @@ public sealed class JsonLinesSink : IAlertSink
     public Task DeliverAsync(OutboxAlert alert, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(alert);
+        if (_file is not null && !StillAtPath(_file))
+        {
+            // Rotated (create) or removed: from now on the lines go to a file at the given path.
+            Close();
+        }
+
         if (_file is null)
         {
             Open();
@@ -50,8 +73,7 @@ public sealed class JsonLinesSink : IAlertSink
         byte[] line = Encoding.UTF8.GetBytes(alert.Json + "\n");
         try
         {
-            _file!.Write(line);
-            _file.Flush();
+            Append(_file!, line);
         }
         catch (IOException)
         {
@@ -72,12 +94,6 @@ public sealed class JsonLinesSink : IAlertSink
 
     private void Open()
     {
-        string? directory = Path.GetDirectoryName(_path);
-        if (!string.IsNullOrEmpty(directory))
-        {
-            Directory.CreateDirectory(directory);
-        }
-
         if (_recent is null)
         {
             _recent = new HashSet<string>(StringComparer.Ordinal);
@@ -87,18 +103,47 @@ public sealed class JsonLinesSink : IAlertSink
             }
         }
 
-        _file = new FileStream(_path, new FileStreamOptions
+        int fd = OpenAppend(_path, OAppend | OCreat | OWronly | OCloexec, 0b110_110_110);
+        if (fd < 0)
         {
-            Mode = FileMode.Append,
-            Access = FileAccess.Write,
-            Share = FileShare.ReadWrite | FileShare.Delete,
-            BufferSize = 0,
-        });
-        if (_file.Length > 0 && !EndsWithNewline(_path))
+            int errno = Marshal.GetLastPInvokeError();
+            throw new IOException($"cannot open {_path}: {new Win32Exception(errno).Message}");
+        }
+
+        _file = new SafeFileHandle(fd, ownsHandle: true);
+        if (!EndsWithNewline(_path))
         {
             // A line cut short (disk full, power cut): never glue the next alert to it.
-            _file.Write("\n"u8);
+            Append(_file, "\n"u8);
         }
+    }
+
+    /// <summary>One <c>write</c> of the whole line (O_APPEND: at the file's end, whatever truncated it).</summary>
+    private static void Append(SafeFileHandle file, ReadOnlySpan<byte> line)
+    {
+        while (!line.IsEmpty)
+        {
+            nint written = Write(file, line, (nuint)line.Length);
+            if (written < 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno == EIntr)
+                {
+                    continue;
+                }
+
+                throw new IOException(new Win32Exception(errno).Message);
+            }
+
+            line = line[(int)written..];
+        }
+    }
+
+    /// <summary>True while the open file is the one at the sink's path (not renamed away or deleted).</summary>
+    private bool StillAtPath(SafeFileHandle file)
+    {
+        string? target = new FileInfo("/proc/self/fd/" + file.DangerousGetHandle()).LinkTarget;
+        return target is null || string.Equals(target, _path, StringComparison.Ordinal);
     }
 
     private void Remember(string id)
@@ -117,6 +162,11 @@ public sealed class JsonLinesSink : IAlertSink
 
     private static bool EndsWithNewline(string path)
     {
+        if (!File.Exists(path))
+        {
+            return true;
+        }
+
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         if (file.Length == 0)
         {
@@ -170,4 +220,16 @@ public sealed class JsonLinesSink : IAlertSink
 
         return ids;
     }
+
+    private const int OWronly = 0x1;
+    private const int OCreat = 0x40;
+    private const int OAppend = 0x400;
+    private const int OCloexec = 0x80000;
+    private const int EIntr = 4;
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int OpenAppend(string path, int flags, int mode);
+
+    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+    private static partial nint Write(SafeFileHandle fd, ReadOnlySpan<byte> buffer, nuint count);
 }

@@ -1,19 +1,30 @@
+using System.ComponentModel;
 using System.Diagnostics;
+using System.IO.Pipes;
+using System.Runtime.InteropServices;
 using System.Text;
 using Sysprint.Storage;
 
 namespace Sysprint.Agent.Sinks;
 
 /// <summary>
-/// Feeds alerts to a program (<c>--alert-program CMD</c>), one JSON alert per line on its stdin, as
-/// Falco's <c>program_output</c> with <c>keep_alive</c>. CMD is a shell command line
-/// (<c>/bin/sh -c CMD</c>, as in Falco's configuration); it is started at the first alert and
-/// again whenever it has exited. Its own output goes where sysprint's goes.
+/// Feeds each alert to a program (<c>--alert-program CMD</c>): one run of <c>/bin/sh -c CMD</c> per
+/// alert, its JSON as one line on the program's stdin, as Falco's <c>program_output</c> without
+/// <c>keep_alive</c>. The alert is delivered only when the program read all of it and exited with
+/// status 0; a non-zero exit, a program that exits without reading its input, or one still running
+/// at the delivery timeout is a failed delivery, retried by the outbox. Its own output goes where
+/// sysprint's goes.
 /// </summary>
-public sealed class ProgramSink : IAlertSink
+/// <remarks>
+/// One run per alert is what makes the exit status mean something: a program kept alive across
+/// alerts (the earlier design) took lines into a pipe buffer, and <c>cat &gt;/dev/null; exit 3</c>
+/// was counted delivered.
+/// </remarks>
+public sealed partial class ProgramSink : IAlertSink
 {
+    private const int FionRead = 0x541B;
+
     private readonly string _command;
-    private Process? _process;
 
     public ProgramSink(string command)
     {
@@ -27,47 +38,76 @@ public sealed class ProgramSink : IAlertSink
     public async Task DeliverAsync(OutboxAlert alert, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(alert);
-        if (_process is null || _process.HasExited)
-        {
-            _process?.Dispose();
-            _process = Start();
-        }
-
+        using Process process = Start();
         try
         {
-            StreamWriter stdin = _process.StandardInput;
-            await stdin.WriteAsync((alert.Json + "\n").AsMemory(), cancellationToken).ConfigureAwait(false);
-            await stdin.FlushAsync(cancellationToken).ConfigureAwait(false);
+            Task exited = process.WaitForExitAsync(cancellationToken);
+            Stream stdin = process.StandardInput.BaseStream;
+            byte[] line = Encoding.UTF8.GetBytes(alert.Json + "\n");
+            try
+            {
+                await stdin.WriteAsync(line, cancellationToken).ConfigureAwait(false);
+                await stdin.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException)
+            {
+                await exited.ConfigureAwait(false);
+                throw new IOException($"the program exited with status {process.ExitCode} without reading the alert");
+            }
+
+            // The pipe holds what the program has not read yet: wait until it is empty (taken)
+            // or the program has exited (then what is left was never read).
+            int unread = await UnreadAsync(stdin, exited, cancellationToken).ConfigureAwait(false);
+            if (unread > 0)
+            {
+                throw new IOException($"the program exited with status {process.ExitCode} leaving {unread} of {line.Length} bytes of the alert unread");
+            }
+
+            process.StandardInput.Close();
+            await exited.ConfigureAwait(false);
+            if (process.ExitCode != 0)
+            {
+                throw new IOException($"the program exited with status {process.ExitCode}");
+            }
         }
-        catch (IOException)
+        catch (OperationCanceledException)
         {
-            // The program died (broken pipe): start it again at the next attempt.
-            Stop();
+            Kill(process);
             throw;
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    /// <summary>Bytes still in the pipe once the program took them all (0) or exited.</summary>
+    private static async Task<int> UnreadAsync(Stream stdin, Task exited, CancellationToken cancellationToken)
     {
-        if (_process is null)
+        int fd = stdin is PipeStream pipe ? (int)pipe.SafePipeHandle.DangerousGetHandle() : -1;
+        if (fd < 0)
         {
-            return;
+            return 0;
         }
 
-        try
+        // A program usually reads its line within a millisecond; the waits grow so a slow one
+        // costs little CPU.
+        int wait = 1;
+        while (true)
         {
-            // End of input tells the program to finish; give it a moment to handle the last alerts.
-            _process.StandardInput.Close();
-            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await _process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException)
-        {
-            Stop();
-        }
+            int unread = 0;
+            if (Ioctl(fd, FionRead, ref unread) != 0)
+            {
+                throw new Win32Exception(Marshal.GetLastPInvokeError(), "cannot tell how much of the alert the program read");
+            }
 
-        _process?.Dispose();
-        _process = null;
+            if (unread == 0 || exited.IsCompleted)
+            {
+                return unread;
+            }
+
+            await Task.WhenAny(exited, Task.Delay(wait, cancellationToken)).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            wait = Math.Min(wait * 2, 50);
+        }
     }
 
     private Process Start()
@@ -83,26 +123,18 @@ public sealed class ProgramSink : IAlertSink
         return Process.Start(start) ?? throw new IOException($"could not start /bin/sh -c {_command}");
     }
 
-    private void Stop()
+    private static void Kill(Process process)
     {
-        if (_process is null)
-        {
-            return;
-        }
-
         try
         {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
+            process.Kill(entireProcessTree: true);
         }
         catch (InvalidOperationException)
         {
             // Exited meanwhile.
         }
-
-        _process.Dispose();
-        _process = null;
     }
+
+    [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
+    private static partial int Ioctl(int fd, nuint request, ref int value);
 }

@@ -114,6 +114,7 @@ public sealed class AlertOutboxTests : IDisposable
     [Fact]
     public async Task Jsonl_file_gets_one_line_per_alert_and_no_line_again_after_a_crash_between_write_and_record()
     {
+        Directory.CreateDirectory(_dir.PathOf("alerts"));
         string file = _dir.PathOf("alerts/alerts.jsonl");
         Alert first = MakeAlert(1);
         Alert second = MakeAlert(2);
