@@ -97,6 +97,9 @@ public static class SysprintApp
         root.Subcommands.Add(AttachCommand.Create(context));
         root.Subcommands.Add(WatchCommand.Create(context));
         root.Subcommands.Add(AgentStatusCommand.Create(context));
+        root.Subcommands.Add(ServeCommand.Create(context));
+        root.Subcommands.Add(EnrollTokenCommand.Create(context));
+        root.Subcommands.Add(HostsCommand.Create(context));
         root.Subcommands.Add(EvalCommand.Create(context));
         root.Subcommands.Add(DemoCommand.Create(context));
         return root;

@@ -2,7 +2,7 @@ namespace Sysprint.Fleet;
 
 /// <summary>An enrolled host as the server knows it.</summary>
 /// <param name="HeartbeatInterval">How often the host was told to send a heartbeat.</param>
-/// <param name="LastSeen">Its last authenticated request, or null when it never came back after enrolling.</param>
+/// <param name="LastSeen">Its last heartbeat, or null when none came since it enrolled.</param>
 /// <param name="Heartbeat">What its last heartbeat said, or null.</param>
 public sealed record FleetHost(
     long Id,

@@ -1,0 +1,24 @@
+using Sysprint.Diagnostics;
+using Sysprint.Storage.Postgres;
+
+namespace Sysprint.Cli;
+
+/// <summary>Opens the fleet's PostgreSQL store for <c>serve</c>, <c>enroll-token</c>, <c>hosts</c> and <c>alerts</c>: <c>--db</c>, else <c>$SYSPRINT_DB</c>.</summary>
+internal static class FleetStoreLocator
+{
+    /// <summary>True when <c>--db</c> (or <c>$SYSPRINT_DB</c>) names a PostgreSQL store.</summary>
+    public static bool IsFleet(string? db, CliContext context) => PostgresLocation.IsPostgres(StoreLocator.Resolve(db, context));
+
+    /// <exception cref="SysprintException">Not a PostgreSQL address (64), or the store cannot be used (74).</exception>
+    public static PostgresFleetStore Open(string? db, string command, CliContext context)
+    {
+        string address = StoreLocator.Resolve(db, context);
+        if (!PostgresLocation.IsPostgres(address))
+        {
+            throw new SysprintException(ExitCodes.Usage,
+                $"{command} needs the fleet's PostgreSQL store: --db postgres://USER@HOST[:PORT]/DATABASE (or $SYSPRINT_DB), not '{Printable.Escape(address)}'");
+        }
+
+        return PostgresFleetStore.OpenAsync(address, CancellationToken.None).GetAwaiter().GetResult();
+    }
+}

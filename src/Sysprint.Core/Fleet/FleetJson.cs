@@ -1,0 +1,133 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace Sysprint.Fleet;
+
+/// <summary>
+/// The JSON of hosts and central alerts, one definition for the server's admin API
+/// (<c>GET /api/hosts</c>, <c>GET /api/alerts</c>) and the CLI (<c>sysprint hosts --json</c>,
+/// <c>sysprint alerts --json</c> on a PostgreSQL store).
+/// </summary>
+public static class FleetJson
+{
+    private static readonly JsonWriterOptions s_options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>
+    /// <c>{"name", "group", "state", "last_seen", "missed_heartbeats", "heartbeat_interval_s", "enrolled", "revoked",
+    /// "version", "lag_bytes", "files", "pending": {sink: n}, "last_error"}</c>; the heartbeat's members are null before the first.
+    /// </summary>
+    public static void WriteHost(Utf8JsonWriter json, FleetHost host, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        ArgumentNullException.ThrowIfNull(host);
+        json.WriteStartObject();
+        json.WriteString("name", host.Name);
+        json.WriteString("group", host.Group);
+        json.WriteString("state", StateName(host.StateAt(now)));
+        WriteTime(json, "last_seen", host.LastSeen);
+        json.WriteNumber("missed_heartbeats", host.MissedHeartbeats(now));
+        json.WriteNumber("heartbeat_interval_s", (long)host.HeartbeatInterval.TotalSeconds);
+        WriteTime(json, "enrolled", host.Enrolled);
+        WriteTime(json, "revoked", host.Revoked);
+        FleetHeartbeat? beat = host.Heartbeat;
+        WriteString(json, "version", beat?.Version);
+        if (beat is null)
+        {
+            json.WriteNull("lag_bytes");
+            json.WriteNull("files");
+            json.WriteNull("pending");
+        }
+        else
+        {
+            json.WriteNumber("lag_bytes", beat.LagBytes);
+            json.WriteNumber("files", beat.Files);
+            json.WriteStartObject("pending");
+            foreach (var (sink, count) in beat.Pending.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                json.WriteNumber(sink, count);
+            }
+
+            json.WriteEndObject();
+        }
+
+        WriteString(json, "last_error", beat?.LastError);
+        json.WriteEndObject();
+    }
+
+    /// <summary>
+    /// <c>{"id": the agent's uuid, "host", "time", "received", "rule", "priority", "source", "vm", "log", "profile",
+    /// "output", "seq", "alert": the alert as the agent sent it}</c>.
+    /// </summary>
+    public static void WriteAlert(Utf8JsonWriter json, FleetAlert alert)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        ArgumentNullException.ThrowIfNull(alert);
+        json.WriteStartObject();
+        json.WriteString("id", alert.Uuid.ToString("D"));
+        json.WriteString("host", alert.Host);
+        WriteTime(json, "time", alert.Time);
+        WriteTime(json, "received", alert.Received);
+        json.WriteString("rule", alert.Rule);
+        json.WriteString("priority", alert.Priority);
+        json.WriteString("source", alert.Source);
+        WriteString(json, "vm", alert.Vm);
+        WriteString(json, "log", alert.Log);
+        WriteString(json, "profile", alert.Profile);
+        json.WriteString("output", alert.Output);
+        json.WriteNumber("seq", alert.Seq);
+        json.WritePropertyName("alert");
+        json.WriteRawValue(alert.Json, skipInputValidation: true);
+        json.WriteEndObject();
+    }
+
+    /// <summary>One value as a compact JSON text.</summary>
+    public static string ToText(Action<Utf8JsonWriter> write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, s_options))
+        {
+            write(json);
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    /// <summary><c>ok</c>, <c>lagging</c>, <c>silent</c> or <c>revoked</c>.</summary>
+    public static string StateName(HostState state) => state switch
+    {
+        HostState.Ok => "ok",
+        HostState.Lagging => "lagging",
+        HostState.Silent => "silent",
+        _ => "revoked",
+    };
+
+    /// <summary>ISO-8601 UTC with milliseconds and a <c>Z</c>.</summary>
+    public static string TimeText(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    private static void WriteTime(Utf8JsonWriter json, string name, DateTimeOffset? time)
+    {
+        if (time is { } t)
+        {
+            json.WriteString(name, TimeText(t));
+        }
+        else
+        {
+            json.WriteNull(name);
+        }
+    }
+
+    private static void WriteString(Utf8JsonWriter json, string name, string? value)
+    {
+        if (value is null)
+        {
+            json.WriteNull(name);
+        }
+        else
+        {
+            json.WriteString(name, value);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+using System.Net;
+
+namespace Sysprint.Server;
+
+/// <summary>How <c>sysprint serve</c> runs: where it listens, its secrets, its limits.</summary>
+public sealed record ServeOptions
+{
+    /// <summary>The address and port to listen on (port 0: any free port, see <see cref="FleetServer.Address"/>).</summary>
+    public required IPEndPoint Listen { get; init; }
+
+    /// <summary>The SHA-256 of the admin token; null turns the admin API off (every admin request gets 401).</summary>
+    public byte[]? AdminTokenHash { get; init; }
+
+    /// <summary>PEM certificate and key files: the server speaks HTTPS only when both are given.</summary>
+    public string? TlsCertificate { get; init; }
+
+    public string? TlsKey { get; init; }
+
+    /// <summary>How often agents are told to send a heartbeat; a host missing more than two is silent.</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The largest request body (an alert batch); larger ones get 413.</summary>
+    public int MaxBodyBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>The largest enrollment or heartbeat body.</summary>
+    public int MaxSmallBodyBytes { get; init; } = 16 * 1024;
+
+    /// <summary>Alerts in one batch at most.</summary>
+    public int MaxAlertsPerBatch { get; init; } = 500;
+
+    /// <summary>Requests per second each host may make on average (a token bucket per credential, per server instance).</summary>
+    public int HostRequestsPerSecond { get; init; } = 20;
+
+    /// <summary>Requests a host may make at once above its rate.</summary>
+    public int HostBurst { get; init; } = 100;
+
+    /// <summary>Enrollment requests per minute from one network address.</summary>
+    public int EnrollPerMinutePerAddress { get; init; } = 120;
+}
