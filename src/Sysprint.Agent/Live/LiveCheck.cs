@@ -1,41 +1,38 @@
-using Sysprint.Engine;
+using Sysprint.Detection;
 using Sysprint.Model;
 using Sysprint.Parsing;
 
 namespace Sysprint.Agent.Live;
 
 /// <summary>
-/// Checks a log while it is read: forwards each call to a <see cref="FingerprintChecker"/> and, the
-/// moment the log's score passes the profile's threshold, reports each distinct mismatch (those
-/// found so far, then each new one at once) through <see cref="OnAlert"/>. With the paper's
-/// threshold 0 that is the offending call's own line. The whole-log detectors (zstide, freq,
-/// callset) score the log as it streams and decide in <see cref="Complete"/>, once it has ended.
+/// Checks a log while it is read: feeds each call to the profile's detector (the scorer check and
+/// eval use) and, the moment the log's score passes the profile's threshold, reports each distinct
+/// mismatch (those found so far, then each new one at once) through <see cref="OnAlert"/>. With the
+/// paper's threshold 0 that is the offending call's own line. A detector that reads the window
+/// counts (zstide, freq, callset) knows its score only once the log has ended, and decides in
+/// <see cref="Complete"/>.
 /// </summary>
 /// <remarks>Not thread-safe: one per log, called from the thread reading it.</remarks>
 public sealed class LiveCheck : ISyscallSink
 {
-    private readonly FingerprintChecker _checker;
     private readonly LiveProfile _profile;
+    private readonly ScoringSink _sink;
     private readonly List<Mismatch> _waiting = [];
-    private readonly List<Mismatch> _ignored = [];
-    private readonly WindowScorer? _scorer;
-    private long _scoredCalls;
-    private WindowScore? _whole;
-    private long _seenMismatches;
+    private DetectorScore? _whole;
+    private long _seenExplained;
 
     public LiveCheck(LiveProfile profile, Action<Mismatch> onAlert, bool ignoreThreadStarts = false, int maxAlerts = int.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(onAlert);
         _profile = profile;
-        _checker = profile.NewChecker();
-        _checker.OnFirstMismatch = OnFirstMismatch;
         OnAlert = onAlert;
         IgnoreThreadStarts = ignoreThreadStarts;
         MaxAlerts = maxAlerts;
-        if (profile.Windows is not null)
+        _sink = profile.NewSink(ignoreThreadStarts);
+        if (!profile.DecidesAtEnd)
         {
-            _scorer = profile.Windows.NewScorer(profile.Detector, _checker.MaxThreads);
+            _sink.Scorer.OnExplained = _waiting.Add;
         }
     }
 
@@ -51,19 +48,19 @@ public sealed class LiveCheck : ISyscallSink
     /// <summary>Alerts raised for one log at most; further mismatches are counted only.</summary>
     public int MaxAlerts { get; }
 
-    public long Syscalls => _scorer is null ? _checker.Syscalls : _scoredCalls;
+    public long Syscalls => _sink.Syscalls;
 
     /// <summary>The line of the last call read.</summary>
     public long LastLine { get; private set; }
 
-    /// <summary>Mismatching windows counted with repetition (ignored ones left out).</summary>
-    public long MismatchCount => _whole?.Count ?? _checker.MismatchCount - IgnoredCount();
+    /// <summary>Mismatching windows (or calls) counted with repetition.</summary>
+    public long MismatchCount => _whole?.Count ?? _sink.Scorer.Explained;
 
-    /// <summary>Distinct mismatches (ignored ones left out), in order of first occurrence.</summary>
-    public IReadOnlyList<Mismatch> Mismatches => _whole?.Details ?? [.. _checker.Mismatches.Where(m => !_ignored.Contains(m))];
+    /// <summary>Distinct mismatches, in order of first occurrence.</summary>
+    public IReadOnlyList<Mismatch> Mismatches => _whole?.Details ?? _sink.Scorer.Details;
 
     /// <summary>The detector's score so far (a whole-log detector's: 0 until <see cref="Complete"/>).</summary>
-    public double Score => _whole?.Score ?? (_profile.Detector == Detectors.Lfc ? _checker.MaxFrameMismatches : MismatchCount);
+    public double Score => _whole?.Score ?? (_profile.DecidesAtEnd ? 0 : _sink.Scorer.Score);
 
     public bool Anomalous { get; private set; }
 
@@ -73,49 +70,22 @@ public sealed class LiveCheck : ISyscallSink
     /// <summary>Distinct mismatches not reported because of <see cref="MaxAlerts"/>.</summary>
     public int Suppressed { get; private set; }
 
-    public bool DetailsTruncated => _whole?.Truncated ?? _checker.DetailsTruncated;
+    public bool DetailsTruncated => _whole?.Truncated ?? _sink.Scorer.Truncated;
 
     public void OnSyscall(long thread, int number, long line)
     {
         LastLine = line;
-        if (_scorer is not null)
+        _sink.OnSyscall(thread, number, line);
+        if (!_profile.DecidesAtEnd && _sink.Scorer.Explained != _seenExplained)
         {
-            _scoredCalls++;
-            _scorer.OnSyscall(thread, number, line);
-            return;
-        }
-
-        _checker.OnSyscall(thread, number, line);
-        if (_checker.MismatchCount != _seenMismatches)
-        {
-            _seenMismatches = _checker.MismatchCount;
+            _seenExplained = _sink.Scorer.Explained;
             Evaluate();
         }
     }
 
-    public void OnThreadEnd(long thread)
-    {
-        if (_scorer is not null)
-        {
-            _scorer.OnThreadEnd(thread);
-        }
-        else
-        {
-            _checker.OnThreadEnd(thread);
-        }
-    }
+    public void OnThreadEnd(long thread) => _sink.OnThreadEnd(thread);
 
-    public void OnThreadRenamed(long oldThread, long newThread)
-    {
-        if (_scorer is not null)
-        {
-            _scorer.OnThreadRenamed(oldThread, newThread);
-        }
-        else
-        {
-            _checker.OnThreadRenamed(oldThread, newThread);
-        }
-    }
+    public void OnThreadRenamed(long oldThread, long newThread) => _sink.OnThreadRenamed(oldThread, newThread);
 
     /// <summary>
     /// The log has ended: a whole-log detector scores it now and, beyond the threshold, reports each
@@ -123,25 +93,14 @@ public sealed class LiveCheck : ISyscallSink
     /// </summary>
     public void Complete()
     {
-        if (_scorer is null || _whole is not null)
+        if (!_profile.DecidesAtEnd || _whole is not null)
         {
             return;
         }
 
-        _whole = _scorer.Finish();
+        _whole = _sink.Finish();
         _waiting.AddRange(_whole.Details);
         Evaluate();
-    }
-
-    private void OnFirstMismatch(Mismatch mismatch)
-    {
-        if (IgnoreThreadStarts && mismatch.Gram.Length < _profile.Fingerprint.Window)
-        {
-            _ignored.Add(mismatch);
-            return;
-        }
-
-        _waiting.Add(mismatch);
     }
 
     private void Evaluate()
@@ -169,16 +128,5 @@ public sealed class LiveCheck : ISyscallSink
         }
 
         _waiting.Clear();
-    }
-
-    private long IgnoredCount()
-    {
-        long n = 0;
-        foreach (Mismatch m in _ignored)
-        {
-            n += m.Count;
-        }
-
-        return n;
     }
 }

@@ -1,43 +1,57 @@
+using Sysprint.Detection;
 using Sysprint.Diagnostics;
 using Sysprint.Engine;
 using Sysprint.Integrity;
 using Sysprint.Mapping;
 using Sysprint.Model;
+using Sysprint.Parsing;
 using Sysprint.Storage;
 
 namespace Sysprint.Agent.Live;
 
 /// <summary>
-/// A profile ready for live checking: its fingerprint (shared, read-only, by every log checked
-/// against it), the detector and the threshold, chosen as <c>check</c> chooses them.
+/// A profile ready for live checking: its fingerprint and window counts (shared, read-only, by every
+/// log checked against it), the detector and the threshold, chosen as <c>check</c> chooses them
+/// (<see cref="LoadedProfile"/>).
 /// </summary>
 public sealed class LiveProfile
 {
-    private LiveProfile(ProfileInfo info, Fingerprint fingerprint, string detector, double threshold, WindowCheck? windows)
+    private readonly ScorerOptions _scoring;
+
+    private LiveProfile(LoadedProfile loaded, Detector detector, double threshold, NormalRuns normal)
     {
-        Info = info;
-        Fingerprint = fingerprint;
-        Detector = detector;
+        Loaded = loaded;
+        Chosen = detector;
         Threshold = threshold;
-        Windows = windows;
+        Normal = normal;
+        _scoring = new ScorerOptions();
     }
 
-    public ProfileInfo Info { get; }
+    public LoadedProfile Loaded { get; }
+
+    public ProfileInfo Info => Loaded.Info;
 
     public string Name => Info.Name;
 
-    public Fingerprint Fingerprint { get; }
+    public Fingerprint Fingerprint => Loaded.Fingerprint;
 
-    public string Detector { get; }
+    /// <summary>The detector that scores each log.</summary>
+    public Detector Chosen { get; }
+
+    /// <summary>The detector's registered name, as alerts and checks record it.</summary>
+    public string Detector => Chosen.Kind;
 
     /// <summary>Score tolerated; a log is anomalous beyond it (0: at the first mismatch, as the paper).</summary>
     public double Threshold { get; }
 
+    /// <summary>What the detector learns from (with the window counts when it reads them).</summary>
+    public NormalRuns Normal { get; }
+
     /// <summary>
-    /// For the whole-log detectors (zstide, freq, callset), the profile's window model: their score
-    /// is known only once the log ends, so they decide then, not at the offending call.
+    /// True for a detector whose score is known only once the log ends (it reads the window counts):
+    /// it decides then, not at the offending call.
     /// </summary>
-    public WindowCheck? Windows { get; }
+    public bool DecidesAtEnd => Chosen.ReadsWindowCounts;
 
     /// <summary>
     /// Loads a profile; <paramref name="detector"/> and <paramref name="threshold"/> default to the
@@ -51,37 +65,12 @@ public sealed class LiveProfile
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(name);
-        if (verifier is not null)
-        {
-            ArgumentNullException.ThrowIfNull(mapping);
-        }
-
-        ProfileInfo info = store.FindProfile(name) ?? throw new SysprintException(ExitCodes.InputMissing,
-            $"{store.Location}: no profile '{name}' (profiles: {Names(store)}); learn it first with 'sysprint train --profile {name}' or 'sysprint run --learn --profile {name} -- CMD'");
-        Fingerprint fingerprint = store.LoadFingerprint(info);
-        verifier?.Verify(store, info.Name, fingerprint, mapping!);
-        if (fingerprint.KnownCallCount == 0)
-        {
-            throw new SysprintException(ExitCodes.InputMissing,
-                $"{store.Location}: profile '{name}' has learnt nothing yet; learn normal runs first with 'sysprint train --profile {name}'");
-        }
-
-        string chosen = detector ?? info.Detector;
-        Detectors.Validate(chosen, info.Window);
-        double tolerated = threshold ?? (detector is null || detector == info.Detector ? info.Threshold : 0);
-        WindowCheck? windows = Detectors.UsesWindowModel(chosen) ? WindowCheck.Load(store, info, verifier) : null;
-        return new LiveProfile(info, fingerprint, chosen, tolerated, windows);
+        LoadedProfile loaded = LoadedProfile.Load(store, name, mapping, verifier, live: true);
+        (Detector chosen, double tolerated) = loaded.Choose(detector, threshold);
+        return new LiveProfile(loaded, chosen, tolerated, loaded.NormalRuns(chosen));
     }
 
-    /// <summary>A checker of one log against this profile.</summary>
-    public FingerprintChecker NewChecker() => new(Fingerprint)
-    {
-        LocalityFrame = Detector == Detectors.Lfc ? Detectors.LocalityFrame : 0,
-    };
-
-    private static string Names(IFingerprintStore store)
-    {
-        IReadOnlyList<ProfileInfo> all = store.ListProfiles();
-        return all.Count == 0 ? "none" : string.Join(", ", all.Select(p => p.Name));
-    }
+    /// <summary>A scorer of one log against this profile, fed as the log is read.</summary>
+    public ScoringSink NewSink(bool ignoreThreadStarts = false, int maxThreads = LogReadOptions.DefaultMaxThreads) =>
+        new(Chosen, Normal, maxThreads == _scoring.MaxThreads ? _scoring : _scoring with { MaxThreads = maxThreads }, ignoreThreadStarts);
 }

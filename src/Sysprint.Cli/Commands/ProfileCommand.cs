@@ -56,10 +56,9 @@ internal static class ProfileCommand
             if (rate is { } share)
             {
                 string chosen = newDetector ?? info.Detector;
-                Detectors.Validate(chosen, info.Window);
-                StoredWindowModel stored = store.LoadWindowModel(info);
-                var windows = new WindowCheck(stored, dbPath, info.Name);
-                double[] scores = LeaveOneOut.Scores(stored, windows, chosen, info.Window);
+                Detection.Detector calibrated = Detectors.ForProfile(chosen, info.Window);
+                Detection.NormalRuns normal = WindowCheck.Validate(store.LoadWindowModel(info), dbPath, info.Name);
+                double[] scores = calibrated.LeaveOneOut(normal);
                 (double t, int above) = LeaveOneOut.Threshold(scores, share);
                 newDetector = chosen;
                 newThreshold = t;

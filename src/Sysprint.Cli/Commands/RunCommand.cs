@@ -215,7 +215,7 @@ internal static class RunCommand
             using IFingerprintStore store = StoreLocator.Open(dbPath, create: false, context);
             SyscallTable table = StoreLocator.Mapping(store, null, null);
             LiveProfile profile = LiveProfile.Load(store, profileName, result.GetValue(Detector), result.GetValue(Threshold), verifier, table);
-            if (profile.Windows is not null && options.OnAnomaly != AnomalyAction.Alert)
+            if (profile.DecidesAtEnd && options.OnAnomaly != AnomalyAction.Alert)
             {
                 throw new SysprintException(ExitCodes.Usage,
                     $"detector '{profile.Detector}' scores a run once it has ended, so --on-anomaly stop or kill cannot act on it: use 'paper', 'stide' or 'lfc' to stop a run at the offending call");

@@ -466,4 +466,11 @@ public sealed class WindowCursor
 
     /// <summary>Calls of the thread learnt so far.</summary>
     public long Position { get; internal set; }
+
+    /// <summary>Back to a thread's start.</summary>
+    public void Reset()
+    {
+        Node = 0;
+        Position = 0;
+    }
 }

@@ -5,24 +5,55 @@ namespace Sysprint.Detection;
 /// For each k, the share of the trace's windows never seen in normal runs is standardised against
 /// the same share measured leave-one-out on the learnt traces (each learnt trace checked against
 /// the others), and the score is the mean of those z-scores. It learns from normal traces only,
-/// and its alert is explained by the unseen windows, as stide's.
+/// and its alert is explained by the shortest novel window at each call where a 10-window is novel.
 /// </summary>
-public sealed class ZStideDetector : TraceDetector
+public sealed class ZStideDetector : Detector
 {
-    private const int Shortest = 2;
-    private readonly double[] _mean = new double[SubstringModel.MaxWindow + 1];
-    private readonly double[] _deviation = new double[SubstringModel.MaxWindow + 1];
+    public const string KindName = "zstide";
 
-    /// <summary>Calibrates on the learnt traces of <paramref name="model"/>: each trace's id there and its number of calls.</summary>
-    public ZStideDetector(SubstringModel model, IEnumerable<(int Trace, long Calls)> learnt)
+    private const int Shortest = 2;
+
+    private static readonly ZStideDetector s_instance = new();
+
+    /// <summary>The registration.</summary>
+    public static DetectorKind Registration { get; } = new(KindName, _ => s_instance, () => [s_instance]);
+
+    public override string Name => KindName;
+
+    public override string Kind => KindName;
+
+    public override string Description => "unseen-window shares for k = 2..10, each standardised leave-one-out on the normal traces, averaged";
+
+    public override bool ReadsWindowCounts => true;
+
+    public override string? LeaveOneOutName => KindName;
+
+    public override DetectorScorer NewScorer(NormalRuns normal, ScorerOptions options) =>
+        new Scorer(normal.Calibration(Calibrate), options);
+
+    public override double[] LeaveOneOut(NormalRuns normal)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(learnt);
-        Dictionary<int, long[]> leftOut = model.NovelWhenLeftOut();
+        ArgumentNullException.ThrowIfNull(normal);
+        Calibrated calibrated = normal.Calibration(Calibrate);
+        Dictionary<int, long[]> novel = normal.Windows.NovelWhenLeftOut();
+        var scores = new double[normal.Logs.Count];
+        for (int i = 0; i < scores.Length; i++)
+        {
+            (int log, long calls) = normal.Logs[i];
+            scores[i] = calibrated.Score(calls, novel.GetValueOrDefault(log));
+        }
+
+        return scores;
+    }
+
+    /// <summary>The mean and deviation of each k's novel share over the learnt logs, each left out.</summary>
+    internal static Calibrated Calibrate(NormalRuns normal)
+    {
+        Dictionary<int, long[]> leftOut = normal.Windows.NovelWhenLeftOut();
         var sum = new double[SubstringModel.MaxWindow + 1];
         var squares = new double[SubstringModel.MaxWindow + 1];
         int n = 0;
-        foreach ((int trace, long calls) in learnt)
+        foreach ((int trace, long calls) in normal.Logs)
         {
             if (calls == 0)
             {
@@ -40,40 +71,54 @@ public sealed class ZStideDetector : TraceDetector
             n++;
         }
 
+        var mean = new double[SubstringModel.MaxWindow + 1];
+        var deviation = new double[SubstringModel.MaxWindow + 1];
         for (int k = Shortest; k <= SubstringModel.MaxWindow; k++)
         {
-            double mean = n == 0 ? 0 : sum[k] / n;
-            _mean[k] = mean;
-            _deviation[k] = n < 2 ? 1 : Math.Max(Math.Sqrt(Math.Max(0, (squares[k] / n) - (mean * mean))), 1e-6);
+            mean[k] = n == 0 ? 0 : sum[k] / n;
+            deviation[k] = n < 2 ? 1 : Math.Max(Math.Sqrt(Math.Max(0, (squares[k] / n) - (mean[k] * mean[k]))), 1e-6);
         }
 
-        LearntTraces = n;
+        return new Calibrated(mean, deviation, n);
     }
 
-    /// <summary>Learnt traces (with at least one call) the calibration saw.</summary>
-    public int LearntTraces { get; }
-
-    public override string Name => "zstide";
-
-    public override string Description => "unseen-window shares for k = 2..10, each standardised leave-one-out on the normal traces, averaged";
-
-    public override double Score(TraceAnalysis analysis)
+    /// <summary>The calibration: per k, the mean and deviation of the learnt logs' novel shares.</summary>
+    /// <param name="LearntTraces">Learnt traces (with at least one call) it saw.</param>
+    internal sealed record Calibrated(double[] Mean, double[] Deviation, int LearntTraces)
     {
-        ArgumentNullException.ThrowIfNull(analysis);
-        return Score(analysis.Calls, analysis.NovelWindows);
-    }
-
-    /// <summary>The score of a trace of <paramref name="calls"/> calls holding <paramref name="novelWindows"/>(k) unseen k-windows.</summary>
-    public double Score(long calls, Func<int, long> novelWindows)
-    {
-        ArgumentNullException.ThrowIfNull(novelWindows);
-        double z = 0;
-        for (int k = Shortest; k <= SubstringModel.MaxWindow; k++)
+        /// <summary>The score of a trace of <paramref name="calls"/> calls holding <paramref name="novel"/>[k] novel k-windows (null: none).</summary>
+        public double Score(long calls, long[]? novel)
         {
-            double share = calls == 0 ? 0 : novelWindows(k) / (double)calls;
-            z += (share - _mean[k]) / _deviation[k];
-        }
+            double z = 0;
+            for (int k = Shortest; k <= SubstringModel.MaxWindow; k++)
+            {
+                double share = calls == 0 || novel is null ? 0 : novel[k] / (double)calls;
+                z += (share - Mean[k]) / Deviation[k];
+            }
 
-        return z / (SubstringModel.MaxWindow - Shortest + 1);
+            return z / (SubstringModel.MaxWindow - Shortest + 1);
+        }
+    }
+
+    private sealed class Scorer(Calibrated calibrated, ScorerOptions options) : DetectorScorer(options)
+    {
+        private readonly long[] _novel = new long[SubstringModel.MaxWindow + 1];
+        private long _calls;
+
+        public override double Score => calibrated.Score(_calls, _novel);
+
+        public override void OnCall(in ScoredCall scored)
+        {
+            _calls++;
+            for (int k = Math.Max(Shortest, scored.NovelFrom); k <= SubstringModel.MaxWindow; k++)
+            {
+                _novel[k]++;
+            }
+
+            if (scored.IsNovel(SubstringModel.MaxWindow))
+            {
+                Explain(scored.Recent[^(scored.Longest + 1)..], scored.Line, scored.Thread);
+            }
+        }
     }
 }

@@ -141,7 +141,7 @@ public static class CheckReport
             return;
         }
 
-        string scored = outcome.Detector == Detectors.Paper && outcome.Threshold == 0
+        string scored = outcome.Detector == Detection.PaperDetector.KindName && outcome.Threshold == 0
             ? ""
             : string.Create(CultureInfo.InvariantCulture, $", {outcome.Detector} score {outcome.Score} > threshold {outcome.Threshold}");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -170,7 +170,7 @@ public static class CheckReport
             _ => (m.Previous is { } p ? table.NameOf(p) : "(start)") + " → " + table.NameOf(m.Next) + (m.Reason is null ? "" : $" ({m.Reason})"),
         });
         string more = outcome.Mismatches.Count > shown ? $" and {outcome.Mismatches.Count - shown} more" : "";
-        string score = Detectors.UsesWindowModel(outcome.Detector)
+        string score = Detectors.ReadsWindowCounts(outcome.Detector)
             ? string.Create(CultureInfo.InvariantCulture, $"{outcome.Detector} score {outcome.Score:0.###}, ")
             : "";
         return $"{score}{outcome.MismatchCount} mismatch{(outcome.MismatchCount == 1 ? "" : "es")}: {string.Join(", ", parts)}{more}";

@@ -1,6 +1,5 @@
-using Sysprint.Diagnostics;
+using Sysprint.Detection;
 using Sysprint.Mapping;
-using Sysprint.Model;
 using Sysprint.Parsing;
 using Sysprint.Storage;
 
@@ -12,9 +11,8 @@ public sealed class CheckRunner
     private readonly IFingerprintStore _store;
     private readonly SyscallTable _table;
     private readonly LogReadOptions _options;
-    private readonly Dictionary<string, (ProfileInfo Profile, FingerprintChecker Checker)> _profiles = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, WindowCheck> _windowChecks = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, SysprintException> _windowFailures = new(StringComparer.Ordinal);
+    private readonly ScorerOptions _scoring;
+    private readonly Dictionary<string, LoadedProfile> _profiles = new(StringComparer.Ordinal);
 
     public CheckRunner(IFingerprintStore store, SyscallTable table, LogReadOptions options)
     {
@@ -24,6 +22,7 @@ public sealed class CheckRunner
         _store = store;
         _table = table;
         _options = options;
+        _scoring = new ScorerOptions { MaxThreads = options.MaxThreads, MaxCalls = options.MaxCalls };
     }
 
     /// <summary>When set, every profile's seal is verified before its fingerprint is used.</summary>
@@ -36,90 +35,28 @@ public sealed class CheckRunner
     {
         ArgumentNullException.ThrowIfNull(profileName);
         string name = profileName == Trainer.AutoProfile ? ProgramProfile.Find(path, _options) : profileName;
-        (ProfileInfo profile, FingerprintChecker checker) = Profile(name);
-        string chosen = detector ?? profile.Detector;
-        Detectors.Validate(chosen, profile.Window);
-        double tolerated = threshold ?? (detector is null || detector == profile.Detector ? profile.Threshold : 0);
-        if (Detectors.UsesWindowModel(chosen))
-        {
-            return CheckWholeLog(path, profile, chosen, tolerated);
-        }
-
-        checker.Reset();
-        checker.LocalityFrame = chosen == Detectors.Lfc ? Detectors.LocalityFrame : 0;
-        LogReadResult read = LogReader.Read(path, _table, _options, checker);
+        LoadedProfile profile = Profile(name);
+        (Detector chosen, double tolerated) = profile.Choose(detector, threshold);
+        var sink = new ScoringSink(chosen, profile.NormalRuns(chosen), _scoring);
+        LogReadResult read = LogReader.Read(path, _table, _options, sink);
         if (_table.NewlyLearnt.Count > 0)
         {
             _store.SaveNames([.. _table.NewlyLearnt]);
             _table.MarkLearntSaved();
         }
 
-        double score = chosen == Detectors.Lfc ? checker.MaxFrameMismatches : checker.MismatchCount;
-        return new CheckOutcome(path, profile.Name, chosen, tolerated, read,
-            checker.MismatchCount, [.. checker.Mismatches], checker.DetailsTruncated, score);
+        DetectorScore scored = sink.Finish();
+        return new CheckOutcome(path, profile.Name, chosen.Kind, tolerated, read, scored.Count, scored.Details, scored.Truncated, scored.Score);
     }
 
-    // The window detectors score the log as a whole: the scorer follows it as it streams.
-    private CheckOutcome CheckWholeLog(string path, ProfileInfo profile, string detector, double threshold)
+    private LoadedProfile Profile(string name)
     {
-        if (_windowFailures.TryGetValue(profile.Name, out SysprintException? failed))
+        if (!_profiles.TryGetValue(name, out LoadedProfile? profile))
         {
-            throw new SysprintException(failed.ExitCode, failed.Message);
+            profile = LoadedProfile.Load(_store, name, _table, Verifier);
+            _profiles[name] = profile;
         }
 
-        if (!_windowChecks.TryGetValue(profile.Name, out WindowCheck? windows))
-        {
-            try
-            {
-                windows = WindowCheck.Load(_store, profile, Verifier);
-            }
-            catch (SysprintException e)
-            {
-                // Loading sums every learnt log: a profile that cannot serve is not loaded again per log.
-                _windowFailures[profile.Name] = e;
-                throw;
-            }
-
-            _windowChecks[profile.Name] = windows;
-        }
-
-        WindowScorer scorer = windows.NewScorer(detector, _options.MaxThreads, _options.MaxCalls);
-        LogReadResult read = LogReader.Read(path, _table, _options, scorer);
-        if (_table.NewlyLearnt.Count > 0)
-        {
-            _store.SaveNames([.. _table.NewlyLearnt]);
-            _table.MarkLearntSaved();
-        }
-
-        WindowScore scored = scorer.Finish();
-        return new CheckOutcome(path, profile.Name, detector, threshold, read, scored.Count, scored.Details, scored.Truncated, scored.Score);
-    }
-
-    private (ProfileInfo, FingerprintChecker) Profile(string name)
-    {
-        if (_profiles.TryGetValue(name, out var cached))
-        {
-            return cached;
-        }
-
-        ProfileInfo profile = _store.FindProfile(name) ?? throw new SysprintException(ExitCodes.InputMissing,
-            $"{_store.Location}: no profile '{name}' (profiles: {Names()}); learn it first with 'sysprint train --profile {name}'");
-        Fingerprint fingerprint = _store.LoadFingerprint(profile);
-        Verifier?.Verify(_store, name, fingerprint, _table);
-        if (fingerprint.KnownCallCount == 0)
-        {
-            throw new SysprintException(ExitCodes.InputMissing,
-                $"{_store.Location}: profile '{name}' has learnt nothing yet; learn normal logs first with 'sysprint train --profile {name}'");
-        }
-
-        var checker = new FingerprintChecker(fingerprint) { MaxThreads = _options.MaxThreads };
-        _profiles[name] = (profile, checker);
-        return (profile, checker);
-    }
-
-    private string Names()
-    {
-        IReadOnlyList<ProfileInfo> all = _store.ListProfiles();
-        return all.Count == 0 ? "none" : string.Join(", ", all.Select(p => p.Name));
+        return profile;
     }
 }

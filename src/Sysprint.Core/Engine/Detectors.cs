@@ -1,58 +1,78 @@
+using Sysprint.Detection;
 using Sysprint.Diagnostics;
 
 namespace Sysprint.Engine;
 
 /// <summary>
-/// The detectors <c>check</c> can use on a profile's fingerprint. Each scores a log and calls it
-/// anomalous when the score exceeds the threshold; every point of the score is a mismatching
-/// window that the report lists.
+/// The registry of detectors: every one that <c>check</c>, <c>run</c>, <c>attach</c>, <c>watch</c>
+/// and <c>profile</c> can use (by <c>--detector</c> name) and that <c>eval</c> measures. A new
+/// detector is one <see cref="Detector"/> subclass plus its line in <see cref="Kinds"/>.
 /// </summary>
 public static class Detectors
 {
-    /// <summary>The paper's fingerprint: mismatching pairs (window-2 profiles), anomalous beyond the threshold (0: any).</summary>
-    public const string Paper = "paper";
+    /// <summary>Every registered detector, in the order help texts and the evaluation list them.</summary>
+    public static IReadOnlyList<DetectorKind> Kinds { get; } =
+    [
+        PaperDetector.Registration,
+        StideDetector.Registration,
+        LfcDetector.Registration,
+        ZStideDetector.Registration,
+        FreqDetector.Registration,
+        CallSetDetector.Registration,
+    ];
 
-    /// <summary>stide: mismatching windows of the profile's length.</summary>
-    public const string Stide = "stide";
+    /// <summary>The <c>--detector</c> names.</summary>
+    public static IReadOnlyList<string> All { get; } = [.. Kinds.Select(k => k.Name)];
 
-    /// <summary>Locality frame count: the most mismatching windows within any <see cref="LocalityFrame"/> calls of a thread.</summary>
-    public const string Lfc = "lfc";
+    /// <summary>The detector named <paramref name="name"/>, or null.</summary>
+    public static DetectorKind? Find(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        foreach (DetectorKind kind in Kinds)
+        {
+            if (kind.Name == name)
+            {
+                return kind;
+            }
+        }
 
-    /// <summary>The locality frame of <see cref="Lfc"/>, in calls (Warrender et al. used 20).</summary>
-    public const int LocalityFrame = 20;
+        return null;
+    }
 
-    /// <summary>Ours: unseen-window shares for k = 2..10, standardised leave-one-out on the learnt logs (a z-score).</summary>
-    public const string ZStide = "zstide";
-
-    /// <summary>t-stide: 6-call windows unseen or rare in normal runs.</summary>
-    public const string Freq = "freq";
-
-    /// <summary>Ours: Jaccard distance from the log's distinct calls to the nearest learnt log's (0 to 1).</summary>
-    public const string CallSet = "callset";
-
-    public static readonly IReadOnlyList<string> All = [Paper, Stide, Lfc, ZStide, Freq, CallSet];
-
-    /// <summary>True for the detectors that read the profile's window model rather than its fingerprint.</summary>
-    public static bool UsesWindowModel(string detector) => detector is ZStide or Freq or CallSet;
+    /// <summary>The detector named <paramref name="name"/> for a profile of <paramref name="window"/>.</summary>
+    /// <exception cref="SysprintException">No such detector, or it does not fit the profile (exit 64).</exception>
+    public static Detector ForProfile(string name, int window)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        DetectorKind kind = Find(name) ?? throw Unknown(name);
+        return kind.ForProfile(window);
+    }
 
     /// <summary>Checks that <paramref name="detector"/> can run on a profile of <paramref name="window"/>.</summary>
-    public static void Validate(string detector, int window)
+    /// <exception cref="SysprintException">It cannot (exit 64).</exception>
+    public static void Validate(string detector, int window) => ForProfile(detector, window);
+
+    /// <summary>True for a detector whose score is known only once the log ends (it reads the window counts).</summary>
+    public static bool ReadsWindowCounts(string detector) => Find(detector)?.ForProfile(Model.Fingerprint.MinWindow).ReadsWindowCounts ?? false;
+
+    /// <summary>The detectors the evaluation measures: every registered one's variants (paper, stide-2 ... stide-10, lfc-6, zstide, freq-6, callset).</summary>
+    public static IReadOnlyList<Detector> Evaluated()
     {
-        ArgumentNullException.ThrowIfNull(detector);
-        if (!All.Contains(detector))
+        var all = new List<Detector>();
+        foreach (DetectorKind kind in Kinds)
         {
-            string evalOnly = detector.StartsWith("freq-", StringComparison.Ordinal) ? $" ('{detector}' is the evaluation's name for 'freq')"
-                : detector.StartsWith("stide-", StringComparison.Ordinal) || detector.StartsWith("lfc-", StringComparison.Ordinal)
-                ? $" ('{detector}' is an evaluation variant: in check, use 'stide' or 'lfc' on a profile trained with the --window it names)"
-                : "";
-            throw new SysprintException(ExitCodes.Usage,
-                $"unknown detector '{detector}': check knows {string.Join(", ", All)}{evalOnly}");
+            all.AddRange(kind.Evaluated());
         }
 
-        if (detector == Paper && window != 2)
-        {
-            throw new SysprintException(ExitCodes.Usage,
-                $"detector 'paper' is the paper's pairs and needs a window-2 profile; this profile has window {window}: use 'stide' or 'lfc'");
-        }
+        return all;
+    }
+
+    private static SysprintException Unknown(string detector)
+    {
+        string evalOnly = detector.StartsWith("freq-", StringComparison.Ordinal) ? $" ('{detector}' is the evaluation's name for 'freq')"
+            : detector.StartsWith("stide-", StringComparison.Ordinal) || detector.StartsWith("lfc-", StringComparison.Ordinal)
+            ? $" ('{detector}' is an evaluation variant: in check, use 'stide' or 'lfc' on a profile trained with the --window it names)"
+            : "";
+        return new SysprintException(ExitCodes.Usage, $"unknown detector '{detector}': check knows {string.Join(", ", All)}{evalOnly}");
     }
 }

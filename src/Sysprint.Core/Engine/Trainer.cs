@@ -57,7 +57,7 @@ public sealed class Trainer
             LogReadResult read = LogReader.Read(path, _table, _options, new TeeSink(learner, windows));
 
             // A profile is created only once a log was read: a failed first log leaves no empty profile.
-            profile ??= _store.CreateProfile(name, fingerprint.Window, fingerprint.Window == 2 ? Detectors.Paper : Detectors.Stide, 0);
+            profile ??= _store.CreateProfile(name, fingerprint.Window, fingerprint.Window == 2 ? PaperDetector.KindName : StideDetector.KindName, 0);
             _profiles[name] = (profile, fingerprint);
             var log = new LearntLog(Path.GetFullPath(path), size, sha256, read.Syscalls, learner.NewTransitions, fingerprint.TransitionCount, DateTimeOffset.UtcNow);
             _store.LearnLog(profile, log, learner.NewGrams, [.. _table.NewlyLearnt], windows.Model);

@@ -8,16 +8,18 @@ namespace Sysprint.Evaluation;
 
 /// <summary>
 /// Learns normal logs, then scores every normal and attack log with every detector. Logs are read
-/// in parallel; learning is one pass; scoring reads each trace through the model once and lets
-/// every detector score that one analysis.
+/// in parallel; learning is one pass; scoring reads each trace through the model once and feeds
+/// each call to every detector's scorer: the same scorers check drives, so check deploys exactly
+/// what the evaluation measured.
 /// </summary>
 public static class Evaluator
 {
     /// <summary>The window whose training counts frequency-aware detectors read.</summary>
-    public const int CountWindow = 6;
+    public const int CountWindow = ScoredCall.CountWindow;
 
+    /// <param name="detectors">The detectors to measure; null: every registered one's variants (<see cref="Engine.Detectors.Evaluated"/>).</param>
     public static EvalResult Run(EvalInputs inputs, SyscallTable table, LogReadOptions options,
-        Func<SubstringModel, IReadOnlyList<LoadedTrace>, IReadOnlyList<TraceDetector>>? detectors = null, IProgress<string>? progress = null)
+        IReadOnlyList<Detector>? detectors = null, IProgress<string>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(table);
@@ -49,10 +51,10 @@ public static class Evaluator
 
         stopwatch.Restart();
         progress?.Report($"scoring {normal.Length + attack.Length} logs");
-        IReadOnlyList<TraceDetector> all = (detectors ?? TraceDetector.Standard)(model, train);
-
-        double[][] normalScores = ScoreAll(normal, model, all);
-        double[][] attackScores = ScoreAll(attack, model, all);
+        IReadOnlyList<Detector> all = detectors ?? Engine.Detectors.Evaluated();
+        NormalRuns runs = Learnt(model, train);
+        double[][] normalScores = ScoreAll(normal, runs, all);
+        double[][] attackScores = ScoreAll(attack, runs, all);
         var results = new DetectorResult[all.Count];
         Parallel.For(0, all.Count, d =>
         {
@@ -136,20 +138,69 @@ public static class Evaluator
         return traces;
     }
 
-    private static double[][] ScoreAll(LoadedTrace[] traces, SubstringModel model, IReadOnlyList<TraceDetector> detectors)
+    /// <summary>What the detectors learn from: the model (trace i learnt as trace id i), each trace's length and distinct calls.</summary>
+    public static NormalRuns Learnt(SubstringModel model, IReadOnlyList<LoadedTrace> train)
     {
-        var scores = new double[traces.Length][];
-        Parallel.For(0, traces.Length, i =>
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(train);
+        return new NormalRuns(null, model, [.. train.Select((t, i) => (i, t.Calls))], [.. train.Select(t => CallSetDetector.Vocabulary(t.Threads))]);
+    }
+
+    /// <summary>Each trace's score with each detector (no explanations).</summary>
+    public static double[][] ScoreAll(IReadOnlyList<LoadedTrace> traces, NormalRuns runs, IReadOnlyList<Detector> detectors)
+    {
+        ArgumentNullException.ThrowIfNull(traces);
+        ArgumentNullException.ThrowIfNull(runs);
+        ArgumentNullException.ThrowIfNull(detectors);
+        var scores = new double[traces.Count][];
+        Parallel.For(0, traces.Count, i => scores[i] = Score(traces[i], runs, detectors));
+        return scores;
+    }
+
+    /// <summary>
+    /// One trace's score with each detector: each call is read through the window counts once
+    /// (<see cref="SubstringModel.Next"/>) and fed to every detector's scorer, thread after thread.
+    /// </summary>
+    public static double[] Score(LoadedTrace trace, NormalRuns runs, IReadOnlyList<Detector> detectors)
+    {
+        ArgumentNullException.ThrowIfNull(trace);
+        ArgumentNullException.ThrowIfNull(runs);
+        ArgumentNullException.ThrowIfNull(detectors);
+        SubstringModel model = runs.Windows;
+        var scorers = new DetectorScorer[detectors.Count];
+        for (int d = 0; d < scorers.Length; d++)
         {
-            TraceAnalysis analysis = TraceAnalysis.Of(traces[i], model, CountWindow);
-            var row = new double[detectors.Count];
-            for (int d = 0; d < detectors.Count; d++)
+            scorers[d] = detectors[d].NewScorer(runs, ScorerOptions.ScoreOnly);
+        }
+
+        var cursor = new WindowCursor();
+        for (int t = 0; t < trace.Threads.Length; t++)
+        {
+            int[] calls = trace.Threads[t];
+            cursor.Reset();
+            for (int i = 0; i < calls.Length; i++)
             {
-                row[d] = detectors[d].Score(analysis);
+                int longest = model.Next(cursor, calls[i], CountWindow, out int count);
+                int from = Math.Max(0, i + 1 - SubstringModel.MaxWindow);
+                var call = ScoredCall.FromWindowCounts(t, 0, i + 1, calls.AsSpan(from, i + 1 - from), longest, count);
+                foreach (DetectorScorer scorer in scorers)
+                {
+                    scorer.OnCall(call);
+                }
             }
 
-            scores[i] = row;
-        });
-        return scores;
+            foreach (DetectorScorer scorer in scorers)
+            {
+                scorer.OnThreadEnd(t);
+            }
+        }
+
+        var row = new double[scorers.Length];
+        for (int d = 0; d < row.Length; d++)
+        {
+            row[d] = scorers[d].Finish().Score;
+        }
+
+        return row;
     }
 }

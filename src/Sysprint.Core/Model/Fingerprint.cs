@@ -34,6 +34,9 @@ public sealed class Fingerprint
 
     private readonly List<bool> _known = [];
 
+    // The parts of learnt grams (Seen), indexed at first need; dropped when a gram is added.
+    private HashSet<string>? _parts;
+
     public Fingerprint(int window)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(window, MinWindow);
@@ -97,6 +100,7 @@ public sealed class Fingerprint
         }
 
         _grams.Add(new string(key));
+        _parts = null;
         TransitionCount++;
         return true;
     }
@@ -135,6 +139,66 @@ public sealed class Fingerprint
         }
 
         return _gramsBySpan.Contains(key);
+    }
+
+    /// <summary>
+    /// True when normal runs made the calls of <paramref name="gram"/> in this order anywhere in a
+    /// thread: the novelty rule every detector shares (<see cref="Detection.ScoredCall"/>). A gram of
+    /// the fingerprint's window must be learnt; a shorter one (a thread's first calls) must occur
+    /// within a learnt gram, not only at a learnt thread's start. Never allocates once the grams'
+    /// parts are indexed (at the first call with a short gram); safe to call from several threads.
+    /// </summary>
+    public bool Seen(ReadOnlySpan<int> gram)
+    {
+        if (gram.Length == 1 || gram.Length == Window || Window == 2)
+        {
+            return Contains(gram);
+        }
+
+        if (gram.IsEmpty || gram.Length > Window)
+        {
+            return false;
+        }
+
+        Span<char> key = stackalloc char[gram.Length];
+        for (int i = 0; i < gram.Length; i++)
+        {
+            int d = DenseOf(gram[i], create: false);
+            if (d < 0)
+            {
+                return false;
+            }
+
+            key[i] = (char)d;
+        }
+
+        return Parts().Contains(key);
+    }
+
+    // Every run of 2 to Window - 1 calls inside a learnt gram: a run of a normal thread shorter than
+    // the window lies within one of its full windows, or within its whole self when it is shorter.
+    private HashSet<string>.AlternateLookup<ReadOnlySpan<char>> Parts()
+    {
+        HashSet<string>? parts = Volatile.Read(ref _parts);
+        if (parts is null)
+        {
+            parts = new HashSet<string>(StringComparer.Ordinal);
+            foreach (string gram in _grams)
+            {
+                for (int length = 2; length < gram.Length; length++)
+                {
+                    for (int start = 0; start + length <= gram.Length; start++)
+                    {
+                        parts.Add(gram.Substring(start, length));
+                    }
+                }
+            }
+
+            parts.UnionWith(_grams);
+            Volatile.Write(ref _parts, parts);
+        }
+
+        return parts.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     /// <summary>True when the call was ever seen.</summary>

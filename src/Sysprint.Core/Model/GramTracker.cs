@@ -63,6 +63,7 @@ public abstract class GramTracker : ISyscallSink
             calls[last] = number;
         }
 
+        CallsInThread = ++state.Position;
         OnGram(new ReadOnlySpan<int>(calls, 0, state.Count), thread, line);
     }
 
@@ -71,6 +72,7 @@ public abstract class GramTracker : ISyscallSink
         if (_threads.Remove(thread, out ThreadWindow? state))
         {
             state.Count = 0;
+            state.Position = 0;
             _free.Push(state);
             if (_recent[RecentSlot(thread)] == state)
             {
@@ -104,6 +106,7 @@ public abstract class GramTracker : ISyscallSink
         foreach (ThreadWindow state in _threads.Values)
         {
             state.Count = 0;
+            state.Position = 0;
             _free.Push(state);
         }
 
@@ -112,6 +115,9 @@ public abstract class GramTracker : ISyscallSink
         _lastThread = long.MinValue;
         _last = null;
     }
+
+    /// <summary>During <see cref="OnGram"/>: calls of the current thread so far, the current one included.</summary>
+    protected long CallsInThread { get; private set; }
 
     /// <summary>The window ending at the current call: oldest first, 1 to <see cref="Window"/> calls.</summary>
     protected abstract void OnGram(ReadOnlySpan<int> gram, long thread, long line);
@@ -163,5 +169,8 @@ public abstract class GramTracker : ISyscallSink
         public long Thread { get; set; }
 
         public int Count { get; set; }
+
+        /// <summary>Calls of the thread so far.</summary>
+        public long Position { get; set; }
     }
 }

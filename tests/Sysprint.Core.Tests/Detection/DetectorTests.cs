@@ -1,10 +1,12 @@
 using Sysprint.Detection;
+using Sysprint.Engine;
+using Sysprint.Evaluation;
 
 namespace Sysprint.Core.Tests.Detection;
 
 /// <summary>
-/// The evaluation's detectors on small hand-made traces, each scored through a
-/// <see cref="SubstringModel"/> learnt from normal ones; every expected score is counted by hand.
+/// The detectors on small hand-made traces, each scored as the evaluation scores it (through a
+/// <see cref="SubstringModel"/> learnt from normal ones); every expected score is counted by hand.
 /// </summary>
 public sealed class DetectorTests
 {
@@ -23,8 +25,18 @@ public sealed class DetectorTests
         return model;
     }
 
-    private static TraceAnalysis Analyse(SubstringModel model, params int[][] threads) =>
-        TraceAnalysis.Of(new LoadedTrace("test.log", null, threads), model, 6);
+    private static Trace Analyse(SubstringModel model, params int[][] threads) => new(new NormalRuns(null, model, [], []), threads);
+
+    private static Trace Analyse(NormalRuns normal, params int[][] threads) => new(normal, threads);
+
+    /// <summary>A trace to score against normal runs.</summary>
+    private sealed record Trace(NormalRuns Normal, int[][] Threads);
+
+    private static double Score(Detector detector, Trace trace) =>
+        Evaluator.Score(new LoadedTrace("test.log", null, trace.Threads), trace.Normal, [detector])[0];
+
+    private static NormalRuns Runs(SubstringModel model, int[][] learnt) =>
+        new(null, model, [.. learnt.Select((t, i) => (i, (long)t.Length))], [.. learnt.Select(t => CallSetDetector.Vocabulary([t]))]);
 
     [Theory]
     [InlineData(2, 2)] // [2,4] and [4,3]
@@ -34,9 +46,9 @@ public sealed class DetectorTests
     public void Stide_counts_the_windows_of_k_calls_never_seen(int k, int expected)
     {
         SubstringModel model = Learn(s_cycle);
-        TraceAnalysis analysis = Analyse(model, [1, 2, 4, 3, 4]);
+        Trace analysis = Analyse(model, [1, 2, 4, 3, 4]);
 
-        double score = new StideDetector(k).Score(analysis);
+        double score = Score(new StideDetector(k), analysis);
 
         Assert.Equal(expected, score);
     }
@@ -45,21 +57,21 @@ public sealed class DetectorTests
     public void Stide_counts_a_call_never_learnt_and_the_window_it_opens()
     {
         SubstringModel model = Learn(s_cycle);
-        TraceAnalysis analysis = Analyse(model, [1, 9, 2]);
+        Trace analysis = Analyse(model, [1, 9, 2]);
 
         // [1,9] is unseen (9 never learnt), and so is [9,2].
-        Assert.Equal(2, new StideDetector(2).Score(analysis));
+        Assert.Equal(2, Score(new StideDetector(2), analysis));
     }
 
     [Fact]
     public void Stide_scores_zero_on_a_trace_made_only_of_learnt_windows()
     {
         SubstringModel model = Learn(s_cycle);
-        TraceAnalysis analysis = Analyse(model, [3, 4, 1, 2, 3]);
+        Trace analysis = Analyse(model, [3, 4, 1, 2, 3]);
 
-        Assert.Equal(0, new StideDetector(2).Score(analysis));
-        Assert.Equal(0, new StideDetector(6).Score(analysis));
-        Assert.Equal(0, new StideDetector(10).Score(analysis));
+        Assert.Equal(0, Score(new StideDetector(2), analysis));
+        Assert.Equal(0, Score(new StideDetector(6), analysis));
+        Assert.Equal(0, Score(new StideDetector(10), analysis));
     }
 
     [Fact]
@@ -68,12 +80,12 @@ public sealed class DetectorTests
         SubstringModel model = Learn(s_cycle);
 
         // Every pair and every 5-window is learnt; the 6-window 4,1,2,3,4,1 is not.
-        TraceAnalysis analysis = Analyse(model, [4, 1, 2, 3, 4, 1]);
+        Trace analysis = Analyse(model, [4, 1, 2, 3, 4, 1]);
 
-        Assert.Equal(0, new StideDetector(2).Score(analysis));
-        Assert.Equal(0, new StideDetector(5).Score(analysis));
-        Assert.Equal(1, new StideDetector(6).Score(analysis));
-        Assert.Equal(1, new StideDetector(10).Score(analysis));
+        Assert.Equal(0, Score(new StideDetector(2), analysis));
+        Assert.Equal(0, Score(new StideDetector(5), analysis));
+        Assert.Equal(1, Score(new StideDetector(6), analysis));
+        Assert.Equal(1, Score(new StideDetector(10), analysis));
     }
 
     [Fact]
@@ -82,21 +94,21 @@ public sealed class DetectorTests
         SubstringModel model = Learn(s_cycle);
 
         // Read as one sequence, 2→1 and 4→3 would be unseen pairs; each thread alone is learnt.
-        TraceAnalysis analysis = Analyse(model, [1, 2], [1, 2, 3, 4], [3, 4]);
+        Trace analysis = Analyse(model, [1, 2], [1, 2, 3, 4], [3, 4]);
 
-        Assert.Equal(0, new StideDetector(2).Score(analysis));
+        Assert.Equal(0, Score(new StideDetector(2), analysis));
     }
 
     [Fact]
     public void Paper_detector_is_stide_with_pairs()
     {
         SubstringModel model = Learn(s_cycle);
-        TraceAnalysis analysis = Analyse(model, [1, 2, 4, 3, 4]);
-        var paper = new StideDetector(2, "paper");
+        Trace analysis = Analyse(model, [1, 2, 4, 3, 4]);
+        var paper = new PaperDetector();
 
         Assert.Equal("paper", paper.Name);
         Assert.Equal("stide-2", new StideDetector(2).Name);
-        Assert.Equal(new StideDetector(2).Score(analysis), paper.Score(analysis));
+        Assert.Equal(Score(new StideDetector(2), analysis), Score(paper, analysis));
     }
 
     [Theory]
@@ -111,9 +123,9 @@ public sealed class DetectorTests
         SubstringModel model = Learn(s_cycle);
 
         // Unseen pairs end at calls 1 ([1,3]), 2 ([3,1]), 7 ([1,4]), 8 ([4,2]) and 9 ([2,4]).
-        TraceAnalysis analysis = Analyse(model, [1, 3, 1, 2, 3, 4, 1, 4, 2, 4]);
+        Trace analysis = Analyse(model, [1, 3, 1, 2, 3, 4, 1, 4, 2, 4]);
 
-        double score = new LfcDetector(2, frame).Score(analysis);
+        double score = Score(new LfcDetector(2, frame), analysis);
 
         Assert.Equal(expected, score);
     }
@@ -124,64 +136,57 @@ public sealed class DetectorTests
         SubstringModel model = Learn(s_cycle);
 
         // One unseen pair per thread ([1,3], then [3,1]); within any frame of one thread, one.
-        TraceAnalysis analysis = Analyse(model, [1, 3], [3, 1]);
+        Trace analysis = Analyse(model, [1, 3], [3, 1]);
 
-        Assert.Equal(1, new LfcDetector(2, 4).Score(analysis));
+        Assert.Equal(1, Score(new LfcDetector(2, 4), analysis));
     }
 
     [Fact]
     public void Freq_counts_unseen_windows_and_windows_seen_fewer_times_than_the_rare_limit()
     {
-        // Pairs learnt: 1→2 three times, 2→1 twice, 2→3 once (6 pairs).
-        SubstringModel model = Learn([1, 2, 1, 2, 1, 2, 3]);
-        TraceAnalysis analysis = TraceAnalysis.Of(new LoadedTrace("test.log", null, [[1, 2, 3, 1, 2, 1]]), model, 2);
+        // 6-windows learnt (7): [1,2,3,4,1,2] ×2, [2,3,4,1,2,3] ×2, [3,4,1,2,3,4] ×2, [4,1,2,3,4,1] ×1.
+        SubstringModel model = Learn([1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4]);
+        Trace analysis = Analyse(model, [4, 1, 2, 3, 4, 1, 2, 3, 9]);
 
-        // Rare below 200,000 × 0.001% = 2 seen times: 2→3 (once) and the unseen 3→1.
-        var belowTwo = new FreqDetector(2, 200_000);
-        // Rare below 2.5: also 2→1 (twice).
-        var belowTwoAndAHalf = new FreqDetector(2, 250_000);
-        // With the real total (6 pairs), only unseen pairs count, as in stide.
-        var real = new FreqDetector(2, model.Total(2));
+        // The trace's 6-windows: [4,1,2,3,4,1] (learnt once), [1,2,3,4,1,2] and [2,3,4,1,2,3] (twice
+        // each), and [3,4,1,2,3,9], unseen (9 was never learnt).
+        var belowOne = new FreqDetector(0.5 / 7);
+        var belowTwo = new FreqDetector(1.5 / 7);
+        var belowTwoAndAHalf = new FreqDetector(2.5 / 7);
+        var real = new FreqDetector();
 
-        Assert.Equal(6, model.Total(2));
-        Assert.Equal(2.0, belowTwo.RareBelow, 12);
-        Assert.Equal(2, belowTwo.Score(analysis));
-        Assert.Equal(3, belowTwoAndAHalf.Score(analysis));
-        Assert.Equal(1, real.Score(analysis));
-        Assert.Equal(new StideDetector(2).Score(analysis), real.Score(analysis));
+        Assert.Equal(7, model.Total(6));
+        Assert.Equal(1.5, belowTwo.RareBelow(new NormalRuns(null, model, [], [])), 12);
+        Assert.Equal(1, Score(belowOne, analysis));
+        Assert.Equal(2, Score(belowTwo, analysis));
+        Assert.Equal(4, Score(belowTwoAndAHalf, analysis));
+        Assert.Equal(1, Score(real, analysis));
+        Assert.Equal(Score(new StideDetector(6), analysis), Score(real, analysis));
     }
 
     [Fact]
     public void Freq_counts_the_whole_window_of_six_calls()
     {
         SubstringModel model = Learn([1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4]);
-        TraceAnalysis analysis = Analyse(model, [1, 2, 3, 4, 1, 2, 3]);
+        Trace analysis = Analyse(model, [1, 2, 3, 4, 1, 2, 3]);
 
         // Windows of 6 in the learnt trace (7 of them): [1,2,3,4,1,2] ×2, [2,3,4,1,2,3] ×2,
         // [3,4,1,2,3,4] ×2, [4,1,2,3,4,1] ×1. The trace's two full 6-windows are seen twice each.
         Assert.Equal(7, model.Total(6));
-        Assert.Equal(0, new FreqDetector(6, 100_000).Score(analysis)); // rare below 1: none
-        Assert.Equal(0, new FreqDetector(6, 200_000).Score(analysis)); // rare below 2: none
-        Assert.Equal(2, new FreqDetector(6, 250_000).Score(analysis)); // rare below 2.5: both
-    }
-
-    [Fact]
-    public void Freq_refuses_an_analysis_counting_another_window()
-    {
-        SubstringModel model = Learn(s_cycle);
-        TraceAnalysis analysis = Analyse(model, [1, 2, 3]);
-
-        Assert.Throws<ArgumentException>(() => new FreqDetector(2, 100).Score(analysis));
+        Assert.Equal(0, Score(new FreqDetector(0.5 / 7), analysis)); // rare below 0.5: none
+        Assert.Equal(0, Score(new FreqDetector(1.5 / 7), analysis)); // rare below 1.5: none
+        Assert.Equal(2, Score(new FreqDetector(2.5 / 7), analysis)); // rare below 2.5: both
     }
 
     [Fact]
     public void Callset_distance_is_zero_for_a_learnt_vocabulary()
     {
         SubstringModel model = Learn([1, 2, 3, 4], [1, 5, 1]);
-        var detector = new CallSetDetector(model, [[1, 2, 3, 4], [1, 5]]);
+        NormalRuns normal = new(null, model, [], [[1, 2, 3, 4], [1, 5]]);
+        var detector = new CallSetDetector();
 
-        Assert.Equal(0, detector.Score(Analyse(model, [4, 3, 2, 1, 1])));
-        Assert.Equal(0, detector.Score(Analyse(model, [5], [1, 5])));
+        Assert.Equal(0, Score(detector, Analyse(normal, [4, 3, 2, 1, 1])));
+        Assert.Equal(0, Score(detector, Analyse(normal, [5], [1, 5])));
     }
 
     [Theory]
@@ -193,9 +198,9 @@ public sealed class DetectorTests
     public void Callset_distance_is_the_jaccard_distance_to_the_nearest_normal_vocabulary(int[] calls, double expected)
     {
         SubstringModel model = Learn([1, 2, 3, 4], [1, 5, 1]);
-        var detector = new CallSetDetector(model, [[1, 2, 3, 4], [1, 5]]);
+        NormalRuns normal = new(null, model, [], [[1, 2, 3, 4], [1, 5]]);
 
-        double score = detector.Score(Analyse(model, calls));
+        double score = Score(new CallSetDetector(), Analyse(normal, calls));
 
         Assert.Equal(expected, score, 12);
     }
@@ -204,9 +209,9 @@ public sealed class DetectorTests
     public void Callset_explains_the_calls_added_to_and_missing_from_the_nearest_vocabulary()
     {
         SubstringModel model = Learn([1, 2, 3, 4], [1, 5, 1]);
-        var detector = new CallSetDetector(model, [[1, 2, 3, 4], [1, 5]]);
+        var detector = new CallSetDetector.Vocabularies(model, [[1, 2, 3, 4], [1, 5]]);
 
-        (double distance, int[] added, int[] missing) = detector.Explain([[1, 2], [3, 5, 9]]);
+        (double distance, int[] added, int[] missing) = detector.Explain(CallSetDetector.Vocabulary([[1, 2], [3, 5, 9]]));
 
         // {1,2,3,5,9} against {1,2,3,4}: 3 common of 6; against {1,5}: 2 of 5.
         Assert.Equal(0.5, distance, 12);
@@ -218,9 +223,9 @@ public sealed class DetectorTests
     public void Callset_explains_a_subset_by_its_missing_calls_only()
     {
         SubstringModel model = Learn([1, 2, 3, 4], [1, 5, 1]);
-        var detector = new CallSetDetector(model, [[1, 2, 3, 4], [1, 5]]);
+        var detector = new CallSetDetector.Vocabularies(model, [[1, 2, 3, 4], [1, 5]]);
 
-        (double distance, int[] added, int[] missing) = detector.Explain([[2, 1]]);
+        (double distance, int[] added, int[] missing) = detector.Explain(CallSetDetector.Vocabulary([[2, 1]]));
 
         Assert.Equal(0.5, distance, 12);
         Assert.Empty(added);
@@ -232,9 +237,9 @@ public sealed class DetectorTests
     {
         SubstringModel model = Learn([1, 2, 3, 4], [1, 5, 1]);
 
-        var detector = new CallSetDetector(model, [[1, 2, 3, 4], [4, 3, 2, 1], [1, 5], [5, 1]]);
+        var detector = new CallSetDetector.Vocabularies(model, [[1, 2, 3, 4], [4, 3, 2, 1], [1, 5], [5, 1]]);
 
-        Assert.Equal(2, detector.Vocabularies);
+        Assert.Equal(2, detector.Count);
     }
 
     [Fact]
@@ -248,11 +253,12 @@ public sealed class DetectorTests
     {
         int[][] learnt = Traces();
         SubstringModel model = Learn(learnt);
-        var detector = new ZStideDetector(model, learnt.Select((t, i) => (i, (long)t.Length)));
+        NormalRuns normal = Runs(model, learnt);
+        var detector = new ZStideDetector();
 
-        double[] scores = [.. learnt.Select(t => detector.Score(Analyse(model, t)))];
+        double[] scores = [.. learnt.Select(t => Score(detector, Analyse(normal, t)))];
 
-        Assert.Equal(learnt.Length, detector.LearntTraces);
+        Assert.Equal(learnt.Length, ZStideDetector.Calibrate(normal).LearntTraces);
         // A learnt trace has no unseen window, while left out each one had some: below the mean.
         Assert.All(scores, s => Assert.True(s < 0, $"learnt trace scored {s}"));
     }
@@ -262,12 +268,13 @@ public sealed class DetectorTests
     {
         int[][] learnt = Traces();
         SubstringModel model = Learn(learnt);
-        var detector = new ZStideDetector(model, learnt.Select((t, i) => (i, (long)t.Length)));
+        NormalRuns normal = Runs(model, learnt);
+        var detector = new ZStideDetector();
         int[] injected = [1, 2, 3, 4, 5, 7, 8, 9, 1, 2, 3, 4, 5];
 
-        double score = detector.Score(Analyse(model, injected));
+        double score = Score(detector, Analyse(normal, injected));
 
-        double highestLearnt = learnt.Max(t => detector.Score(Analyse(model, t)));
+        double highestLearnt = learnt.Max(t => Score(detector, Analyse(normal, t)));
         Assert.True(score > highestLearnt, $"injected {score}, highest learnt {highestLearnt}");
         Assert.True(score > 0, $"injected {score}");
     }
@@ -278,22 +285,18 @@ public sealed class DetectorTests
         int[][] learnt = Traces();
         SubstringModel model = Learn(learnt);
 
-        var detector = new ZStideDetector(model, [.. learnt.Select((t, i) => (i, (long)t.Length)), (learnt.Length, 0L)]);
+        var normal = new NormalRuns(null, model, [.. learnt.Select((t, i) => (i, (long)t.Length)), (learnt.Length, 0L)], []);
 
-        Assert.Equal(learnt.Length, detector.LearntTraces);
+        Assert.Equal(learnt.Length, ZStideDetector.Calibrate(normal).LearntTraces);
     }
 
     [Fact]
-    public void Standard_detectors_are_the_paper_stide_two_to_ten_lfc_freq_zstide_and_callset()
+    public void Evaluated_detectors_are_the_paper_stide_two_to_ten_lfc_zstide_freq_and_callset()
     {
-        int[][] learnt = Traces();
-        SubstringModel model = Learn(learnt);
-        LoadedTrace[] traces = [.. learnt.Select((t, i) => new LoadedTrace($"t{i}", null, [t]))];
-
-        IReadOnlyList<TraceDetector> detectors = TraceDetector.Standard(model, traces);
+        IReadOnlyList<Detector> detectors = Detectors.Evaluated();
 
         Assert.Equal(
-            ["paper", "stide-2", "stide-3", "stide-4", "stide-5", "stide-6", "stide-7", "stide-8", "stide-9", "stide-10", "lfc-6", "freq-6", "zstide", "callset"],
+            ["paper", "stide-2", "stide-3", "stide-4", "stide-5", "stide-6", "stide-7", "stide-8", "stide-9", "stide-10", "lfc-6", "zstide", "freq-6", "callset"],
             detectors.Select(d => d.Name));
         Assert.All(detectors, d => Assert.False(string.IsNullOrWhiteSpace(d.Description)));
     }

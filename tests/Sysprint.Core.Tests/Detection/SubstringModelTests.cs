@@ -1,4 +1,5 @@
 using Sysprint.Detection;
+using Sysprint.Evaluation;
 
 namespace Sysprint.Core.Tests.Detection;
 
@@ -70,8 +71,10 @@ public sealed class SubstringModelTests
                     }
                 }
 
-                TraceAnalysis analysis = TraceAnalysis.Of(new LoadedTrace($"t{t}", null, traces[t]), others, 6);
-                long[] expected = [.. Enumerable.Range(0, SubstringModel.MaxWindow + 1).Select(k => k < 2 ? 0 : analysis.NovelWindows(k))];
+                // stide-k on the trace against the others, through the scorers the evaluation drives.
+                Detector[] stide = [.. Enumerable.Range(2, SubstringModel.MaxWindow - 1).Select(k => new StideDetector(k))];
+                double[] scores = Evaluator.Score(new LoadedTrace($"t{t}", null, traces[t]), new NormalRuns(null, others, [], []), stide);
+                long[] expected = [0, 0, .. scores.Select(s => (long)s)];
                 long[] actual = leftOut.GetValueOrDefault(t) ?? new long[SubstringModel.MaxWindow + 1];
                 Assert.Equal(expected[2..], actual[2..]);
             }

@@ -15,7 +15,7 @@ public sealed class LeaveOneOutTests
         [1, 2, 7, 8, 9],
     ];
 
-    private static (StoredWindowModel Stored, WindowCheck Check) Learnt()
+    private static NormalRuns Learnt()
     {
         var model = new SubstringModel();
         var vocabularies = new List<int[]>();
@@ -28,26 +28,26 @@ public sealed class LeaveOneOutTests
 
         model.Freeze();
         var stored = new StoredWindowModel(model, [.. s_logs.Select((l, i) => (i + 1, (long)l.Length))], vocabularies, 0, "digest");
-        return (stored, new WindowCheck(stored, "store", "p"));
+        return WindowCheck.Validate(stored, "store", "p");
     }
 
     [Fact]
     public void Stide_scores_count_the_windows_no_other_log_holds()
     {
-        (StoredWindowModel stored, WindowCheck check) = Learnt();
+        NormalRuns normal = Learnt();
 
         // Pairs: logs 1 and 2 are the same (nothing of their own); log 3 alone holds 3 6 and 6 5;
         // log 4 alone holds 2 7, 7 8 and 8 9.
-        Assert.Equal([0, 0, 2, 3], LeaveOneOut.Scores(stored, check, Detectors.Paper, 2));
-        Assert.Equal([0, 0, 3, 3], LeaveOneOut.Scores(stored, check, Detectors.Stide, 3));
+        Assert.Equal([0, 0, 2, 3], Detectors.ForProfile("paper", 2).LeaveOneOut(normal));
+        Assert.Equal([0, 0, 3, 3], Detectors.ForProfile("stide", 3).LeaveOneOut(normal));
     }
 
     [Fact]
     public void Callset_scores_are_each_vocabulary_against_the_others()
     {
-        (StoredWindowModel stored, WindowCheck check) = Learnt();
+        NormalRuns normal = Learnt();
 
-        double[] scores = LeaveOneOut.Scores(stored, check, Detectors.CallSet, 2);
+        double[] scores = Detectors.ForProfile("callset", 2).LeaveOneOut(normal);
 
         // {1..5} twice: 0; {1,2,3,5,6} to {1..5}: 4 common of 6; {1,2,7,8,9} to either: 2 common of 8.
         Assert.Equal([0, 0, 1 - (4 / 6.0), 1 - (2 / 8.0)], scores);
@@ -56,9 +56,9 @@ public sealed class LeaveOneOutTests
     [Fact]
     public void Zstide_scores_the_logs_with_windows_of_their_own_higher()
     {
-        (StoredWindowModel stored, WindowCheck check) = Learnt();
+        NormalRuns normal = Learnt();
 
-        double[] scores = LeaveOneOut.Scores(stored, check, Detectors.ZStide, 2);
+        double[] scores = Detectors.ForProfile("zstide", 2).LeaveOneOut(normal);
 
         Assert.Equal(scores[0], scores[1]);
         Assert.True(scores[2] > scores[0] && scores[3] > scores[0], string.Join(' ', scores));
@@ -69,12 +69,12 @@ public sealed class LeaveOneOutTests
     [InlineData("lfc")]
     public void Detectors_whose_leave_one_out_score_the_counts_cannot_give_are_refused(string detector)
     {
-        (StoredWindowModel stored, WindowCheck check) = Learnt();
+        NormalRuns normal = Learnt();
 
-        var ex = Assert.Throws<SysprintException>(() => LeaveOneOut.Scores(stored, check, detector, 2));
+        var ex = Assert.Throws<SysprintException>(() => Detectors.ForProfile(detector, 2).LeaveOneOut(normal));
 
         Assert.Equal(ExitCodes.Usage, ex.ExitCode);
-        Assert.Contains($"not for {detector}: give --threshold", ex.Message, StringComparison.Ordinal);
+        Assert.Equal($"a threshold from the learnt logs alone is available for paper, stide (windows up to 10), zstide and callset, not for {detector}: give --threshold", ex.Message);
     }
 
     [Theory]

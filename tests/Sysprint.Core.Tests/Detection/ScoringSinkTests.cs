@@ -3,12 +3,12 @@ using Sysprint.Engine;
 using Sysprint.Parsing;
 using Sysprint.Storage;
 
-namespace Sysprint.Core.Tests.Engine;
+namespace Sysprint.Core.Tests.Detection;
 
-/// <summary>The whole-log detectors of check, fed as a log streams: bounded memory, bounded input.</summary>
-public sealed class WindowScorerTests
+/// <summary>The detectors that read window counts, fed as a log streams: bounded memory, bounded input.</summary>
+public sealed class ScoringSinkTests
 {
-    private static WindowCheck Check()
+    private static NormalRuns Normal()
     {
         var model = new SubstringModel();
         var vocabularies = new List<int[]>();
@@ -21,8 +21,11 @@ public sealed class WindowScorerTests
         }
 
         model.Freeze();
-        return new WindowCheck(new StoredWindowModel(model, [(1, 16), (2, 9)], vocabularies, 0, "digest"), "store", "p");
+        return WindowCheck.Validate(new StoredWindowModel(model, [(1, 16), (2, 9)], vocabularies, 0, "digest"), "store", "p");
     }
+
+    private static ScoringSink Sink(string detector, int maxCalls = LogReadOptions.DefaultMaxCalls) =>
+        new(Detectors.ForProfile(detector, 2), Normal(), new ScorerOptions { MaxCalls = maxCalls });
 
     [Theory]
     [InlineData("zstide")]
@@ -30,7 +33,7 @@ public sealed class WindowScorerTests
     [InlineData("callset")]
     public void A_long_log_is_scored_in_memory_that_does_not_grow_with_it(string detector)
     {
-        WindowScorer scorer = Check().NewScorer(detector);
+        ScoringSink scorer = Sink(detector);
         int[] cycle = [1, 2, 3, 4, 5, 6, 7, 8];
 
         // 2,000,000 calls in 4 threads; every 10,000th cycle holds a call never learnt.
@@ -43,7 +46,7 @@ public sealed class WindowScorerTests
             }
         }
 
-        WindowScore score = scorer.Finish();
+        DetectorScore score = scorer.Finish();
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
         Assert.True(score.Score > (detector == "zstide" ? double.MinValue : 0), $"{detector} score {score.Score}");
@@ -54,7 +57,7 @@ public sealed class WindowScorerTests
     [Fact]
     public void A_log_of_endless_distinct_calls_is_refused_at_the_limit()
     {
-        WindowScorer scorer = Check().NewScorer("callset", maxCalls: 100);
+        ScoringSink scorer = Sink("callset", maxCalls: 100);
 
         var ex = Assert.Throws<InputLimitException>(() =>
         {
@@ -70,7 +73,7 @@ public sealed class WindowScorerTests
     [Fact]
     public void Explanations_name_the_first_line_and_thread_where_a_window_broke()
     {
-        WindowScorer scorer = Check().NewScorer("zstide");
+        ScoringSink scorer = Sink("zstide");
         scorer.OnSyscall(7, 1, 10);
         scorer.OnSyscall(8, 1, 11);
         scorer.OnSyscall(7, 2, 12);
@@ -78,7 +81,7 @@ public sealed class WindowScorerTests
         scorer.OnSyscall(7, 42, 14);
         scorer.OnSyscall(8, 42, 15);
 
-        WindowScore score = scorer.Finish();
+        DetectorScore score = scorer.Finish();
 
         // Thread 8's 1 → 3 was never learnt (line 13); 42 was never learnt at all (first at line 14, twice).
         Assert.Equal(["13:8:1,3:1", "14:7:42:2"], score.Details.Select(m => $"{m.FirstLine}:{m.Thread}:{string.Join(',', m.Gram)}:{m.Count}"));

@@ -1,0 +1,58 @@
+using Sysprint.Model;
+
+namespace Sysprint.Detection;
+
+/// <summary>
+/// stide (Forrest et al. 1996): the number of windows of <see cref="Window"/> calls never seen in
+/// normal runs, each explained by the window. In check it reads the profile's fingerprint, whose
+/// window it takes; the evaluation measures windows 2 to 10 (stide-2 ... stide-10).
+/// </summary>
+public sealed class StideDetector : Detector
+{
+    public const string KindName = "stide";
+
+    public StideDetector(int window, string? name = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(window, Fingerprint.MinWindow);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(window, Fingerprint.MaxWindow);
+        Window = window;
+        Name = name ?? $"stide-{window}";
+    }
+
+    /// <summary>The registration: check's stide takes the profile's window.</summary>
+    public static DetectorKind Registration { get; } = new(
+        KindName,
+        window => new StideDetector(window, KindName),
+        () => Enumerable.Range(2, SubstringModel.MaxWindow - 1).Select(k => new StideDetector(k)));
+
+    public int Window { get; }
+
+    public override string Name { get; }
+
+    public override string Kind => KindName;
+
+    public override string Description => $"windows of {Window} calls never seen in normal runs";
+
+    public override int FingerprintWindow => Window;
+
+    public override string? LeaveOneOutName => $"stide (windows up to {SubstringModel.MaxWindow})";
+
+    public override DetectorScorer NewScorer(NormalRuns normal, ScorerOptions options) => new NovelWindowScorer(Window, 0, options);
+
+    public override double[] LeaveOneOut(NormalRuns normal) =>
+        Window <= SubstringModel.MaxWindow ? NovelWhenLeftOut(normal, Window) : base.LeaveOneOut(normal);
+
+    /// <summary>Each learnt log's novel windows of <paramref name="window"/> calls once it is left out: the windows no other log holds.</summary>
+    internal static double[] NovelWhenLeftOut(NormalRuns normal, int window)
+    {
+        ArgumentNullException.ThrowIfNull(normal);
+        Dictionary<int, long[]> novel = normal.Windows.NovelWhenLeftOut();
+        var scores = new double[normal.Logs.Count];
+        for (int i = 0; i < scores.Length; i++)
+        {
+            scores[i] = novel.GetValueOrDefault(normal.Logs[i].Log)?[window] ?? 0;
+        }
+
+        return scores;
+    }
+}
