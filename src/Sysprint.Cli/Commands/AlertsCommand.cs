@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Sysprint.Diagnostics;
+using Sysprint.Fleet;
 using Sysprint.Storage;
 
 namespace Sysprint.Cli.Commands;
@@ -22,9 +23,23 @@ internal static class AlertsCommand
             }
         });
         var json = new Option<bool>("--json") { Description = "One JSON object per alert" };
-        var command = new Command("alerts", "List the anomalous sessions recorded by check, newest first") { db, limit, json };
+        var host = new Option<string?>("--host") { Description = "Only this host's alerts (a fleet's PostgreSQL store)", HelpName = "NAME" };
+        var command = new Command("alerts", "List the anomalous sessions recorded by check (or, on a fleet's PostgreSQL store, every host's alerts), newest first")
+        {
+            db, limit, json, host,
+        };
         command.SetAction(result =>
         {
+            if (FleetStoreLocator.IsFleet(result.GetValue(db), context))
+            {
+                return ListFleetAsync(result.GetValue(db), result.GetValue(host), result.GetValue(limit), result.GetValue(json), context).GetAwaiter().GetResult();
+            }
+
+            if (result.GetValue(host) is not null)
+            {
+                throw new SysprintException(ExitCodes.Usage, "--host filters a fleet's alerts: it needs --db postgres://... (the store sysprint serve uses)");
+            }
+
             string dbPath = StoreLocator.Resolve(result.GetValue(db), context);
             using IFingerprintStore store = StoreLocator.Open(dbPath, create: false, context);
             IReadOnlyList<AlertRecord> alerts = store.ListAlerts(result.GetValue(limit));
@@ -50,6 +65,29 @@ internal static class AlertsCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Every host's alerts from the fleet's store: JSON members as <c>GET /api/alerts</c> (<see cref="FleetJson.WriteAlert"/>).</summary>
+    private static async Task<int> ListFleetAsync(string? db, string? host, int limit, bool json, CliContext context)
+    {
+        await using Storage.Postgres.PostgresFleetStore store = FleetStoreLocator.Open(db, "alerts", context);
+        IReadOnlyList<FleetAlert> alerts = await store.ListAlertsAsync(new FleetAlertQuery { Host = host, Limit = limit }, CancellationToken.None)
+            .ConfigureAwait(false);
+        if (alerts.Count == 0 && !json)
+        {
+            context.Out.WriteLine(host is null ? "no alerts" : $"no alerts from host '{Printable.Escape(host)}'");
+            return 0;
+        }
+
+        foreach (FleetAlert a in alerts)
+        {
+            context.Out.WriteLine(json
+                ? FleetJson.ToText(w => FleetJson.WriteAlert(w, a))
+                : string.Create(CultureInfo.InvariantCulture,
+                    $"{a.Uuid}  {a.Time:yyyy-MM-dd HH:mm:ss}Z  host {Printable.Escape(a.Host)}  vm {Printable.Escape(a.Vm ?? "-")}  {a.Priority}  {Printable.Escape(a.Output)}"));
+        }
+
+        return 0;
     }
 
     private static string ToJson(AlertRecord a)
