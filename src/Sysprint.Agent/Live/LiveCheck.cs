@@ -64,6 +64,14 @@ public sealed class LiveCheck : ISyscallSink
 
     public bool Anomalous { get; private set; }
 
+    /// <summary>
+    /// True when the last call's window mismatched while the log is anomalous (its score past the
+    /// threshold): the call an enforcing tracer denies, or stops or kills the process before.
+    /// Always false for the whole-log detectors, and for a thread's first calls when
+    /// <see cref="IgnoreThreadStarts"/>.
+    /// </summary>
+    public bool LastCallAnomalous { get; private set; }
+
     /// <summary>Alerts reported through <see cref="OnAlert"/>.</summary>
     public int Alerts { get; private set; }
 
@@ -80,6 +88,11 @@ public sealed class LiveCheck : ISyscallSink
         {
             _seenExplained = _sink.Scorer.Explained;
             Evaluate();
+            LastCallAnomalous = Anomalous;
+        }
+        else
+        {
+            LastCallAnomalous = false;
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Sysprint.Agent.Live;
+using Sysprint.Agent.Tracing.Native;
 using Sysprint.Diagnostics;
 using Sysprint.Mapping;
 using Sysprint.Model;
@@ -38,7 +39,7 @@ public sealed class LiveTrace
         _onAlert = onAlert;
         if (options.AttachPid is { } pid)
         {
-            Program = ProgramOf(pid);
+            Program = ProcessTree.ProgramOf(pid);
             DisplayName = string.Create(CultureInfo.InvariantCulture, $"attach: pid {pid} ({Program ?? "?"})");
         }
         else
@@ -67,6 +68,11 @@ public sealed class LiveTrace
     /// <exception cref="SysprintException">strace is missing (69); the command or process does not exist (66); strace failed (69).</exception>
     public TraceOutcome Run(CancellationToken cancellationToken)
     {
+        if (_options.Tracer == TracerKind.Native)
+        {
+            return RunNative(cancellationToken);
+        }
+
         string directory = Directory.CreateTempSubdirectory("sysprint-trace-").FullName;
         try
         {
@@ -123,10 +129,59 @@ public sealed class LiveTrace
         }
     }
 
-    /// <summary>Runs the command under strace writing the trace to <paramref name="traceFile"/>, to the end; returns its exit status.</summary>
+    /// <summary>
+    /// Traces with <see cref="NativeTracer"/>: each call checked at its entry, and denied, or the
+    /// tree killed or stopped, before an anomalous call runs.
+    /// </summary>
+    private TraceOutcome RunNative(CancellationToken cancellationToken)
+    {
+        var check = new LiveCheck(_profile, OnAlert, ignoreThreadStarts: _options.AttachPid is not null, _options.MaxAlerts);
+        Check = check;
+        using var log = new TraceLogWriter(_options.TraceFile is null ? null : OpenLog(_options.TraceFile));
+        var tracer = new NativeTracer(_options, _table, check, log);
+        tracer.Run(cancellationToken);
+        log.Flush();
+        cancellationToken.ThrowIfCancellationRequested();
+        check.Complete();
+        Signalled = tracer.Signalled;
+        var read = new LogReadResult
+        {
+            Path = DisplayName,
+            Format = LogFormat.Strace,
+            Lines = log.Lines,
+            Syscalls = tracer.Syscalls,
+            SkippedLines = tracer.Unmapped,
+            FirstProgram = tracer.FirstProgram,
+        };
+        return new TraceOutcome(
+            _options.AttachPid is null ? tracer.ExitCode : null,
+            read,
+            check.Syscalls,
+            check.Score,
+            check.Anomalous,
+            check.MismatchCount,
+            check.Mismatches,
+            check.Alerts,
+            Signalled,
+            tracer.Denied);
+    }
+
+    private static FileStream OpenLog(string path) =>
+        new(path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 1);
+
+    /// <summary>Runs the command traced, writing the trace to <paramref name="traceFile"/> (strace's <c>-f -ttt</c> shape with the native tracer), to the end; returns its exit status.</summary>
     public static int Record(TraceOptions options, string traceFile, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (options.Tracer == TracerKind.Native)
+        {
+            using var log = new TraceLogWriter(OpenLog(traceFile));
+            var tracer = new NativeTracer(options, SyscallTable.Builtin("x86_64"), null, log);
+            tracer.Run(cancellationToken);
+            cancellationToken.ThrowIfCancellationRequested();
+            return tracer.ExitCode ?? 0;
+        }
+
         using Process strace = Start(options, traceFile);
         using CancellationTokenRegistration stop = cancellationToken.Register(() => Interrupt(options, strace));
         strace.WaitForExit();
@@ -137,6 +192,12 @@ public sealed class LiveTrace
     private void OnAlert(Mismatch mismatch)
     {
         _onAlert(mismatch, this);
+        if (_options.Tracer == TracerKind.Native)
+        {
+            // The native tracer acts itself, at the call's entry.
+            return;
+        }
+
         lock (_actionLock)
         {
             if (Signalled.Count > 0 || _options.OnAnomaly == AnomalyAction.Alert)
@@ -249,17 +310,5 @@ public sealed class LiveTrace
         }
 
         Posix.Signal(strace.Id, options.AttachPid is null ? Posix.SigKill : Posix.SigInt);
-    }
-
-    private static string? ProgramOf(int pid)
-    {
-        try
-        {
-            return File.ReadAllText($"/proc/{pid}/comm").TrimEnd('\n');
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
     }
 }

@@ -109,4 +109,38 @@ internal static class ProcessTree
 
         return signalled;
     }
+
+    /// <summary>The thread-group (process) id of thread <paramref name="tid"/>, from <c>/proc/TID/status</c>, or null when gone.</summary>
+    public static int? ThreadGroupOf(int tid)
+    {
+        try
+        {
+            foreach (string line in File.ReadLines($"/proc/{tid.ToString(CultureInfo.InvariantCulture)}/status"))
+            {
+                if (line.StartsWith("Tgid:", StringComparison.Ordinal))
+                {
+                    return int.TryParse(line.AsSpan(5).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int tgid) ? tgid : null;
+                }
+            }
+
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The program's name (<c>/proc/PID/comm</c>), or null when gone.</summary>
+    public static string? ProgramOf(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/comm").TrimEnd('\n');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 }

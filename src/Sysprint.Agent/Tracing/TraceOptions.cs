@@ -17,8 +17,23 @@ public sealed record TraceOptions
     /// <summary>The traced command's standard streams: inherited (the CLI) or discarded (tests, services).</summary>
     public bool InheritStdio { get; init; } = true;
 
-    /// <summary>Where strace writes the trace; a named pipe in a private temporary directory when null.</summary>
+    /// <summary>
+    /// Where the trace is kept (strace's <c>-f -ttt</c> shape with the native tracer). With strace, a named
+    /// pipe in a private temporary directory when null; the native tracer then writes none.
+    /// </summary>
     public string? TraceFile { get; init; }
+
+    /// <summary>Who traces: ptrace from this process (the default where it runs), or strace.</summary>
+    public TracerKind Tracer { get; init; } = TracerKind.Native;
+
+    /// <summary>The errno a denied call returns (<see cref="AnomalyAction.Deny"/>): EPERM unless told.</summary>
+    public int DenyErrno { get; init; } = 1;
+
+    /// <summary>
+    /// If the tracer goes away (killed, crashed, or stopped by SIGTERM), the traced processes are
+    /// detached and go on (true), or die with it (false: PTRACE_O_EXITKILL). Native tracer only.
+    /// </summary>
+    public bool FailOpen { get; init; } = true;
 
     /// <summary>The most alerts raised for one run.</summary>
     public int MaxAlerts { get; init; } = 100;

@@ -6,6 +6,7 @@ namespace Sysprint.Agent.Tracing;
 /// <summary>How a traced run went.</summary>
 /// <param name="ExitCode">The command's exit status (128 + N when killed by signal N); null when attached to a process.</param>
 /// <param name="Signalled">The pids stopped or killed because of the anomaly.</param>
+/// <param name="Denied">Calls that did not run because they were anomalous (<c>--on-anomaly deny</c>).</param>
 /// <param name="Read">What reading the trace found (lines, skipped lines, the first program).</param>
 public sealed record TraceOutcome(
     int? ExitCode,
@@ -16,4 +17,5 @@ public sealed record TraceOutcome(
     long MismatchCount,
     IReadOnlyList<Mismatch> Mismatches,
     int Alerts,
-    IReadOnlyList<int> Signalled);
+    IReadOnlyList<int> Signalled,
+    long Denied = 0);

@@ -35,14 +35,14 @@ internal static class AttachCommand
             }
         });
         var live = RunCommand.LiveOptions.Create();
-        var attach = new Command("attach", "Attach strace to a running process and check its system calls live; exit 1 when anomalous")
+        var attach = new Command("attach", "Attach to a running process and check each system call before it runs; exit 1 when anomalous")
         {
             db, profile, pid,
         };
         live.AddTo(attach);
         attach.SetAction(result =>
         {
-            var options = new TraceOptions { AttachPid = result.GetValue(pid), OnAnomaly = live.Action(result) };
+            var options = live.Complete(result, new TraceOptions { AttachPid = result.GetValue(pid), OnAnomaly = live.Action(result) });
             string dbPath = StoreLocator.Resolve(result.GetValue(db), context);
             return live.Execute(context, result, dbPath, options, result.GetValue(profile)!);
         });

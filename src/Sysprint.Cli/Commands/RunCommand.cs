@@ -5,6 +5,7 @@ using Sysprint.Agent.Alerts;
 using Sysprint.Agent.Live;
 using Sysprint.Agent.Outbox;
 using Sysprint.Agent.Tracing;
+using Sysprint.Agent.Tracing.Native;
 using Sysprint.Diagnostics;
 using Sysprint.Engine;
 using Sysprint.Integrity;
@@ -30,9 +31,9 @@ internal static class RunCommand
         var profile = CommonOptions.Profile();
         var window = CommonOptions.Window();
         var learn = new Option<bool>("--learn") { Description = "Learn this run into the profile instead of checking it" };
-        var trace = new Option<string?>("--trace")
+        var trace = new Option<string?>("--log", "--trace")
         {
-            Description = "With --learn: keep strace's log at FILE (default: a temporary file, deleted)",
+            Description = "Keep the trace at FILE, as strace -f -ttt writes it (with --tracer strace: with --learn only). Default: none kept",
             HelpName = "FILE",
         };
         var environment = new Option<string[]>("--env", "-E")
@@ -56,7 +57,7 @@ internal static class RunCommand
             Arity = ArgumentArity.OneOrMore,
         };
         var live = LiveOptions.Create();
-        var run = new Command("run", "Run a command under strace and check its system calls while it runs; exit 1 when anomalous")
+        var run = new Command("run", "Run a command traced and check each system call before it runs; exit 1 when anomalous")
         {
             db, profile, window, learn, trace, environment, command,
         };
@@ -70,12 +71,12 @@ internal static class RunCommand
                 env[entry[..eq]] = entry[(eq + 1)..];
             }
 
-            var options = new TraceOptions
+            var options = live.Complete(result, new TraceOptions
             {
                 Command = result.GetValue(command)!,
                 Environment = env,
                 OnAnomaly = live.Action(result),
-            };
+            });
             string dbPath = StoreLocator.Resolve(result.GetValue(db), context);
             if (result.GetValue(learn))
             {
@@ -87,9 +88,14 @@ internal static class RunCommand
                 return Learn(context, dbPath, options, result.GetValue(profile)!, result.GetValue(window), result.GetValue(trace));
             }
 
-            if (result.GetValue(trace) is not null)
+            if (result.GetValue(trace) is { } keep)
             {
-                throw new SysprintException(ExitCodes.Usage, "--trace goes with --learn (a checked run is read live from a pipe)");
+                if (options.Tracer == TracerKind.Strace)
+                {
+                    throw new SysprintException(ExitCodes.Usage, "with --tracer strace, --log goes with --learn (a checked run is read live from a pipe)");
+                }
+
+                options = options with { TraceFile = Path.GetFullPath(keep) };
             }
 
             return live.Execute(context, result, dbPath, options, result.GetValue(profile)!);
@@ -127,10 +133,17 @@ internal static class RunCommand
     }
 
     /// <summary>The verdict lines of a traced run, as <c>check</c>'s.</summary>
-    internal static void WriteVerdict(TextWriter output, string name, TraceOutcome outcome, LiveProfile profile, SyscallTable table, AnomalyAction action)
+    /// <param name="denyErrno">The errno denied calls returned.</param>
+    internal static void WriteVerdict(TextWriter output, string name, TraceOutcome outcome, LiveProfile profile, SyscallTable table, AnomalyAction action, int denyErrno = 1)
     {
         string status = outcome.ExitCode is { } code ? $"; exit status {code.ToString(CultureInfo.InvariantCulture)}" : "";
         CheckReport.WriteVerdict(output, AsCheck(name, outcome, profile), table, name, ShownMismatches, status);
+        if (outcome.Denied > 0)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"    denied {outcome.Denied:N0} call{(outcome.Denied == 1 ? "" : "s")}: {(outcome.Denied == 1 ? "it" : "they")} returned {LinuxNames.Errno(denyErrno)} without running"));
+        }
+
         if (outcome.Anomalous && outcome.Signalled.Count > 0)
         {
             string pids = string.Join(' ', outcome.Signalled);
@@ -158,10 +171,38 @@ internal static class RunCommand
         {
             OnAnomaly = new Option<string>("--on-anomaly")
             {
-                Description = "What to do when the run turns anomalous: alert, stop (SIGSTOP the traced processes, to inspect) or kill (SIGKILL them)",
+                Description = "What to do at an anomalous call, before it runs: alert (let it run), deny (it returns --deny-errno instead of running; the program goes on), "
+                    + "stop (SIGSTOP the traced processes, to inspect) or kill (SIGKILL them). With --tracer strace the action comes just after the call (deny: native only). "
+                    + "The whole-run detectors (zstide, freq, callset) decide when the run ends: alert only",
                 DefaultValueFactory = _ => "alert",
             };
-            OnAnomaly.AcceptOnlyFromAmong("alert", "stop", "kill");
+            OnAnomaly.AcceptOnlyFromAmong("alert", "deny", "stop", "kill");
+            DenyErrno = new Option<string?>("--deny-errno")
+            {
+                Description = "The error a denied call returns: a name (EPERM, EACCES, ...) or a number. Default: EPERM",
+                HelpName = "ERRNO",
+            };
+            DenyErrno.Validators.Add(r =>
+            {
+                if (CommonOptions.TryValue(r, out string? value) && value is not null && !LinuxNames.TryParseErrno(value, out _))
+                {
+                    r.AddError($"--deny-errno '{Printable.Escape(value)}': expected an errno name such as EPERM or EACCES, or a number from 1 to {LinuxNames.MaxErrno}");
+                }
+            });
+            Fail = new Option<string?>("--fail")
+            {
+                Description = "If sysprint dies or is stopped (SIGTERM) while tracing: closed (the traced processes die with it; the default for deny and kill) "
+                    + "or open (they are detached and go on untraced; the default otherwise). Native tracer only",
+                HelpName = "closed|open",
+            };
+            Fail.AcceptOnlyFromAmong("closed", "open");
+            Tracer = new Option<string?>("--tracer")
+            {
+                Description = "Who traces: native (ptrace from sysprint itself, deciding before each call runs; the default on Linux x86_64) "
+                    + "or strace (reads strace's output, so it acts just after the offending call)",
+                HelpName = "native|strace",
+            };
+            Tracer.AcceptOnlyFromAmong("native", "strace");
             Detector = new Option<string?>("--detector")
             {
                 Description = $"How mismatches are weighed: {string.Join(", ", Detectors.All)} (default: the profile's)",
@@ -179,6 +220,12 @@ internal static class RunCommand
 
         public Option<string> OnAnomaly { get; }
 
+        public Option<string?> DenyErrno { get; }
+
+        public Option<string?> Fail { get; }
+
+        public Option<string?> Tracer { get; }
+
         public Option<string?> Detector { get; }
 
         public Option<double?> Threshold { get; }
@@ -194,6 +241,9 @@ internal static class RunCommand
         public void AddTo(Command command)
         {
             command.Options.Add(OnAnomaly);
+            command.Options.Add(DenyErrno);
+            command.Options.Add(Fail);
+            command.Options.Add(Tracer);
             command.Options.Add(Detector);
             command.Options.Add(Threshold);
             command.Options.Add(Vm);
@@ -203,10 +253,60 @@ internal static class RunCommand
 
         public AnomalyAction Action(ParseResult result) => result.GetValue(OnAnomaly) switch
         {
+            "deny" => AnomalyAction.Deny,
             "stop" => AnomalyAction.Stop,
             "kill" => AnomalyAction.Kill,
             _ => AnomalyAction.Alert,
         };
+
+        /// <summary>Fills in the tracer, the denied calls' errno and the failure mode, and refuses the combinations that cannot work.</summary>
+        public TraceOptions Complete(ParseResult result, TraceOptions options)
+        {
+            TracerKind tracer = result.GetValue(Tracer) switch
+            {
+                "strace" => TracerKind.Strace,
+                "native" => TracerKind.Native,
+                _ => Tracers.NativeSupported ? TracerKind.Native : TracerKind.Strace,
+            };
+            if (tracer == TracerKind.Native && !Tracers.NativeSupported)
+            {
+                throw new SysprintException(ExitCodes.Usage,
+                    $"--tracer native runs on Linux x86_64 only (this is {RuntimeInformation.OSDescription} on {RuntimeInformation.ProcessArchitecture}): use --tracer strace");
+            }
+
+            string? errnoText = result.GetValue(DenyErrno);
+            if (errnoText is not null && options.OnAnomaly != AnomalyAction.Deny)
+            {
+                throw new SysprintException(ExitCodes.Usage, "--deny-errno goes with --on-anomaly deny");
+            }
+
+            int errno = 1;
+            if (errnoText is not null && !LinuxNames.TryParseErrno(errnoText, out errno))
+            {
+                throw new SysprintException(ExitCodes.Usage, $"--deny-errno '{Printable.Escape(errnoText)}': expected an errno name such as EPERM or EACCES, or a number");
+            }
+
+            string? fail = result.GetValue(Fail);
+            if (tracer == TracerKind.Strace)
+            {
+                if (options.OnAnomaly == AnomalyAction.Deny)
+                {
+                    throw new SysprintException(ExitCodes.Usage,
+                        "--on-anomaly deny needs the native tracer (strace reports a call once it has run): drop --tracer strace");
+                }
+
+                if (fail == "closed")
+                {
+                    throw new SysprintException(ExitCodes.Usage,
+                        "--fail closed needs the native tracer (strace detaches the traced processes when it dies): drop --tracer strace");
+                }
+            }
+
+            bool failOpen = fail is null
+                ? options.OnAnomaly is not (AnomalyAction.Deny or AnomalyAction.Kill)
+                : fail == "open";
+            return options with { Tracer = tracer, DenyErrno = errno, FailOpen = tracer == TracerKind.Strace || failOpen };
+        }
 
         /// <summary>Traces live, alerting through the outbox; prints the verdict; exit 0 normal, 1 anomalous.</summary>
         public int Execute(CliContext context, ParseResult result, string dbPath, TraceOptions options, string profileName)
@@ -218,7 +318,7 @@ internal static class RunCommand
             if (profile.DecidesAtEnd && options.OnAnomaly != AnomalyAction.Alert)
             {
                 throw new SysprintException(ExitCodes.Usage,
-                    $"detector '{profile.Detector}' scores a run once it has ended, so --on-anomaly stop or kill cannot act on it: use 'paper', 'stide' or 'lfc' to stop a run at the offending call");
+                    $"detector '{profile.Detector}' scores a run once it has ended, so --on-anomaly deny, stop or kill cannot act on it: use 'paper', 'stide' or 'lfc' to act at the offending call");
             }
 
             string? vm = result.GetValue(Vm);
@@ -252,7 +352,7 @@ internal static class RunCommand
                 });
                 TraceOutcome outcome = trace.Run(cancel.Token);
                 string name = Printable.Escape(trace.DisplayName);
-                WriteVerdict(context.Out, name, outcome, profile, table, options.OnAnomaly);
+                WriteVerdict(context.Out, name, outcome, profile, table, options.OnAnomaly, options.DenyErrno);
                 Record(store, trace.DisplayName, vm, outcome, profile, table);
                 AlertSinkOptions.FlushAsync(outbox, context, TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
                 return outcome.Anomalous ? ExitCodes.Anomalous : ExitCodes.Ok;

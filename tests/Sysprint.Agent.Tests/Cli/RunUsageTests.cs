@@ -24,14 +24,40 @@ public sealed class RunUsageTests : IDisposable
     }
 
     [Fact]
-    public void Trace_without_learn_is_refused()
+    public void Log_of_a_checked_run_under_strace_is_refused()
     {
         string db = Logs.TrainedStore(_dir);
 
-        var (exit, _, error) = Support.Cli.Run("run", "--db", db, "--trace", _dir.PathOf("t.strace"), "--", "true");
+        var (exit, _, error) = Support.Cli.Run("run", "--db", db, "--tracer", "strace", "--log", _dir.PathOf("t.strace"), "--", "true");
 
         Assert.Equal(64, exit);
-        Assert.Equal("sysprint: error: --trace goes with --learn (a checked run is read live from a pipe)\n", error);
+        Assert.Equal("sysprint: error: with --tracer strace, --log goes with --learn (a checked run is read live from a pipe)\n", error);
+    }
+
+    [Theory]
+    [InlineData("--on-anomaly", "deny", "--tracer", "strace", "--on-anomaly deny needs the native tracer (strace reports a call once it has run): drop --tracer strace")]
+    [InlineData("--fail", "closed", "--tracer", "strace", "--fail closed needs the native tracer (strace detaches the traced processes when it dies): drop --tracer strace")]
+    [InlineData("--deny-errno", "EACCES", "--on-anomaly", "kill", "--deny-errno goes with --on-anomaly deny")]
+    public void Options_that_cannot_work_together_are_refused(string option1, string value1, string option2, string value2, string message)
+    {
+        string db = Logs.TrainedStore(_dir);
+
+        var (exit, output, error) = Support.Cli.Run("run", "--db", db, option1, value1, option2, value2, "--", "true");
+
+        Assert.Equal(64, exit);
+        Assert.Equal("", output);
+        Assert.Equal($"sysprint: error: {message}\n", error);
+    }
+
+    [Fact]
+    public void An_unknown_errno_is_refused_with_the_valid_forms()
+    {
+        string db = Logs.TrainedStore(_dir);
+
+        var (exit, _, error) = Support.Cli.Run("run", "--db", db, "--on-anomaly", "deny", "--deny-errno", "ENOPE", "--", "true");
+
+        Assert.Equal(64, exit);
+        Assert.Contains("--deny-errno 'ENOPE': expected an errno name such as EPERM or EACCES, or a number from 1 to 133", error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -107,7 +107,7 @@ public sealed class RunTests : IDisposable
 
         Assert.Equal(64, exit);
         Assert.Equal("", output);
-        Assert.Contains("detector 'zstide' scores a run once it has ended, so --on-anomaly stop or kill cannot act on it", error, StringComparison.Ordinal);
+        Assert.Contains("detector 'zstide' scores a run once it has ended, so --on-anomaly deny, stop or kill cannot act on it", error, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -148,10 +148,11 @@ public sealed class RunTests : IDisposable
     [Fact]
     public void Attach_checks_a_running_process_from_the_moment_it_attaches()
     {
-        string[] script = ["sh", "-c", "sleep 1; exec cat /etc/hostname"];
+        // The script waits for a line on its standard input: given once sysprint has attached.
+        string[] script = ["sh", "-c", "read line; exec cat /etc/hostname"];
         Learn(script);
         string library = Injection.Build(_dir, "SOCKET");
-        var start = new ProcessStartInfo(script[0]) { UseShellExecute = false, RedirectStandardOutput = true };
+        var start = new ProcessStartInfo(script[0]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardInput = true };
         foreach (string arg in script[1..])
         {
             start.ArgumentList.Add(arg);
@@ -162,12 +163,31 @@ public sealed class RunTests : IDisposable
         using Process target = Process.Start(start)!;
         using var receiver = new WebhookReceiver();
 
-        var (exit, output, error) = SysprintProcess.Run(["attach", "--db", Db, "-q", "--webhook", receiver.Url, target.Id.ToString(CultureInfo.InvariantCulture)]);
+        using SysprintProcess attach = SysprintProcess.Start(["attach", "--db", Db, "-q", "--webhook", receiver.Url, target.Id.ToString(CultureInfo.InvariantCulture)]);
+        Eventually.True(() => TracerOf(target.Id) != 0, $"pid {target.Id} traced", seconds: 60);
+        target.StandardInput.WriteLine("go");
+        target.StandardInput.Close();
         target.WaitForExit();
+        int exit = attach.WaitForExit();
+        string output = attach.Out;
+        string error = attach.Error;
 
         Assert.True(exit == 1, output + error);
         Assert.Contains($"ANOMALOUS  attach: pid {target.Id} (sh)  ", output, StringComparison.Ordinal);
         Assert.Contains(receiver.Alerts(), a => a.RootElement.GetProperty("output_fields").GetProperty("mismatch.next").GetString() == "socket");
+    }
+
+    private static int TracerOf(int pid)
+    {
+        foreach (string line in File.ReadLines($"/proc/{pid}/status"))
+        {
+            if (line.StartsWith("TracerPid:", StringComparison.Ordinal))
+            {
+                return int.Parse(line.AsSpan(10).Trim(), CultureInfo.InvariantCulture);
+            }
+        }
+
+        return 0;
     }
 
     [Fact]

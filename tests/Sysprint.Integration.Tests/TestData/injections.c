@@ -18,6 +18,14 @@ __attribute__((constructor)) static void injected(void)
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     connect(fd, (struct sockaddr *)&addr, sizeof addr);
     close(fd);
+#elif defined(PAYLOAD_CONNECT)
+    /* Phone home to the port in INJECT_PORT (a test's own listener on loopback). */
+    const char *port = getenv("INJECT_PORT");
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons(port ? atoi(port) : 4444) };
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connect(fd, (struct sockaddr *)&addr, sizeof addr);
+    close(fd);
 #elif defined(PAYLOAD_SHELL)
     /* Spawn a shell (without passing the injection on: the shell would spawn one in turn). */
     unsetenv("LD_PRELOAD");
