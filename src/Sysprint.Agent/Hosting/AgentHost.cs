@@ -1,12 +1,9 @@
+using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging.Console;
-using Sysprint.Agent.Alerts;
-using Sysprint.Agent.Outbox;
-using Sysprint.Agent.Watch;
-using Sysprint.Integrity;
 using Sysprint.Storage;
 
 namespace Sysprint.Agent.Hosting;
@@ -21,9 +18,10 @@ public static class AgentHost
     /// <summary>Watches until <paramref name="stop"/> fires or the process is asked to stop.</summary>
     /// <param name="openStore">Opens the store; called twice (the watcher's and the outbox's connections).</param>
     /// <param name="console">Where each alert's human line goes, or null.</param>
+    /// <param name="reloadConfig">Reads the config again on SIGHUP (null: SIGHUP is not handled). The store stays the one opened at start.</param>
     /// <exception cref="Diagnostics.SysprintException">A profile is missing, a sink address is wrong, the store is unusable;
     /// with <see cref="AgentConfig.Trust"/>, a profile unsealed or changed since sealing (77).</exception>
-    public static async Task RunAsync(AgentConfig config, Func<IFingerprintStore> openStore, TextWriter? console, CancellationToken stop)
+    public static async Task RunAsync(AgentConfig config, Func<IFingerprintStore> openStore, TextWriter? console, CancellationToken stop, Func<AgentConfig>? reloadConfig = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(openStore);
@@ -38,30 +36,25 @@ public static class AgentHost
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(config.ShutdownTimeoutSeconds + 10));
 
-        // The key first: an unusable key must fail before the store is touched.
-        SealVerifier? verifier = string.IsNullOrEmpty(config.Trust) ? null : SealVerifier.Load(config.Trust);
-        using IFingerprintStore store = openStore();
-        IFingerprintStore outboxStore = openStore();
-        if (outboxStore is not IAgentStore agentStore)
+        // Opened before the host so that a bad sink or a missing profile fails the command at once.
+        using ILoggerFactory loggers = LoggerFactory.Create(b => ConfigureLogging(b, config));
+        using var runtime = new AgentRuntime(AgentSession.Open(config, _ => openStore(), console, loggers), reloadConfig, _ => openStore(), console, loggers);
+        try
         {
-            outboxStore.Dispose();
-            throw new ArgumentException("the store keeps no agent tables", nameof(openStore));
+            builder.Services.AddSingleton(runtime);
+            builder.Services.AddHostedService<AgentWorker>();
+            using IHost host = builder.Build();
+            await host.RunAsync(stop).ConfigureAwait(false);
+        }
+        finally
+        {
+            await runtime.Session.DisposeAsync().ConfigureAwait(false);
         }
 
-        // Built before the host so that a bad sink or a missing profile fails the command at once.
-        using ILoggerFactory loggers = LoggerFactory.Create(b => ConfigureLogging(b, config));
-        await using var outbox = new AlertOutbox(agentStore, config.Sinks.CreateSinks(), console, config.ToOutboxOptions(), loggers.CreateLogger<AlertOutbox>());
-        var factory = new AlertFactory(config.Hostname ?? Environment.MachineName, config.AlertPriority);
-        var watcher = new SpoolWatcher(config.ToWatchSettings() with { Verifier = verifier }, store, outbox, factory, loggers.CreateLogger<SpoolWatcher>());
-        watcher.Prepare();
-        outbox.Start();
-
-        builder.Services.AddSingleton(watcher);
-        builder.Services.AddSingleton(outbox);
-        builder.Services.AddSingleton(config);
-        builder.Services.AddHostedService<AgentWorker>();
-        using IHost host = builder.Build();
-        await host.RunAsync(stop).ConfigureAwait(false);
+        if (runtime.Failure is { } failure)
+        {
+            ExceptionDispatchInfo.Throw(failure);
+        }
     }
 
     private static void ConfigureLogging(HostApplicationBuilder builder, AgentConfig config) => ConfigureLogging(builder.Logging, config);

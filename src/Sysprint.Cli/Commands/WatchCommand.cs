@@ -51,40 +51,48 @@ internal static class WatchCommand
         watch.SetAction(result =>
         {
             string? configPath = result.GetValue(config);
-            if (configPath is not null)
+
+            // Read at start and again on SIGHUP (a reload): the file as it is then, with the flags.
+            AgentConfig Load()
             {
-                FilePermissions.RefuseWorldWritable(configPath, "agent's config file");
+                if (configPath is not null)
+                {
+                    FilePermissions.RefuseWorldWritable(configPath, "agent's config file");
+                }
+
+                AgentConfig settings = configPath is null ? new AgentConfig() : AgentConfig.Load(configPath);
+                string? hostname = settings.Hostname ?? context.Environment("SYSPRINT_HOSTNAME");
+                settings = settings with
+                {
+                    Spools = [.. settings.Spools, .. result.GetValue(spools) ?? []],
+                    Profile = result.GetValue(profile) ?? settings.Profile,
+                    Detector = result.GetValue(detector) ?? settings.Detector,
+                    Threshold = result.GetValue(threshold) ?? settings.Threshold,
+                    Sinks = sinks.Settings(result, settings.Sinks),
+                    Stdout = settings.Stdout && sinks.ShowOnStdout(result),
+                    Hostname = string.IsNullOrEmpty(hostname) ? null : hostname,
+                    Trust = CommonOptions.TrustPath(result, trust, context, settings.Trust),
+                    FollowSymlinks = settings.FollowSymlinks || result.GetValue(followSymlinks),
+                };
+                if (settings.Detector is { } chosen && !Engine.Detectors.All.Contains(chosen))
+                {
+                    throw new SysprintException(ExitCodes.Usage, $"unknown detector '{chosen}': watch knows {string.Join(", ", Engine.Detectors.All)}");
+                }
+
+                if (settings.Spools.Count == 0)
+                {
+                    throw new SysprintException(ExitCodes.Usage, "no spool to watch: name at least one SPOOL directory, or 'spools' in --config");
+                }
+
+                return settings;
             }
 
-            AgentConfig settings = configPath is null ? new AgentConfig() : AgentConfig.Load(configPath);
-            string? hostname = settings.Hostname ?? context.Environment("SYSPRINT_HOSTNAME");
-            settings = settings with
-            {
-                Spools = [.. settings.Spools, .. result.GetValue(spools) ?? []],
-                Profile = result.GetValue(profile) ?? settings.Profile,
-                Detector = result.GetValue(detector) ?? settings.Detector,
-                Threshold = result.GetValue(threshold) ?? settings.Threshold,
-                Sinks = sinks.Settings(result, settings.Sinks),
-                Stdout = settings.Stdout && sinks.ShowOnStdout(result),
-                Hostname = string.IsNullOrEmpty(hostname) ? null : hostname,
-                Trust = CommonOptions.TrustPath(result, trust, context, settings.Trust),
-                FollowSymlinks = settings.FollowSymlinks || result.GetValue(followSymlinks),
-            };
-            if (settings.Detector is { } chosen && !Engine.Detectors.All.Contains(chosen))
-            {
-                throw new SysprintException(ExitCodes.Usage, $"unknown detector '{chosen}': watch knows {string.Join(", ", Engine.Detectors.All)}");
-            }
-
-            if (settings.Spools.Count == 0)
-            {
-                throw new SysprintException(ExitCodes.Usage, "no spool to watch: name at least one SPOOL directory, or 'spools' in --config");
-            }
-
+            AgentConfig settings = Load();
             string dbPath = StoreLocator.Resolve(result.GetValue(db) ?? settings.Db, context);
 
             // A store or config anyone may rewrite protects nothing: refuse to run on it.
             FilePermissions.RefuseWorldWritable(dbPath, "store");
-            AgentHost.RunAsync(settings, () => StoreLocator.Open(dbPath, create: false, context), settings.Stdout ? context.Out : null, CancellationToken.None)
+            AgentHost.RunAsync(settings, () => StoreLocator.Open(dbPath, create: false, context), settings.Stdout ? context.Out : null, CancellationToken.None, Load)
                 .GetAwaiter().GetResult();
             return ExitCodes.Ok;
         });

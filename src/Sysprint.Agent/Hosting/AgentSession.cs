@@ -1,0 +1,99 @@
+using Microsoft.Extensions.Logging;
+using Sysprint.Agent.Alerts;
+using Sysprint.Agent.Outbox;
+using Sysprint.Agent.Sinks;
+using Sysprint.Agent.Watch;
+using Sysprint.Integrity;
+using Sysprint.Storage;
+
+namespace Sysprint.Agent.Hosting;
+
+/// <summary>
+/// What one configuration of the agent runs: its store connections, the outbox with its sinks and
+/// the spool watcher. A reload (SIGHUP) ends the session, as a restart would (progress
+/// checkpointed, pending alerts left in the store's outbox), and opens the next one from the config
+/// read again, so the fingerprints and sinks are read anew in the same process.
+/// </summary>
+internal sealed class AgentSession : IAsyncDisposable
+{
+    private readonly IFingerprintStore _store;
+    private bool _disposed;
+
+    private AgentSession(AgentConfig config, IFingerprintStore store, AlertOutbox outbox, SpoolWatcher watcher)
+    {
+        Config = config;
+        _store = store;
+        Outbox = outbox;
+        Watcher = watcher;
+    }
+
+    public AgentConfig Config { get; }
+
+    public AlertOutbox Outbox { get; }
+
+    public SpoolWatcher Watcher { get; }
+
+    /// <summary>False once disposed (a reload that could open no next session leaves it so).</summary>
+    public bool IsOpen => !_disposed;
+
+    /// <summary>The start-up line: what this session watches, against what, and where alerts go.</summary>
+    public string Describe()
+    {
+        SinkSettings sinks = Config.Sinks;
+        IEnumerable<string> names = sinks.Jsonl.Select(p => "jsonl:" + p).Concat(sinks.Syslog.Select(s => "syslog:" + s))
+            .Concat(sinks.Webhook.Select(w => "webhook:" + w)).Concat(sinks.Program.Select(c => "program:" + c));
+        if (Config.Stdout)
+        {
+            names = names.Prepend("stdout");
+        }
+
+        string vmProfiles = Config.VmProfiles.Count == 0 ? "" : " (" + string.Join(", ", Config.VmProfiles.Select(p => $"vm {p.Key}: {p.Value}")) + ")";
+        string sinkList = string.Join(", ", names);
+        return $"watching {string.Join(", ", Config.Spools)}; profile '{Config.Profile}'{vmProfiles}; detector {Config.Detector ?? "each profile's own"}"
+            + (Config.Threshold is { } t ? $", threshold {t}" : "") + $"; trust {Config.Trust ?? "none (fingerprints not seal-checked)"}; sinks: {(sinkList.Length == 0 ? "none" : sinkList)}";
+    }
+
+    /// <summary>Opens the stores, sinks and profiles of <paramref name="config"/>; the outbox is started.</summary>
+    /// <exception cref="Diagnostics.SysprintException">A profile is missing or fails its seal, a sink address is wrong, the store is unusable.</exception>
+    public static AgentSession Open(AgentConfig config, Func<AgentConfig, IFingerprintStore> openStore, TextWriter? console, ILoggerFactory loggers)
+    {
+        // The key first: an unusable key must fail before the store is touched.
+        SealVerifier? verifier = string.IsNullOrEmpty(config.Trust) ? null : SealVerifier.Load(config.Trust);
+        IFingerprintStore store = openStore(config);
+        AlertOutbox? outbox = null;
+        try
+        {
+            IFingerprintStore outboxStore = openStore(config);
+            if (outboxStore is not IAgentStore agentStore)
+            {
+                outboxStore.Dispose();
+                throw new ArgumentException("the store keeps no agent tables", nameof(openStore));
+            }
+
+            outbox = new AlertOutbox(agentStore, config.Sinks.CreateSinks(), console, config.ToOutboxOptions(), loggers.CreateLogger<AlertOutbox>());
+            var factory = new AlertFactory(config.Hostname ?? Environment.MachineName, config.AlertPriority);
+            var watcher = new SpoolWatcher(config.ToWatchSettings() with { Verifier = verifier }, store, outbox, factory, loggers.CreateLogger<SpoolWatcher>());
+            watcher.Prepare();
+            outbox.Start();
+            return new AgentSession(config, store, outbox, watcher);
+        }
+        catch
+        {
+            outbox?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            store.Dispose();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        await Outbox.DisposeAsync().ConfigureAwait(false);
+        _store.Dispose();
+    }
+}
