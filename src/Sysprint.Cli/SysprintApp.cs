@@ -15,11 +15,23 @@ public static class SysprintApp
         {
             RootCommand root = Build(context);
             ParseResult parsed = root.Parse(args);
-            if (parsed.Errors.Count > 0)
+            string? optionAsArgument = parsed.Errors.Count == 0 ? UsageChecks.OptionTakenAsArgument(parsed) : null;
+            if (parsed.Errors.Count > 0 || optionAsArgument is not null)
             {
+                bool unknown = parsed.Errors.Any(e => UsageChecks.WithSuggestion(e.Message, parsed) != e.Message || e.Message.StartsWith("Unrecognized", StringComparison.Ordinal));
                 foreach (var error in parsed.Errors)
                 {
-                    context.Fail(Friendly(error.Message));
+                    if (unknown && UsageChecks.IsMissingCommand(error.Message))
+                    {
+                        continue;
+                    }
+
+                    context.Fail(Friendly(UsageChecks.WithSuggestion(error.Message, parsed)));
+                }
+
+                if (optionAsArgument is not null)
+                {
+                    context.Fail(optionAsArgument);
                 }
 
                 string command = parsed.CommandResult.Command == root ? "" : " " + parsed.CommandResult.Command.Name;

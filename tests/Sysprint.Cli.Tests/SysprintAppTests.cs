@@ -56,7 +56,7 @@ public sealed class SysprintAppTests : IDisposable
         CliResult result = _cli.Run("check", "--db", _db, "--bogus", Fixtures.Strace("single_plain"));
 
         Assert.Equal(64, result.Exit);
-        Assert.Equal("sysprint: error: unknown option '--bogus' for this command\nTry 'sysprint check --help'.\n", result.Error);
+        Assert.Equal("sysprint: error: unknown option '--bogus' for 'check'; to pass an argument that starts with '-', put it after '--'\nTry 'sysprint check --help'.\n", result.Error);
         Assert.Equal("", result.Out);
         Assert.False(File.Exists(_db));
     }

@@ -168,17 +168,7 @@ internal static class CommonOptions
             Description = "Log files, or directories searched recursively",
             Arity = ArgumentArity.OneOrMore,
         };
-        argument.Validators.Add(r =>
-        {
-            foreach (string value in r.GetValueOrDefault<string[]>() ?? [])
-            {
-                // An option this command does not have lands here as a path; name it as what it is.
-                if (value.StartsWith('-') && value.Length > 1 && !File.Exists(value) && !Directory.Exists(value))
-                {
-                    r.AddError($"unknown option '{value}' for this command");
-                }
-            }
-        });
+        // A word starting with '-' is refused as an unknown option by UsageChecks (before any '--').
         return argument;
     }
 
