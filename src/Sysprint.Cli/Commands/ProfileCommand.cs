@@ -24,7 +24,7 @@ internal static class ProfileCommand
         });
         var falseAlarms = new Option<double?>("--false-alarms")
         {
-            Description = "Set the threshold from the learnt logs alone: the score that at most this share of them (0 to 1) exceeds when each is checked as if not learnt",
+            Description = $"Set the threshold from the learnt logs alone: the score that at most this share (0 to 1) of them exceeds, each tenth checked against the tenths learnt before it; without --detector, also sets {Detectors.Recommended} (what eval recommends)",
             HelpName = "RATE",
         };
         falseAlarms.Validators.Add(r =>
@@ -55,15 +55,22 @@ internal static class ProfileCommand
 
             if (rate is { } share)
             {
-                string chosen = newDetector ?? info.Detector;
+                // Without --detector, the one the evaluation recommends, kept with the profile.
+                string chosen = newDetector ?? Detectors.Recommended;
                 Detection.Detector calibrated = Detectors.ForProfile(chosen, info.Window);
                 Detection.NormalRuns normal = WindowCheck.Validate(store.LoadWindowModel(info), dbPath, info.Name);
-                double[] scores = calibrated.LeaveOneOut(normal);
-                (double t, int above) = LeaveOneOut.Threshold(scores, share);
+                double[] scores = calibrated.HeldOut(normal);
+                if (scores.Length == 0)
+                {
+                    throw new SysprintException(ExitCodes.InputMissing,
+                        $"{dbPath}: a threshold from the learnt logs alone needs at least 2 learnt logs (a later one is checked against an earlier one); profile '{info.Name}' has {normal.Logs.Count}");
+                }
+
+                (double t, int above) = HeldOutCalibration.Threshold(scores, share);
                 newDetector = chosen;
                 newThreshold = t;
                 context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"threshold {t}: {above} of the {scores.Length} learnt logs ({100.0 * above / scores.Length:0.#}%) score above it when each is checked as if it had not been learnt"));
+                    $"threshold {t}: {above} of the {scores.Length} learnt logs held out ({100.0 * above / scores.Length:0.#}%) score above it with {chosen}, each tenth of the learnt logs checked against the tenths learnt before it"));
             }
 
             if (newDetector is not null || newThreshold is not null)

@@ -35,7 +35,7 @@ public sealed class CallSetDetector : Detector
 
     public override bool ReadsWindowCounts => true;
 
-    public override string? LeaveOneOutName => KindName;
+    public override string? CalibrationName => KindName;
 
     public override DetectorScorer NewScorer(NormalRuns normal, ScorerOptions options) =>
         new Scorer(normal.Calibration(n => new Vocabularies(n.Windows, n.Vocabularies)), options);
@@ -58,69 +58,10 @@ public sealed class CallSetDetector : Detector
         return sorted;
     }
 
-    // Each log's vocabulary against those of all the others: the nearest distinct vocabulary,
-    // which may be the log's own when another log has the same.
-    public override double[] LeaveOneOut(NormalRuns normal)
+    public override double[] HeldOut(NormalRuns normal)
     {
         ArgumentNullException.ThrowIfNull(normal);
-        IReadOnlyList<int[]> vocabularies = normal.Vocabularies;
-        var ids = new Dictionary<int, int>();
-        foreach (int[] vocabulary in vocabularies)
-        {
-            foreach (int call in vocabulary)
-            {
-                ids.TryAdd(call, ids.Count);
-            }
-        }
-
-        int words = (ids.Count >> 6) + 1;
-        var distinct = new Dictionary<string, (ulong[] Bits, int Size, int Logs)>(StringComparer.Ordinal);
-        var keys = new string[vocabularies.Count];
-        for (int i = 0; i < vocabularies.Count; i++)
-        {
-            keys[i] = string.Join(',', vocabularies[i]);
-            if (distinct.TryGetValue(keys[i], out var known))
-            {
-                distinct[keys[i]] = known with { Logs = known.Logs + 1 };
-                continue;
-            }
-
-            var bits = new ulong[words];
-            foreach (int call in vocabularies[i])
-            {
-                int id = ids[call];
-                bits[id >> 6] |= 1UL << (id & 63);
-            }
-
-            distinct[keys[i]] = (bits, vocabularies[i].Length, 1);
-        }
-
-        var scores = new double[vocabularies.Count];
-        for (int i = 0; i < scores.Length; i++)
-        {
-            (ulong[] own, int size, _) = distinct[keys[i]];
-            double best = 1;
-            foreach ((string key, (ulong[] bits, int otherSize, int logs)) in distinct)
-            {
-                if (key == keys[i] && logs == 1)
-                {
-                    continue;
-                }
-
-                int common = 0;
-                for (int w = 0; w < words; w++)
-                {
-                    common += BitOperations.PopCount(own[w] & bits[w]);
-                }
-
-                int union = size + otherSize - common;
-                best = Math.Min(best, union == 0 ? 0 : 1 - (common / (double)union));
-            }
-
-            scores[i] = best;
-        }
-
-        return scores;
+        return [.. normal.HeldOutLogs.Select(h => h.CallSetDistance)];
     }
 
     /// <summary>The distinct normal vocabularies as bitsets over the model's dense call ids; repeated sets count once.</summary>

@@ -36,24 +36,25 @@ public abstract class Detector
     public virtual int FingerprintWindow => 0;
 
     /// <summary>
-    /// For <see cref="LeaveOneOut"/>: how the detector is named in the list of those that can be
+    /// For <see cref="HeldOut"/>: how the detector is named in the list of those that can be
     /// calibrated from the learnt logs alone, or null when it cannot.
     /// </summary>
-    public virtual string? LeaveOneOutName => null;
+    public virtual string? CalibrationName => null;
 
     /// <summary>A scorer of one log, fed call by call, against what <paramref name="normal"/> learnt.</summary>
     public abstract DetectorScorer NewScorer(NormalRuns normal, ScorerOptions options);
 
     /// <summary>
-    /// Each learnt log's score, as if that log alone had not been learnt: read from the window counts,
-    /// so no log is read again (<c>profile --false-alarms</c> chooses a threshold from them).
+    /// The score of each learnt log held out in learning order (<see cref="NormalRuns.HeldOutLogs"/>:
+    /// each tenth of the learnt logs checked against the tenths learnt before it), read from the
+    /// window counts, so no log is read again: <c>profile --false-alarms</c> chooses a threshold from them.
     /// </summary>
     /// <exception cref="SysprintException">The detector cannot be calibrated so (exit 64).</exception>
-    public virtual double[] LeaveOneOut(NormalRuns normal)
+    public virtual double[] HeldOut(NormalRuns normal)
     {
         ArgumentNullException.ThrowIfNull(normal);
         IEnumerable<string> able = Engine.Detectors.Kinds
-            .Select(k => k.ForProfile(Model.Fingerprint.MinWindow).LeaveOneOutName)
+            .Select(k => k.ForProfile(Model.Fingerprint.MinWindow).CalibrationName)
             .OfType<string>();
         string[] names = [.. able];
         string list = names.Length < 2 ? string.Join("", names) : string.Join(", ", names[..^1]) + " and " + names[^1];

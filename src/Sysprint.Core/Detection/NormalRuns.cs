@@ -15,9 +15,13 @@ public sealed class NormalRuns
     private readonly ConcurrentDictionary<Type, Lazy<object>> _calibrations = new();
     private readonly SubstringModel? _windows;
     private readonly Fingerprint? _fingerprint;
+    private readonly Lazy<IReadOnlyList<HeldOutLog>>? _heldOut;
 
-    public NormalRuns(Fingerprint? fingerprint, SubstringModel? windows, IReadOnlyList<(int Log, long Calls)> logs, IReadOnlyList<int[]> vocabularies)
+    /// <param name="heldOut">Makes <see cref="HeldOutLogs"/> when first read (null: the runs cannot give them).</param>
+    public NormalRuns(Fingerprint? fingerprint, SubstringModel? windows, IReadOnlyList<(int Log, long Calls)> logs, IReadOnlyList<int[]> vocabularies,
+        Func<IReadOnlyList<HeldOutLog>>? heldOut = null)
     {
+        _heldOut = heldOut is null ? null : new Lazy<IReadOnlyList<HeldOutLog>>(heldOut);
         ArgumentNullException.ThrowIfNull(logs);
         ArgumentNullException.ThrowIfNull(vocabularies);
         _fingerprint = fingerprint;
@@ -31,7 +35,8 @@ public sealed class NormalRuns
     public static NormalRuns FromStore(StoredWindowModel stored, Fingerprint? fingerprint = null)
     {
         ArgumentNullException.ThrowIfNull(stored);
-        return new NormalRuns(fingerprint, stored.Model, stored.Logs, stored.Vocabularies);
+        return new NormalRuns(fingerprint, stored.Model, stored.Logs, stored.Vocabularies,
+            () => HeldOut.InLearningOrder(stored.Model, stored.Logs, stored.LogWindows, stored.Vocabularies));
     }
 
     /// <summary>True when the window counts are here.</summary>
@@ -53,6 +58,13 @@ public sealed class NormalRuns
 
     /// <summary>Each learnt log's distinct calls, ascending, in the order of <see cref="Logs"/>.</summary>
     public IReadOnlyList<int[]> Vocabularies { get; }
+
+    /// <summary>
+    /// The learnt logs held out in learning order (<see cref="HeldOut"/>): each tenth checked
+    /// against the tenths learnt before it, as new logs are checked against what was learnt before them.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">These runs cannot give them (a caller's bug).</exception>
+    public IReadOnlyList<HeldOutLog> HeldOutLogs => _heldOut?.Value ?? throw new InvalidOperationException("these normal runs hold no learnt logs' own windows");
 
     /// <summary>A detector's calibration on these runs, made once by <paramref name="make"/> and then shared (thread-safe).</summary>
     public T Calibration<T>(Func<NormalRuns, T> make)

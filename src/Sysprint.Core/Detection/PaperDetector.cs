@@ -29,9 +29,9 @@ public sealed class PaperDetector : Detector
 
     public override int FingerprintWindow => 2;
 
-    public override string? LeaveOneOutName => KindName;
+    public override string? CalibrationName => KindName;
 
     public override DetectorScorer NewScorer(NormalRuns normal, ScorerOptions options) => new NovelWindowScorer(2, 0, options);
 
-    public override double[] LeaveOneOut(NormalRuns normal) => StideDetector.NovelWhenLeftOut(normal, 2);
+    public override double[] HeldOut(NormalRuns normal) => StideDetector.NovelHeldOut(normal, 2);
 }

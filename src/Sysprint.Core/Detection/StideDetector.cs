@@ -35,22 +35,22 @@ public sealed class StideDetector : Detector
 
     public override int FingerprintWindow => Window;
 
-    public override string? LeaveOneOutName => $"stide (windows up to {SubstringModel.MaxWindow})";
+    public override string? CalibrationName => $"stide (windows up to {SubstringModel.MaxWindow})";
 
     public override DetectorScorer NewScorer(NormalRuns normal, ScorerOptions options) => new NovelWindowScorer(Window, 0, options);
 
-    public override double[] LeaveOneOut(NormalRuns normal) =>
-        Window <= SubstringModel.MaxWindow ? NovelWhenLeftOut(normal, Window) : base.LeaveOneOut(normal);
+    public override double[] HeldOut(NormalRuns normal) =>
+        Window <= SubstringModel.MaxWindow ? NovelHeldOut(normal, Window) : base.HeldOut(normal);
 
-    /// <summary>Each learnt log's novel windows of <paramref name="window"/> calls once it is left out: the windows no other log holds.</summary>
-    internal static double[] NovelWhenLeftOut(NormalRuns normal, int window)
+    /// <summary>Each learnt log's novel windows of <paramref name="window"/> calls, held out in learning order.</summary>
+    internal static double[] NovelHeldOut(NormalRuns normal, int window)
     {
         ArgumentNullException.ThrowIfNull(normal);
-        Dictionary<int, long[]> novel = normal.Windows.NovelWhenLeftOut();
-        var scores = new double[normal.Logs.Count];
+        IReadOnlyList<HeldOutLog> held = normal.HeldOutLogs;
+        var scores = new double[held.Count];
         for (int i = 0; i < scores.Length; i++)
         {
-            scores[i] = novel.GetValueOrDefault(normal.Logs[i].Log)?[window] ?? 0;
+            scores[i] = held[i].Novel[window];
         }
 
         return scores;

@@ -252,6 +252,70 @@ public sealed class SubstringModel
         return novel;
     }
 
+    /// <summary>
+    /// Stide's unseen-window counts (k = 0..<see cref="MaxWindow"/>) of one learnt log, given by its
+    /// stored windows (<see cref="ToBytes"/>), against only the traces numbered below
+    /// <paramref name="before"/>: the log as it would have been checked had it come after them and
+    /// nothing else. Traces are numbered in the order they were learnt, so this holds a log out of
+    /// what was learnt after it.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The bytes are not such a list.</exception>
+    public long[] NovelBefore(ReadOnlySpan<byte> windows, int before)
+    {
+        Freeze();
+        int at = 0;
+        if (windows.Length == 0 || windows[at++] != FormatVersion)
+        {
+            throw new InvalidDataException("stored windows of an unknown format");
+        }
+
+        uint count = ReadNumber(windows, ref at);
+        if (count > (uint)windows.Length)
+        {
+            throw new InvalidDataException($"stored windows announce {count} windows in {windows.Length} bytes");
+        }
+
+        var counts = new long[MaxWindow + 1];
+        var nodes = new int[count + 1];
+        var depths = new int[count + 1];
+        for (int i = 1; i <= count; i++)
+        {
+            uint parent = ReadNumber(windows, ref at);
+            int call = unchecked((int)ReadNumber(windows, ref at));
+            uint occurrences = ReadNumber(windows, ref at);
+            uint starts = ReadNumber(windows, ref at);
+            if (parent >= i || starts > occurrences || depths[parent] >= MaxWindow)
+            {
+                throw new InvalidDataException($"stored window {i} is not a window of the ones before it");
+            }
+
+            // A window this model never learnt (-1) is unseen, and so is every window holding it.
+            int id = IdOf(call, create: false);
+            int node = nodes[parent] < 0 || id == 0 ? -1 : _trie.Child(nodes[parent], id);
+            nodes[i] = node;
+            int depth = depths[i] = depths[parent] + 1;
+            if (node >= 0 && _trie.Traces(node) > 0 && _trie.First(node) < before)
+            {
+                continue;
+            }
+
+            // As in NovelWhenLeftOut: every occurrence of an unseen window of k calls is an unseen
+            // k-window; at a thread's start it is also the whole prefix, unseen for every longer k.
+            counts[depth] += occurrences;
+            for (int k = depth + 1; k <= MaxWindow; k++)
+            {
+                counts[k] += starts;
+            }
+        }
+
+        if (at != windows.Length)
+        {
+            throw new InvalidDataException($"{windows.Length - at} bytes after the stored windows");
+        }
+
+        return counts;
+    }
+
     /// <summary>Ends learning (windows get their totals); analysis may run on several threads at once from here.</summary>
     public void Freeze()
     {

@@ -27,6 +27,7 @@ internal sealed class WindowTrie
     private int[] _starts;
     private byte[] _traces;
     private int[] _owners;
+    private int[] _firsts;
 
     public WindowTrie(int capacity = 1 << 16)
     {
@@ -39,6 +40,7 @@ internal sealed class WindowTrie
         _starts = new int[_counts.Length];
         _traces = new byte[_counts.Length];
         _owners = new int[_counts.Length];
+        _firsts = new int[_counts.Length];
         NodeCount = 1;
     }
 
@@ -65,6 +67,9 @@ internal sealed class WindowTrie
 
     /// <summary>The trace that holds the window when <see cref="Traces"/> is 1 (else the last one that did).</summary>
     public int Owner(int node) => _owners[node];
+
+    /// <summary>The lowest-numbered trace that holds the window (meaningful when <see cref="Traces"/> is not 0).</summary>
+    public int First(int node) => _firsts[node];
 
     /// <summary>The child of <paramref name="parent"/> for one more (older) call, or -1.</summary>
     public int Child(int parent, int id) => _children.Get(parent, id);
@@ -136,6 +141,7 @@ internal sealed class WindowTrie
 
         if (_traces[node] == 0 || _owners[node] != trace)
         {
+            _firsts[node] = _traces[node] == 0 ? trace : Math.Min(_firsts[node], trace);
             _traces[node] = (byte)Math.Min(_traces[node] + 1, 2);
             _owners[node] = trace;
         }
@@ -158,8 +164,12 @@ internal sealed class WindowTrie
             {
                 _traces[parent] = _traces[node];
                 _owners[parent] = _owners[node];
+                _firsts[parent] = _firsts[node];
+                continue;
             }
-            else if (_traces[node] == 2 || _owners[parent] != _owners[node])
+
+            _firsts[parent] = Math.Min(_firsts[parent], _firsts[node]);
+            if (_traces[node] == 2 || _owners[parent] != _owners[node])
             {
                 _traces[parent] = 2;
             }
@@ -173,6 +183,7 @@ internal sealed class WindowTrie
         _starts[node] += starts;
         if (traces > 0)
         {
+            _firsts[node] = _traces[node] == 0 ? owner : Math.Min(_firsts[node], owner);
             _traces[node] = (byte)Math.Min(_traces[node] + traces, 2);
             _owners[node] = owner;
         }
@@ -197,6 +208,7 @@ internal sealed class WindowTrie
             Array.Resize(ref _starts, size);
             Array.Resize(ref _traces, size);
             Array.Resize(ref _owners, size);
+            Array.Resize(ref _firsts, size);
         }
 
         _depths[node] = (byte)(_depths[parent] + 1);

@@ -26,21 +26,20 @@ public sealed class ZStideDetector : Detector
 
     public override bool ReadsWindowCounts => true;
 
-    public override string? LeaveOneOutName => KindName;
+    public override string? CalibrationName => KindName;
 
     public override DetectorScorer NewScorer(NormalRuns normal, ScorerOptions options) =>
         new Scorer(normal.Calibration(Calibrate), options);
 
-    public override double[] LeaveOneOut(NormalRuns normal)
+    public override double[] HeldOut(NormalRuns normal)
     {
         ArgumentNullException.ThrowIfNull(normal);
         Calibrated calibrated = normal.Calibration(Calibrate);
-        Dictionary<int, long[]> novel = normal.Windows.NovelWhenLeftOut();
-        var scores = new double[normal.Logs.Count];
+        IReadOnlyList<HeldOutLog> held = normal.HeldOutLogs;
+        var scores = new double[held.Count];
         for (int i = 0; i < scores.Length; i++)
         {
-            (int log, long calls) = normal.Logs[i];
-            scores[i] = calibrated.Score(calls, novel.GetValueOrDefault(log));
+            scores[i] = calibrated.Score(held[i].Calls, held[i].Novel);
         }
 
         return scores;

@@ -143,7 +143,8 @@ public static class Evaluator
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(train);
-        return new NormalRuns(null, model, [.. train.Select((t, i) => (i, t.Calls))], [.. train.Select(t => CallSetDetector.Vocabulary(t.Threads))]);
+        return new NormalRuns(null, model, [.. train.Select((t, i) => (i, t.Calls))], [.. train.Select(t => CallSetDetector.Vocabulary(t.Threads))],
+            () => HeldOut.InLearningOrder(model, train));
     }
 
     /// <summary>Each trace's score with each detector (no explanations).</summary>

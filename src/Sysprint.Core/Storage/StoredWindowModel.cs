@@ -7,6 +7,7 @@ namespace Sysprint.Storage;
 /// learnt window of 1 to 10 calls with its totals, each learnt log's id and length (zstide's
 /// leave-one-out calibration), and each distinct call vocabulary (callset).
 /// </summary>
+/// <param name="LogWindows">Each learnt log's own windows (<see cref="SubstringModel.ToBytes"/>), in the order of <paramref name="Logs"/>.</param>
 /// <param name="LogsWithoutWindows">Logs learnt without windows (before schema 3, or imported from an export without them): when
 /// not 0 the model does not describe the whole profile and the window detectors must not use it.</param>
 /// <param name="Digest">SHA-256 (hex) of the stored windows, log by log in the order of their
@@ -15,6 +16,7 @@ public sealed record StoredWindowModel(
     SubstringModel Model,
     IReadOnlyList<(int Log, long Calls)> Logs,
     IReadOnlyList<int[]> Vocabularies,
+    IReadOnlyList<byte[]> LogWindows,
     int LogsWithoutWindows,
     string Digest);
 

@@ -48,7 +48,7 @@ public sealed partial class SqliteFingerprintStore
             }
 
             model.Freeze();
-            return new StoredWindowModel(model, logs, vocabularies, without, Integrity.WindowsDigest.Compute(stored));
+            return new StoredWindowModel(model, logs, vocabularies, [.. stored.Select(s => s.Item2)], without, Integrity.WindowsDigest.Compute(stored));
         }
         catch (SqliteException ex)
         {

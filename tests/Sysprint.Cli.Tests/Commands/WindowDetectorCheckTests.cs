@@ -169,19 +169,44 @@ public sealed class WindowDetectorCheckTests : IDisposable
         string other = _cli.Write("other.strace", Injected.Replace("200 ", "201 ", StringComparison.Ordinal));
         _cli.RunOk("train", "--db", _db, other);
 
-        // Left out, the injected-like log is 2/7 from the nearest other vocabulary; the two cat runs
-        // share theirs (0). At most 1 of 3 above: the threshold is the middle score, 0.
-        CliResult set = _cli.Run("profile", "--db", _db, "--detector", "callset", "--false-alarms", "0.34");
+        // Held out in learning order, the first log is not scored; the second shares the first's
+        // vocabulary (0); the injected-like log is 2/7 from the nearest earlier one. At most 1 of 2
+        // above: the threshold is the lower score, 0.
+        CliResult set = _cli.Run("profile", "--db", _db, "--detector", "callset", "--false-alarms", "0.5");
         CliResult check = _cli.Run("check", "--db", _db, "--json", _injected);
 
         Assert.True(set.Exit == 0, set.ToString());
         Assert.Equal(
-            "threshold 0: 1 of the 3 learnt logs (33.3%) score above it when each is checked as if it had not been learnt\n" +
+            "threshold 0: 1 of the 2 learnt logs held out (50%) score above it with callset, each tenth of the learnt logs checked against the tenths learnt before it\n" +
             "profile 'default': window 2, detector callset, threshold 0, created ",
             set.Out[..set.Out.LastIndexOf("created ", StringComparison.Ordinal)] + "created ");
         using JsonDocument json = JsonDocument.Parse(check.Out);
         Assert.Equal("callset", json.RootElement.GetProperty("detector").GetString());
         Assert.Equal(0, json.RootElement.GetProperty("score").GetDouble());
+    }
+
+    [Fact]
+    public void False_alarms_without_a_detector_sets_the_one_eval_recommends()
+    {
+        CliResult set = _cli.Run("profile", "--db", _db, "--false-alarms", "0.1");
+        CliResult show = _cli.Run("profile", "--db", _db);
+
+        Assert.True(set.Exit == 0, set.ToString());
+        Assert.StartsWith($"profile 'default': window 2, detector {Sysprint.Engine.Detectors.Recommended}, threshold ", show.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void False_alarms_needs_a_second_learnt_log()
+    {
+        string db = _cli.Db("one.db");
+        _cli.RunOk("train", "--db", db, _short);
+
+        CliResult result = _cli.Run("profile", "--db", db, "--detector", "callset", "--false-alarms", "0.1");
+
+        Assert.Equal(66, result.Exit);
+        Assert.Equal(
+            $"sysprint: error: {db}: a threshold from the learnt logs alone needs at least 2 learnt logs (a later one is checked against an earlier one); profile 'default' has 1\n",
+            result.Error);
     }
 
     [Theory]

@@ -12,16 +12,18 @@ public sealed class ScoringSinkTests
     {
         var model = new SubstringModel();
         var vocabularies = new List<int[]>();
+        var windows = new List<byte[]>();
         int[][] logs = [[1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8], [1, 2, 3, 4, 9, 5, 6, 7, 8]];
         for (int i = 0; i < logs.Length; i++)
         {
             var own = new SubstringModel(capacity: 64);
             own.Learn(logs[i]);
-            vocabularies.Add(model.AddLog(own.ToBytes(), i + 1));
+            windows.Add(own.ToBytes());
+            vocabularies.Add(model.AddLog(windows[^1], i + 1));
         }
 
         model.Freeze();
-        return WindowCheck.Validate(new StoredWindowModel(model, [(1, 16), (2, 9)], vocabularies, 0, "digest"), "store", "p");
+        return WindowCheck.Validate(new StoredWindowModel(model, [(1, 16), (2, 9)], vocabularies, windows, 0, "digest"), "store", "p");
     }
 
     private static ScoringSink Sink(string detector, int maxCalls = LogReadOptions.DefaultMaxCalls) =>

@@ -1,11 +1,11 @@
 namespace Sysprint.Engine;
 
 /// <summary>
-/// Chooses a detector's threshold from normal runs alone: every learnt log is scored as if it had
-/// not been learnt (<see cref="Detection.Detector.LeaveOneOut"/>), and the threshold is the score
-/// that the requested share of them exceeds at most.
+/// Chooses a detector's threshold from normal runs alone: the learnt logs are held out in learning
+/// order (<see cref="Detection.Detector.HeldOut"/>: each tenth scored against the tenths learnt
+/// before it), and the threshold is the score that the requested share of them exceeds at most.
 /// </summary>
-public static class LeaveOneOut
+public static class HeldOutCalibration
 {
     /// <summary>
     /// The smallest threshold that at most <paramref name="falseAlarmRate"/> of <paramref name="scores"/>
