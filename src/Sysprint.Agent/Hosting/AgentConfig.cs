@@ -35,6 +35,26 @@ public sealed record AgentConfig
     [JsonPropertyName("trust")]
     public string? Trust { get; init; }
 
+    /// <summary>The fleet server (<c>sysprint serve</c>) to enroll with and send alerts and heartbeats to, e.g. <c>https://fleet.example:8443</c>.</summary>
+    [JsonPropertyName("server")]
+    public string? Server { get; init; }
+
+    /// <summary>The enrollment secret, needed once: the credential it buys is kept in <see cref="CredentialFile"/>.</summary>
+    [JsonPropertyName("enroll_token")]
+    public string? EnrollToken { get; init; }
+
+    /// <summary>The name to enroll under (and the <c>hostname</c> of alerts); default: <see cref="Hostname"/>, else the machine's name.</summary>
+    [JsonPropertyName("host")]
+    public string? Host { get; init; }
+
+    /// <summary>A PEM file of the CA that signed the server's certificate: only it is trusted (pinned) instead of the system's roots.</summary>
+    [JsonPropertyName("server_ca")]
+    public string? ServerCa { get; init; }
+
+    /// <summary>Where the host's credential is kept (mode 0600); default: beside the store, <c>STORE.credential</c>.</summary>
+    [JsonPropertyName("credential_file")]
+    public string? CredentialFile { get; init; }
+
     [JsonPropertyName("spools")]
     public IReadOnlyList<string> Spools { get; init; } = [];
 
@@ -177,6 +197,14 @@ public sealed record AgentConfig
         else if (!Enum.TryParse(LogLevel, ignoreCase: false, out Microsoft.Extensions.Logging.LogLevel _) || int.TryParse(LogLevel, out _))
         {
             error = $"log_level '{LogLevel}': expected Trace, Debug, Information, Warning, Error, Critical or None";
+        }
+        else if (Server is null && (EnrollToken is not null || ServerCa is not null))
+        {
+            error = "enroll_token and server_ca need a server";
+        }
+        else if (Host is not null && !Sysprint.Fleet.HostNames.IsValid(Host))
+        {
+            error = $"host '{Printable.Escape(Host)}': expected letters, digits, '.', '-' and '_' (at most 253)";
         }
         else if (PollIntervalMs < 1 || ScanIntervalMs < 1 || CheckpointIntervalMs < 1 || RetryInitialMs < 1 || RetryMaxMs < RetryInitialMs
             || IdleTimeoutSeconds < 0 || RotateGraceMs < 0 || SettleMs < 0 || DeliveryTimeoutSeconds < 1 || ShutdownTimeoutSeconds < 0

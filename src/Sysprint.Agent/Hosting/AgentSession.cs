@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Sysprint.Agent.Alerts;
+using Sysprint.Agent.Fleet;
 using Sysprint.Agent.Outbox;
 using Sysprint.Agent.Sinks;
 using Sysprint.Agent.Watch;
@@ -17,14 +18,18 @@ namespace Sysprint.Agent.Hosting;
 internal sealed class AgentSession : IAsyncDisposable
 {
     private readonly IFingerprintStore _store;
+    private readonly FleetConnection? _fleet;
+    private readonly HeartbeatService? _heartbeats;
     private bool _disposed;
 
-    private AgentSession(AgentConfig config, IFingerprintStore store, AlertOutbox outbox, SpoolWatcher watcher)
+    private AgentSession(AgentConfig config, IFingerprintStore store, AlertOutbox outbox, SpoolWatcher watcher, FleetConnection? fleet, HeartbeatService? heartbeats)
     {
         Config = config;
         _store = store;
         Outbox = outbox;
         Watcher = watcher;
+        _fleet = fleet;
+        _heartbeats = heartbeats;
     }
 
     public AgentConfig Config { get; }
@@ -47,6 +52,11 @@ internal sealed class AgentSession : IAsyncDisposable
             names = names.Prepend("stdout");
         }
 
+        if (_fleet is not null)
+        {
+            names = names.Append($"server:{_fleet.Client.Server} as host {_fleet.Host}");
+        }
+
         string vmProfiles = Config.VmProfiles.Count == 0 ? "" : " (" + string.Join(", ", Config.VmProfiles.Select(p => $"vm {p.Key}: {p.Value}")) + ")";
         string sinkList = string.Join(", ", names);
         return $"watching {string.Join(", ", Config.Spools)}; profile '{Config.Profile}'{vmProfiles}; detector {Config.Detector ?? "each profile's own"}"
@@ -61,28 +71,55 @@ internal sealed class AgentSession : IAsyncDisposable
         SealVerifier? verifier = string.IsNullOrEmpty(config.Trust) ? null : SealVerifier.Load(config.Trust);
         IFingerprintStore store = openStore(config);
         AlertOutbox? outbox = null;
+        FleetConnection? fleet = null;
+        HeartbeatService? heartbeats = null;
         try
         {
-            IFingerprintStore outboxStore = openStore(config);
-            if (outboxStore is not IAgentStore agentStore)
+            IAgentStore agentStore = OpenAgentStore(config, openStore);
+            List<IAlertSink> sinks = config.Sinks.CreateSinks();
+            if (config.Server is not null)
             {
-                outboxStore.Dispose();
-                throw new ArgumentException("the store keeps no agent tables", nameof(openStore));
+                fleet = FleetConnection.OpenAsync(config.Server, config.ServerCa, config.EnrollToken, config.Host ?? config.Hostname ?? Environment.MachineName,
+                    config.CredentialFile ?? throw new ArgumentException("a server needs a credential_file", nameof(config)),
+                    TimeSpan.FromSeconds(config.DeliveryTimeoutSeconds), loggers.CreateLogger<FleetConnection>(), CancellationToken.None).GetAwaiter().GetResult();
+                sinks.Add(new ServerSink(fleet));
             }
 
-            outbox = new AlertOutbox(agentStore, config.Sinks.CreateSinks(), console, config.ToOutboxOptions(), loggers.CreateLogger<AlertOutbox>());
-            var factory = new AlertFactory(config.Hostname ?? Environment.MachineName, config.AlertPriority);
+            outbox = new AlertOutbox(agentStore, sinks, console, config.ToOutboxOptions(), loggers.CreateLogger<AlertOutbox>());
+
+            // A fleet's server takes only alerts that name the host it enrolled.
+            var factory = new AlertFactory(fleet?.Host ?? config.Hostname ?? Environment.MachineName, config.AlertPriority);
             var watcher = new SpoolWatcher(config.ToWatchSettings() with { Verifier = verifier }, store, outbox, factory, loggers.CreateLogger<SpoolWatcher>());
             watcher.Prepare();
+            if (fleet is not null)
+            {
+                heartbeats = new HeartbeatService(fleet, OpenAgentStore(config, openStore), loggers.CreateLogger<HeartbeatService>());
+            }
+
             outbox.Start();
-            return new AgentSession(config, store, outbox, watcher);
+            heartbeats?.Start();
+            return new AgentSession(config, store, outbox, watcher, fleet, heartbeats);
         }
         catch
         {
+            heartbeats?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             outbox?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            fleet?.Dispose();
             store.Dispose();
             throw;
         }
+    }
+
+    private static IAgentStore OpenAgentStore(AgentConfig config, Func<AgentConfig, IFingerprintStore> openStore)
+    {
+        IFingerprintStore opened = openStore(config);
+        if (opened is not IAgentStore agentStore)
+        {
+            opened.Dispose();
+            throw new ArgumentException("the store keeps no agent tables", nameof(openStore));
+        }
+
+        return agentStore;
     }
 
     public async ValueTask DisposeAsync()
@@ -93,7 +130,13 @@ internal sealed class AgentSession : IAsyncDisposable
         }
 
         _disposed = true;
+        if (_heartbeats is not null)
+        {
+            await _heartbeats.DisposeAsync().ConfigureAwait(false);
+        }
+
         await Outbox.DisposeAsync().ConfigureAwait(false);
+        _fleet?.Dispose();
         _store.Dispose();
     }
 }

@@ -42,10 +42,22 @@ internal static class WatchCommand
         {
             Description = "Follow symbolic links in the spools wherever they lead (default: a link leading outside its VM's folder is reported, not read)",
         };
+        var server = new Option<string?>("--server")
+        {
+            Description = "The fleet server (sysprint serve) to enroll with and send alerts and heartbeats to, e.g. https://fleet.example:8443",
+            HelpName = "URL",
+        };
+        var enrollToken = new Option<string?>("--enroll-token")
+        {
+            Description = "The enrollment secret, needed once (then the host's credential, kept 0600 beside the store, is used); also $SYSPRINT_ENROLL_TOKEN",
+            HelpName = "SECRET",
+        };
+        var host = new Option<string?>("--host") { Description = "The name to enroll under (default: the machine's name)", HelpName = "NAME" };
+        var serverCa = new Option<string?>("--server-ca") { Description = "PEM file of the CA that signed the server's certificate: trust only it", HelpName = "FILE" };
         var sinks = AlertSinkOptions.Create(withQuiet: true);
         var watch = new Command("watch", "Watch spool directories and check VMs' logs as they are written; alert at once (runs as a service)")
         {
-            db, config, profile, detector, threshold, trust, followSymlinks, spools,
+            db, config, profile, detector, threshold, trust, followSymlinks, server, enrollToken, host, serverCa, spools,
         };
         sinks.AddTo(watch);
         watch.SetAction(result =>
@@ -73,7 +85,30 @@ internal static class WatchCommand
                     Hostname = string.IsNullOrEmpty(hostname) ? null : hostname,
                     Trust = CommonOptions.TrustPath(result, trust, context, settings.Trust),
                     FollowSymlinks = settings.FollowSymlinks || result.GetValue(followSymlinks),
+                    Server = result.GetValue(server) ?? settings.Server,
+                    EnrollToken = result.GetValue(enrollToken) ?? settings.EnrollToken ?? NonEmpty(context.Environment("SYSPRINT_ENROLL_TOKEN")),
+                    Host = result.GetValue(host) ?? settings.Host,
+                    ServerCa = result.GetValue(serverCa) ?? settings.ServerCa,
                 };
+                if (settings.Server is null && (settings.EnrollToken is not null || settings.ServerCa is not null || settings.Host is not null))
+                {
+                    throw new SysprintException(ExitCodes.Usage, "--enroll-token, --host and --server-ca need --server (or 'server' in --config)");
+                }
+
+                if (settings.Host is not null && !Fleet.HostNames.IsValid(settings.Host))
+                {
+                    throw new SysprintException(ExitCodes.Usage, $"--host '{Printable.Escape(settings.Host)}': expected letters, digits, '.', '-' and '_' (at most 253)");
+                }
+
+                if (settings.Server is not null)
+                {
+                    // The host's credential lives beside the agent's store unless the config says where.
+                    settings = settings with
+                    {
+                        CredentialFile = settings.CredentialFile ?? StoreLocator.Resolve(result.GetValue(db) ?? settings.Db, context) + ".credential",
+                    };
+                }
+
                 if (settings.Detector is { } chosen && !Engine.Detectors.All.Contains(chosen))
                 {
                     throw new SysprintException(ExitCodes.Usage, $"unknown detector '{chosen}': watch knows {string.Join(", ", Engine.Detectors.All)}");
@@ -98,4 +133,6 @@ internal static class WatchCommand
         });
         return watch;
     }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

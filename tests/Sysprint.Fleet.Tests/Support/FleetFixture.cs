@@ -23,7 +23,7 @@ public abstract class FleetFixture : IAsyncLifetime
         return server;
     }
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         for (int i = _owned.Count - 1; i >= 0; i--)
         {
