@@ -110,12 +110,48 @@ internal sealed unsafe class NativeTracer
             Name = "sysprint tracer",
         };
         using CancellationTokenRegistration cancel = cancellationToken.Register(Cancel);
-        thread.Start();
-        thread.Join();
+        bool quiet = QuietStops(true);
+        try
+        {
+            thread.Start();
+            thread.Join();
+        }
+        finally
+        {
+            if (quiet)
+            {
+                QuietStops(false);
+            }
+        }
+
         if (failure is not null)
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
         }
+    }
+
+    /// <summary>
+    /// Each tracee stop also sends this process a SIGCHLD, which wakes .NET's signal thread to look
+    /// for exited children: a thread switch per stop, for nothing. SA_NOCLDSTOP on the installed
+    /// handler keeps SIGCHLD for exits only (all .NET's Process needs) while tracing.
+    /// </summary>
+    /// <returns>True when the flag was set here (and is to be cleared after).</returns>
+    private static bool QuietStops(bool quiet)
+    {
+        byte* action = stackalloc byte[Ptrace.SigActionBytes];
+        if (Ptrace.SigAction(Ptrace.SigChld, null, action) != 0)
+        {
+            return false;
+        }
+
+        int* flags = (int*)(action + Ptrace.SigActionFlagsOffset);
+        if (((*flags & Ptrace.SaNoCldStop) != 0) == quiet)
+        {
+            return false;
+        }
+
+        *flags = quiet ? *flags | Ptrace.SaNoCldStop : *flags & ~Ptrace.SaNoCldStop;
+        return Ptrace.SigAction(Ptrace.SigChld, action, null) == 0;
     }
 
     private void Trace()

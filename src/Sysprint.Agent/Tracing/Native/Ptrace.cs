@@ -59,6 +59,12 @@ internal static unsafe partial class Ptrace
     public const int SigTtin = 21;
     public const int SigTtou = 22;
     public const int SigPipe = 13;
+    public const int SigChld = 17;
+
+    /// <summary>Bytes of glibc's x86_64 <c>struct sigaction</c>: handler, 128-byte mask, then <c>sa_flags</c> at 136.</summary>
+    public const int SigActionBytes = 152;
+    public const int SigActionFlagsOffset = 136;
+    public const int SaNoCldStop = 1;
 
     public const int Eperm = 1;
     public const int Esrch = 3;
@@ -87,6 +93,9 @@ internal static unsafe partial class Ptrace
 
     [LibraryImport("libc", EntryPoint = "waitid", SetLastError = true)]
     public static partial int WaitId(int idType, int id, byte* info, int options);
+
+    [LibraryImport("libc", EntryPoint = "sigaction", SetLastError = true)]
+    public static partial int SigAction(int signal, byte* action, byte* old);
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     public static partial int Kill(int pid, int signal);

@@ -1,0 +1,184 @@
+using System.Diagnostics;
+using Sysprint.Agent.Tests.Support;
+using Sysprint.Agent.Tracing;
+using Sysprint.Mapping;
+using Sysprint.Parsing;
+
+namespace Sysprint.Agent.Tests.Tracing;
+
+/// <summary>
+/// The native tracer sees what strace sees: real programs run once under <c>strace -f</c> and once
+/// under the native tracer (both with the standard streams on <c>/dev/null</c>), their logs read by
+/// the same reader; each process's sequence of calls must be the same.
+/// </summary>
+public sealed class NativeEquivalenceTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public NativeEquivalenceTests()
+    {
+        Assert.NotNull(Sysprint.Tracing.Executables.Find("strace"));
+        Assert.True(Tracers.NativeSupported, "the native tracer runs on Linux x86_64");
+    }
+
+    public void Dispose() => _dir.Dispose();
+
+    /// <summary>Programs whose calls do not depend on timing: every process's sequence must match call for call.</summary>
+    public static TheoryData<string, string[]> Deterministic => new()
+    {
+        { "ls", ["ls", "-la", "/usr/share/doc"] },
+        { "cat", ["cat", "/etc/os-release"] },
+        { "sort", ["sort", "/etc/services"] },
+        { "gzip", ["gzip", "-c", "/etc/services"] },
+        { "tar", ["tar", "cf", "-", "/usr/share/doc/strace"] },
+        { "python3", ["/usr/bin/python3", "-S", "-c", "print(sum(range(10)))"] },
+        { "find", ["find", "/usr/share/doc", "-name", "*.gz"] },
+        { "grep", ["grep", "-c", "root", "/etc/passwd"] },
+        { "wc", ["wc", "-c", "/etc/services"] },
+        { "date", ["date", "+%s"] },
+        { "sha256sum", ["sha256sum", "/etc/services"] },
+        { "sed", ["sed", "-n", "1p", "/etc/passwd"] },
+        { "awk", ["awk", "-F:", "{print $1}", "/etc/passwd"] },
+        { "fork and exec", ["sh", "-c", "date +%s; true"] },
+        { "env", ["env"] },
+    };
+
+    /// <summary>
+    /// Programs whose calls depend on scheduling (a pipeline's reads, threads' futex waits and malloc
+    /// arenas): as many threads, making the same set of distinct calls.
+    /// </summary>
+    public static TheoryData<string, string[]> Scheduled => new()
+    {
+        { "sh -c pipeline", ["sh", "-c", "cat /etc/services | sort | head -3"] },
+        { "multithreaded", ["/usr/bin/python3", "-S", "-c", "import threading\nts=[threading.Thread(target=sum, args=(range(100000),)) for _ in range(4)]\n[t.start() for t in ts]\n[t.join() for t in ts]"] },
+        { "sort --parallel", ["sort", "--parallel=4", "-S", "64K", "/etc/services"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Deterministic))]
+    public void A_program_makes_the_same_calls_under_both_tracers(string name, string[] command)
+    {
+        List<int[]> strace = Sequences(StraceLog(command));
+        List<int[]> native = Sequences(NativeLog(command));
+
+        Assert.True(strace.Count > 0, name);
+        Assert.Equal(Show(strace), Show(native));
+    }
+
+    [Theory]
+    [MemberData(nameof(Scheduled))]
+    public void A_program_scheduled_differently_makes_the_same_kinds_of_calls_under_both_tracers(string name, string[] command)
+    {
+        List<int[]> strace = Sequences(StraceLog(command));
+        List<int[]> native = Sequences(NativeLog(command));
+
+        Assert.True(strace.Count > 0, name);
+        Assert.Equal(strace.Count, native.Count);
+        Assert.Equal(Kinds(strace), Kinds(native));
+    }
+
+    private string StraceLog(string[] command)
+    {
+        Assert.SkipUnless(File.Exists(command[0]) || command[0][0] != '/', $"{command[0]} is not installed");
+        string log = _dir.PathOf($"strace-{Guid.NewGuid():N}.log");
+
+        // The native tracer passes on this process's environment as it started (/proc/self/environ),
+        // SIGPIPE at its default (.NET ignores it), and the streams on /dev/null: the same here.
+        var start = new ProcessStartInfo("sh") { UseShellExecute = false };
+        start.Environment.Clear();
+        foreach (var (key, value) in StartEnvironment())
+        {
+            start.Environment[key] = value;
+        }
+
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("exec env --default-signal=PIPE strace -f -o \"$0\" -- \"$@\" </dev/null >/dev/null 2>&1");
+        start.ArgumentList.Add(log);
+        foreach (string arg in command)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using Process process = Process.Start(start)!;
+        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(120)), "strace finished");
+        return log;
+    }
+
+    private string NativeLog(string[] command)
+    {
+        string log = _dir.PathOf($"native-{Guid.NewGuid():N}.log");
+        // sh, which starts strace above, sets PWD in the environment it passes on.
+        var options = new Sysprint.Agent.Tracing.TraceOptions
+        {
+            Command = command,
+            InheritStdio = false,
+            FailOpen = false,
+            Environment = new Dictionary<string, string> { ["PWD"] = Environment.CurrentDirectory },
+        };
+        LiveTrace.Record(options, log, TestContext.Current.CancellationToken);
+        return log;
+    }
+
+    private static Dictionary<string, string> StartEnvironment()
+    {
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string entry in File.ReadAllText("/proc/self/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries))
+        {
+            int eq = entry.IndexOf('=', StringComparison.Ordinal);
+            if (eq > 0)
+            {
+                environment[entry[..eq]] = entry[(eq + 1)..];
+            }
+        }
+
+        return environment;
+    }
+
+    /// <summary>Each process's calls in order, the processes sorted (their pids and start order differ from run to run).</summary>
+    private static List<int[]> Sequences(string log)
+    {
+        var sink = new Recorder();
+        LogReader.Read(log, SyscallTable.Builtin("x86_64"), new LogReadOptions { Format = LogFormat.Strace }, sink);
+        List<int[]> sequences = [.. sink.Threads.Values.Select(l => l.ToArray())];
+        sequences.Sort((a, b) => string.CompareOrdinal(string.Join(',', a), string.Join(',', b)));
+        return sequences;
+    }
+
+    private static string Show(List<int[]> sequences)
+    {
+        SyscallTable table = SyscallTable.Builtin("x86_64");
+        return string.Join('\n', sequences.Select(s => string.Join(' ', s.Select(table.NameOf))));
+    }
+
+    private static string Kinds(List<int[]> sequences)
+    {
+        SyscallTable table = SyscallTable.Builtin("x86_64");
+        return string.Join(' ', sequences.SelectMany(s => s).Distinct().Order().Select(table.NameOf));
+    }
+
+    private sealed class Recorder : ISyscallSink
+    {
+        private readonly Dictionary<long, int> _generation = [];
+
+        /// <summary>Calls per thread; a tid reused after its exit is a new thread.</summary>
+        public Dictionary<(long, int), List<int>> Threads { get; } = [];
+
+        public void OnSyscall(long thread, int number, long line)
+        {
+            var key = (thread, _generation.GetValueOrDefault(thread));
+            if (!Threads.TryGetValue(key, out List<int>? calls))
+            {
+                calls = [];
+                Threads[key] = calls;
+            }
+
+            calls.Add(number);
+        }
+
+        public void OnThreadEnd(long thread) => _generation[thread] = _generation.GetValueOrDefault(thread) + 1;
+
+        public void OnThreadRenamed(long oldThread, long newThread)
+        {
+        }
+    }
+}
