@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Overhead of the native tracer against strace (issue 12): medians of interleaved trials of a
+# syscall-heavy workload run untraced, under strace -f -o /dev/null, and under sysprint run.
+# Usage: bench/tracer/run.sh [--trials N] [--workload find|tar|all]   (figures in docs/AGENT.md)
+# Needs: the .NET SDK, python3, strace. Takes a few minutes.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+cli="$(mktemp -d /tmp/sysprint-tracer-bench-cli-XXXXXX)"
+trap 'rm -rf "$cli"' EXIT
+dotnet build "$root/src/Sysprint.Cli/Sysprint.Cli.csproj" -c Release -o "$cli" --nologo -v quiet -p:UseAppHost=true >"$cli/build.log" 2>&1 \
+    || { cat "$cli/build.log" >&2; exit 70; }
+echo "# $(uname -r), strace $(strace -V | head -1 | awk '{print $4}')" >&2
+python3 "$here/tracer_bench.py" "$cli/sysprint" "$@"
