@@ -1,28 +1,60 @@
 using Sysprint.Diagnostics;
 using Sysprint.Mapping;
 using Sysprint.Storage;
-using Sysprint.Storage.Sqlite;
 
 namespace Sysprint.Cli;
 
-/// <summary>Finds and opens the store: <c>--db</c>, else <c>$SYSPRINT_DB</c>, else <c>./sysprint.db</c>.</summary>
+/// <summary>
+/// Finds and opens the store: <c>--db</c>, else <c>$SYSPRINT_DB</c>, else <c>./sysprint.db</c>,
+/// served by the backend that claims the address (<see cref="StoreBackends"/>).
+/// </summary>
 internal static class StoreLocator
 {
-    public static string Resolve(string? db, CliContext context)
+    /// <summary>The store's address; one no backend serves is a usage error, never a file of that name.</summary>
+    /// <exception cref="SysprintException">No backend serves the address (64).</exception>
+    public static StoreAddress Resolve(string? db, CliContext context)
     {
-        if (!string.IsNullOrEmpty(db))
+        ArgumentNullException.ThrowIfNull(context);
+        string text = db ?? "";
+        string source = "--db";
+        if (string.IsNullOrEmpty(text))
         {
-            return db;
+            text = context.Environment("SYSPRINT_DB") ?? "";
+            source = "$SYSPRINT_DB";
         }
 
-        string? env = context.Environment("SYSPRINT_DB");
-        return string.IsNullOrEmpty(env) ? Commands.CommonOptions.DefaultDbFile : env;
+        if (string.IsNullOrEmpty(text))
+        {
+            return StoreAddress.Parse(Commands.CommonOptions.DefaultDbFile);
+        }
+
+        StoreAddress address = StoreAddress.Parse(text);
+        try
+        {
+            StoreBackends.Default.Find(address);
+        }
+        catch (SysprintException e) when (e.ExitCode == ExitCodes.Usage)
+        {
+            throw new SysprintException(ExitCodes.Usage, $"{source} {e.Message}", e);
+        }
+
+        return address;
     }
 
     /// <summary>Opens the store; <c>$SYSPRINT_BUSY_TIMEOUT</c> (seconds) sets how long to wait for another process's write.</summary>
-    public static IFingerprintStore Open(string path, bool create, CliContext? context = null)
+    public static IFingerprintStore Open(StoreAddress address, bool create, CliContext? context = null) =>
+        StoreBackends.Default.Open(address, Options(create, context));
+
+    /// <summary>Opens the agent's tables (outbox, watched files) of the store, over a connection of their own.</summary>
+    public static IAgentStore OpenAgent(StoreAddress address, CliContext? context = null) =>
+        StoreBackends.Default.OpenAgent(address, Options(create: false, context));
+
+    /// <summary>The files on this host that hold the store (none for a server).</summary>
+    public static IReadOnlyList<string> LocalFiles(StoreAddress address) => StoreBackends.Default.Find(address).LocalFiles(address);
+
+    private static StoreOpenOptions Options(bool create, CliContext? context)
     {
-        int timeout = SqliteFingerprintStore.DefaultBusyTimeoutSeconds;
+        int timeout = (int)StoreOpenOptions.DefaultBusyTimeout.TotalSeconds;
         string? setting = (context?.Environment ?? System.Environment.GetEnvironmentVariable)("SYSPRINT_BUSY_TIMEOUT");
         if (!string.IsNullOrEmpty(setting)
             && (!int.TryParse(setting, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out timeout) || timeout < 1))
@@ -30,7 +62,7 @@ internal static class StoreLocator
             throw new SysprintException(ExitCodes.Usage, $"SYSPRINT_BUSY_TIMEOUT must be a whole number of seconds (at least 1), not '{setting}'");
         }
 
-        return SqliteFingerprintStore.Open(path, create, timeout);
+        return new StoreOpenOptions { CreateIfMissing = create, BusyTimeout = TimeSpan.FromSeconds(timeout) };
     }
 
     /// <summary>

@@ -71,4 +71,35 @@ public sealed class StoreLocatorTests : IDisposable
 
         Assert.Equal(0, check.Exit);
     }
+
+    [Theory]
+    [InlineData("train")]
+    [InlineData("check")]
+    public void An_address_of_an_unsupported_scheme_is_a_usage_error_and_creates_nothing(string command)
+    {
+        string folder = Path.Combine(Environment.CurrentDirectory, "postgres:");
+
+        CliResult result = _cli.Run(command, "--db", "postgres://user@host:5432/db", Fixtures.Strace("single_plain"));
+
+        Expect.Failure(result, 64, "--db postgres://user@host:5432/db: no store for 'postgres://' addresses in this sysprint; it knows a file path (SQLite)");
+        Assert.False(Directory.Exists(folder));
+    }
+
+    [Fact]
+    public void An_unsupported_address_in_sysprint_db_is_named_with_its_password_hidden()
+    {
+        _cli.Environment["SYSPRINT_DB"] = "postgresql://sysprint:s3cret@db.example:5432/fleet";
+
+        CliResult result = _cli.Run("stats");
+
+        Expect.Failure(result, 64, "$SYSPRINT_DB postgresql://sysprint:***@db.example:5432/fleet: no store for 'postgresql://' addresses in this sysprint; it knows a file path (SQLite)");
+    }
+
+    [Fact]
+    public void A_connection_string_no_backend_serves_is_a_usage_error()
+    {
+        CliResult result = _cli.Run("alerts", "--db", "Host=db.example;Database=sysprint;Password=s3cret");
+
+        Expect.Failure(result, 64, "--db Host=db.example;Database=sysprint;Password=***: no store for connection strings in this sysprint; it knows a file path (SQLite)");
+    }
 }

@@ -16,15 +16,17 @@ namespace Sysprint.Agent.Hosting;
 public static class AgentHost
 {
     /// <summary>Watches until <paramref name="stop"/> fires or the process is asked to stop.</summary>
-    /// <param name="openStore">Opens the store; called twice (the watcher's and the outbox's connections).</param>
+    /// <param name="openStore">Opens the fingerprint store the watcher reads profiles from.</param>
+    /// <param name="openAgentStore">Opens the agent's tables; called twice (the watcher's and the outbox's connections).</param>
     /// <param name="console">Where each alert's human line goes, or null.</param>
     /// <param name="reloadConfig">Reads the config again on SIGHUP (null: SIGHUP is not handled). The store stays the one opened at start.</param>
     /// <exception cref="Diagnostics.SysprintException">A profile is missing, a sink address is wrong, the store is unusable;
     /// with <see cref="AgentConfig.Trust"/>, a profile unsealed or changed since sealing (77).</exception>
-    public static async Task RunAsync(AgentConfig config, Func<IFingerprintStore> openStore, TextWriter? console, CancellationToken stop, Func<AgentConfig>? reloadConfig = null)
+    public static async Task RunAsync(AgentConfig config, Func<IFingerprintStore> openStore, Func<IAgentStore> openAgentStore, TextWriter? console, CancellationToken stop, Func<AgentConfig>? reloadConfig = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(openStore);
+        ArgumentNullException.ThrowIfNull(openAgentStore);
         HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             DisableDefaults = true,
@@ -37,8 +39,9 @@ public static class AgentHost
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(config.ShutdownTimeoutSeconds + 10));
 
         // Opened before the host so that a bad sink or a missing profile fails the command at once.
+        var stores = new AgentStores(_ => openStore(), _ => openAgentStore());
         using ILoggerFactory loggers = LoggerFactory.Create(b => ConfigureLogging(b, config));
-        using var runtime = new AgentRuntime(AgentSession.Open(config, _ => openStore(), console, loggers), reloadConfig, _ => openStore(), console, loggers);
+        using var runtime = new AgentRuntime(AgentSession.Open(config, stores, console, loggers), reloadConfig, stores, console, loggers);
         try
         {
             builder.Services.AddSingleton(runtime);

@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
-using Sysprint.Storage;
 
 namespace Sysprint.Agent.Hosting;
 
@@ -11,17 +10,17 @@ namespace Sysprint.Agent.Hosting;
 internal sealed class AgentRuntime : IDisposable
 {
     private readonly Func<AgentConfig>? _loadConfig;
-    private readonly Func<AgentConfig, IFingerprintStore> _openStore;
+    private readonly AgentStores _stores;
     private readonly TextWriter? _console;
     private readonly PosixSignalRegistration? _hangup;
     private CancellationTokenSource? _cycle;
     private int _pending;
 
-    public AgentRuntime(AgentSession first, Func<AgentConfig>? loadConfig, Func<AgentConfig, IFingerprintStore> openStore, TextWriter? console, ILoggerFactory loggers)
+    public AgentRuntime(AgentSession first, Func<AgentConfig>? loadConfig, AgentStores stores, TextWriter? console, ILoggerFactory loggers)
     {
         Session = first;
         _loadConfig = loadConfig;
-        _openStore = openStore;
+        _stores = stores;
         _console = console;
         Loggers = loggers;
         if (loadConfig is not null)
@@ -82,7 +81,7 @@ internal sealed class AgentRuntime : IDisposable
     /// <summary>The config read again; null when it cannot be (the reason is logged).</summary>
     public AgentConfig LoadConfig() => _loadConfig!();
 
-    public AgentSession Open(AgentConfig config) => AgentSession.Open(config, _openStore, _console, Loggers);
+    public AgentSession Open(AgentConfig config) => AgentSession.Open(config, _stores, _console, Loggers);
 
     public void Dispose() => _hangup?.Dispose();
 }

@@ -18,14 +18,16 @@ namespace Sysprint.Agent.Hosting;
 internal sealed class AgentSession : IAsyncDisposable
 {
     private readonly IFingerprintStore _store;
+    private readonly IAgentStore _watcherStore;
     private readonly FleetConnection? _fleet;
     private readonly HeartbeatService? _heartbeats;
     private bool _disposed;
 
-    private AgentSession(AgentConfig config, IFingerprintStore store, AlertOutbox outbox, SpoolWatcher watcher, FleetConnection? fleet, HeartbeatService? heartbeats)
+    private AgentSession(AgentConfig config, IFingerprintStore store, IAgentStore watcherStore, AlertOutbox outbox, SpoolWatcher watcher, FleetConnection? fleet, HeartbeatService? heartbeats)
     {
         Config = config;
         _store = store;
+        _watcherStore = watcherStore;
         Outbox = outbox;
         Watcher = watcher;
         _fleet = fleet;
@@ -65,17 +67,19 @@ internal sealed class AgentSession : IAsyncDisposable
 
     /// <summary>Opens the stores, sinks and profiles of <paramref name="config"/>; the outbox is started.</summary>
     /// <exception cref="Diagnostics.SysprintException">A profile is missing or fails its seal, a sink address is wrong, the store is unusable.</exception>
-    public static AgentSession Open(AgentConfig config, Func<AgentConfig, IFingerprintStore> openStore, TextWriter? console, ILoggerFactory loggers)
+    public static AgentSession Open(AgentConfig config, AgentStores stores, TextWriter? console, ILoggerFactory loggers)
     {
         // The key first: an unusable key must fail before the store is touched.
         SealVerifier? verifier = string.IsNullOrEmpty(config.Trust) ? null : SealVerifier.Load(config.Trust);
-        IFingerprintStore store = openStore(config);
+        IFingerprintStore store = stores.OpenStore(config);
+        IAgentStore? watcherStore = null;
         AlertOutbox? outbox = null;
         FleetConnection? fleet = null;
         HeartbeatService? heartbeats = null;
         try
         {
-            IAgentStore agentStore = OpenAgentStore(config, openStore);
+            watcherStore = stores.OpenAgentStore(config);
+            IAgentStore agentStore = stores.OpenAgentStore(config);
             List<IAlertSink> sinks = config.Sinks.CreateSinks();
             if (config.Server is not null)
             {
@@ -89,37 +93,26 @@ internal sealed class AgentSession : IAsyncDisposable
 
             // A fleet's server takes only alerts that name the host it enrolled.
             var factory = new AlertFactory(fleet?.Host ?? config.Hostname ?? Environment.MachineName, config.AlertPriority);
-            var watcher = new SpoolWatcher(config.ToWatchSettings() with { Verifier = verifier }, store, outbox, factory, loggers.CreateLogger<SpoolWatcher>());
+            var watcher = new SpoolWatcher(config.ToWatchSettings() with { Verifier = verifier }, store, watcherStore, outbox, factory, loggers.CreateLogger<SpoolWatcher>());
             watcher.Prepare();
             if (fleet is not null)
             {
-                heartbeats = new HeartbeatService(fleet, OpenAgentStore(config, openStore), loggers.CreateLogger<HeartbeatService>());
+                heartbeats = new HeartbeatService(fleet, stores.OpenAgentStore(config), loggers.CreateLogger<HeartbeatService>());
             }
 
             outbox.Start();
             heartbeats?.Start();
-            return new AgentSession(config, store, outbox, watcher, fleet, heartbeats);
+            return new AgentSession(config, store, watcherStore, outbox, watcher, fleet, heartbeats);
         }
         catch
         {
             heartbeats?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             outbox?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             fleet?.Dispose();
+            watcherStore?.Dispose();
             store.Dispose();
             throw;
         }
-    }
-
-    private static IAgentStore OpenAgentStore(AgentConfig config, Func<AgentConfig, IFingerprintStore> openStore)
-    {
-        IFingerprintStore opened = openStore(config);
-        if (opened is not IAgentStore agentStore)
-        {
-            opened.Dispose();
-            throw new ArgumentException("the store keeps no agent tables", nameof(openStore));
-        }
-
-        return agentStore;
     }
 
     public async ValueTask DisposeAsync()
@@ -137,6 +130,7 @@ internal sealed class AgentSession : IAsyncDisposable
 
         await Outbox.DisposeAsync().ConfigureAwait(false);
         _fleet?.Dispose();
+        _watcherStore.Dispose();
         _store.Dispose();
     }
 }

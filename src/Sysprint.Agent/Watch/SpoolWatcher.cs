@@ -46,17 +46,19 @@ public sealed class SpoolWatcher
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
     private bool _prepared;
 
-    /// <param name="store">The store (fingerprints and the agent's tables); used by the watcher's own thread only.</param>
-    public SpoolWatcher(WatchSettings settings, IFingerprintStore store, AlertOutbox outbox, AlertFactory factory, ILogger logger)
+    /// <param name="store">The fingerprints; used by the watcher's own thread only.</param>
+    /// <param name="agentStore">The agent's tables (watched files, agent info); used by the watcher's own thread only.</param>
+    public SpoolWatcher(WatchSettings settings, IFingerprintStore store, IAgentStore agentStore, AlertOutbox outbox, AlertFactory factory, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(agentStore);
         ArgumentNullException.ThrowIfNull(outbox);
         ArgumentNullException.ThrowIfNull(factory);
         ArgumentNullException.ThrowIfNull(logger);
         Settings = settings;
         _store = store;
-        _agentStore = store as IAgentStore ?? throw new ArgumentException("the store keeps no agent tables", nameof(store));
+        _agentStore = agentStore;
         Outbox = outbox;
         Factory = factory;
         Logger = logger;

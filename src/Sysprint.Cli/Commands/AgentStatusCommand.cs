@@ -23,13 +23,8 @@ internal static class AgentStatusCommand
         var command = new Command("agent-status", "Show the agent's watched files, lag, lines and syscalls read, alerts sent and pending") { db, json, all };
         command.SetAction(result =>
         {
-            string dbPath = StoreLocator.Resolve(result.GetValue(db), context);
-            using IFingerprintStore store = StoreLocator.Open(dbPath, create: false, context);
-            if (store is not IAgentStore agent)
-            {
-                throw new SysprintException(ExitCodes.StoreUnavailable, $"{dbPath}: this store keeps no agent tables");
-            }
-
+            StoreAddress address = StoreLocator.Resolve(result.GetValue(db), context);
+            using IAgentStore agent = StoreLocator.OpenAgent(address, context);
             IReadOnlyDictionary<string, string> info = agent.GetAgentInfo();
             IReadOnlyList<WatchedFile> files = agent.ListWatchedFiles();
             IReadOnlyList<SinkCounts> sinks = agent.CountDeliveries();

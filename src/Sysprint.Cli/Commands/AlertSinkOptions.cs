@@ -109,17 +109,11 @@ internal sealed class AlertSinkOptions
     /// <summary>True when alerts should be printed on stdout.</summary>
     public bool ShowOnStdout(ParseResult result) => Quiet is null || !result.GetValue(Quiet);
 
-    /// <summary>Opens the outbox of the store at <paramref name="dbPath"/> over its own connection.</summary>
-    public static AlertOutbox OpenOutbox(string dbPath, CliContext context, IReadOnlyList<IAlertSink> sinks, TextWriter? console)
+    /// <summary>Opens the outbox of the store at <paramref name="address"/> over its own connection.</summary>
+    public static AlertOutbox OpenOutbox(StoreAddress address, CliContext context, IReadOnlyList<IAlertSink> sinks, TextWriter? console)
     {
         ArgumentNullException.ThrowIfNull(context);
-        IFingerprintStore store = StoreLocator.Open(dbPath, create: false, context);
-        if (store is not IAgentStore agentStore)
-        {
-            store.Dispose();
-            throw new SysprintException(ExitCodes.StoreUnavailable, $"{dbPath}: this store cannot keep an alert outbox");
-        }
-
+        IAgentStore agentStore = StoreLocator.OpenAgent(address, context);
         var outbox = new AlertOutbox(agentStore, sinks, console);
         outbox.Start();
         return outbox;

@@ -40,8 +40,8 @@ internal static class AlertsCommand
                 throw new SysprintException(ExitCodes.Usage, "--host filters a fleet's alerts: it needs --db postgres://... (the store sysprint serve uses)");
             }
 
-            string dbPath = StoreLocator.Resolve(result.GetValue(db), context);
-            using IFingerprintStore store = StoreLocator.Open(dbPath, create: false, context);
+            StoreAddress address = StoreLocator.Resolve(result.GetValue(db), context);
+            using IFingerprintStore store = StoreLocator.Open(address, create: false, context);
             IReadOnlyList<AlertRecord> alerts = store.ListAlerts(result.GetValue(limit));
             if (alerts.Count == 0 && !result.GetValue(json))
             {

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Sysprint.Agent.Tracing;
 
+using Sysprint.Storage;
+
 namespace Sysprint.Cli.Commands;
 
 /// <summary>
@@ -43,8 +45,8 @@ internal static class AttachCommand
         attach.SetAction(result =>
         {
             var options = live.Complete(result, new TraceOptions { AttachPid = result.GetValue(pid), OnAnomaly = live.Action(result) });
-            string dbPath = StoreLocator.Resolve(result.GetValue(db), context);
-            return live.Execute(context, result, dbPath, options, result.GetValue(profile)!);
+            StoreAddress address = StoreLocator.Resolve(result.GetValue(db), context);
+            return live.Execute(context, result, address, options, result.GetValue(profile)!);
         });
         return attach;
     }

@@ -72,8 +72,8 @@ internal static class CheckCommand
                 context.Note(Printable.Escape(note));
             }
 
-            string dbPath = StoreLocator.Resolve(result.GetValue(db), context);
-            using IFingerprintStore store = StoreLocator.Open(dbPath, create: false, context);
+            StoreAddress address = StoreLocator.Resolve(result.GetValue(db), context);
+            using IFingerprintStore store = StoreLocator.Open(address, create: false, context);
             SyscallTable table = StoreLocator.Mapping(store, null, null);
             var runner = new CheckRunner(store, table, options) { Verifier = CommonOptions.Verifier(result, trust, context) };
             if (!sinks.AnySink(result))
@@ -82,7 +82,7 @@ internal static class CheckCommand
                     result.GetValue(threshold), result.GetValue(detector), result.GetValue(vm), result.GetValue(json));
             }
 
-            AlertOutbox outbox = AlertSinkOptions.OpenOutbox(dbPath, context, sinks.Sinks(result), console: null);
+            AlertOutbox outbox = AlertSinkOptions.OpenOutbox(address, context, sinks.Sinks(result), console: null);
             try
             {
                 var alerts = new AlertFactory(AlertSinkOptions.Hostname(context));

@@ -26,11 +26,11 @@ internal static class ExportCommand
         var command = new Command("export", "Write a profile's fingerprint (and its seal, if sealed) to a file for another host") { db, profile, output };
         command.SetAction(result =>
         {
-            string dbPath = StoreLocator.Resolve(result.GetValue(db), context);
-            using IFingerprintStore store = StoreLocator.Open(dbPath, create: false, context);
+            StoreAddress address = StoreLocator.Resolve(result.GetValue(db), context);
+            using IFingerprintStore store = StoreLocator.Open(address, create: false, context);
             SyscallTable table = StoreLocator.Mapping(store, null, null);
             string name = result.GetValue(profile)!;
-            ProfileInfo info = store.FindProfile(name) ?? throw new SysprintException(ExitCodes.InputMissing, $"{dbPath}: no profile '{name}'");
+            ProfileInfo info = store.FindProfile(name) ?? throw new SysprintException(ExitCodes.InputMissing, $"{address}: no profile '{name}'");
             Fingerprint fingerprint = store.LoadFingerprint(info);
             Seal? seal = Seal.FromJson(store.GetSetting(Seal.SettingKey(name)));
             string path = result.GetValue(output)!;

@@ -62,8 +62,8 @@ internal static class ImportCommand
                 verifier.VerifyWindows(export.Seal, export.Profile, WindowsDigest.Compute(export.Logs.Select(l => (l.Sha256, l.Windows))), path);
             }
 
-            string dbPath = StoreLocator.Resolve(result.GetValue(db), context);
-            using IFingerprintStore store = StoreLocator.Open(dbPath, create: true, context);
+            StoreAddress address = StoreLocator.Resolve(result.GetValue(db), context);
+            using IFingerprintStore store = StoreLocator.Open(address, create: true, context);
             SyscallTable table = StoreLocator.Mapping(store, null, null);
 
             // Numbers must mean the same calls here: a mismatch would silently change the fingerprint.
@@ -75,7 +75,7 @@ internal static class ImportCommand
                     if (here != nr)
                     {
                         throw new SysprintException(ExitCodes.MalformedInput,
-                            $"{path}: '{name}' is number {nr} in the export but {here} in {dbPath} ({table.Source}): the mappings differ");
+                            $"{path}: '{name}' is number {nr} in the export but {here} in {address} ({table.Source}): the mappings differ");
                     }
                 }
                 else
@@ -87,7 +87,7 @@ internal static class ImportCommand
 
             if (store.FindProfile(export.Profile) is not null)
             {
-                throw new SysprintException(ExitCodes.Usage, $"{dbPath}: profile '{export.Profile}' exists already; import into another store, or remove it first");
+                throw new SysprintException(ExitCodes.Usage, $"{address}: profile '{export.Profile}' exists already; import into another store, or remove it first");
             }
 
             ProfileInfo profile = store.CreateProfile(export.Profile, export.Window, export.Detector, export.Threshold);

@@ -20,7 +20,7 @@ internal static class MappingCommand
         command.SetAction(result =>
         {
             SyscallTable table;
-            string dbPath = StoreLocator.Resolve(result.GetValue(db), context);
+            StoreAddress address = StoreLocator.Resolve(result.GetValue(db), context);
             if (result.GetValue(abi) is { } chosenAbi)
             {
                 table = SyscallTable.Builtin(chosenAbi);
@@ -29,9 +29,9 @@ internal static class MappingCommand
             {
                 table = StoreLocator.LoadMappingFile(file);
             }
-            else if (File.Exists(dbPath))
+            else if (address.Kind != StoreAddressKind.File || File.Exists(address.Text))
             {
-                using IFingerprintStore store = StoreLocator.Open(dbPath, create: false, context);
+                using IFingerprintStore store = StoreLocator.Open(address, create: false, context);
                 table = store.LoadMapping() ?? SyscallTable.Builtin("x86_64");
             }
             else

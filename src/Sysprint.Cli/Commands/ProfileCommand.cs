@@ -40,11 +40,11 @@ internal static class ProfileCommand
         };
         command.SetAction(result =>
         {
-            string dbPath = StoreLocator.Resolve(result.GetValue(db), context);
-            using IFingerprintStore store = StoreLocator.Open(dbPath, create: false, context);
+            StoreAddress address = StoreLocator.Resolve(result.GetValue(db), context);
+            using IFingerprintStore store = StoreLocator.Open(address, create: false, context);
             string name = result.GetValue(profile)!;
             ProfileInfo info = store.FindProfile(name) ?? throw new SysprintException(ExitCodes.InputMissing,
-                $"{dbPath}: no profile '{name}' (profiles: {string.Join(", ", store.ListProfiles().Select(p => p.Name).DefaultIfEmpty("none"))})");
+                $"{address}: no profile '{name}' (profiles: {string.Join(", ", store.ListProfiles().Select(p => p.Name).DefaultIfEmpty("none"))})");
             string? newDetector = result.GetValue(detector);
             double? newThreshold = result.GetValue(threshold);
             double? rate = result.GetValue(falseAlarms);
@@ -58,12 +58,12 @@ internal static class ProfileCommand
                 // Without --detector, the one the evaluation recommends, kept with the profile.
                 string chosen = newDetector ?? Detectors.Recommended;
                 Detection.Detector calibrated = Detectors.ForProfile(chosen, info.Window);
-                Detection.NormalRuns normal = WindowCheck.Validate(store.LoadWindowModel(info), dbPath, info.Name);
+                Detection.NormalRuns normal = WindowCheck.Validate(store.LoadWindowModel(info), address.Redacted, info.Name);
                 double[] scores = calibrated.HeldOut(normal);
                 if (scores.Length == 0)
                 {
                     throw new SysprintException(ExitCodes.InputMissing,
-                        $"{dbPath}: a threshold from the learnt logs alone needs at least 2 learnt logs (a later one is checked against an earlier one); profile '{info.Name}' has {normal.Logs.Count}");
+                        $"{address.Redacted}: a threshold from the learnt logs alone needs at least 2 learnt logs (a later one is checked against an earlier one); profile '{info.Name}' has {normal.Logs.Count}");
                 }
 
                 (double t, int above) = HeldOutCalibration.Threshold(scores, share);

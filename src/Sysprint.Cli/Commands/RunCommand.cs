@@ -77,7 +77,7 @@ internal static class RunCommand
                 Environment = env,
                 OnAnomaly = live.Action(result),
             });
-            string dbPath = StoreLocator.Resolve(result.GetValue(db), context);
+            StoreAddress address = StoreLocator.Resolve(result.GetValue(db), context);
             if (result.GetValue(learn))
             {
                 if (result.GetValue(live.Trust) is not null)
@@ -85,7 +85,7 @@ internal static class RunCommand
                     throw new SysprintException(ExitCodes.Usage, "--trust goes with a checked run: --learn changes the fingerprint, so seal it again afterwards");
                 }
 
-                return Learn(context, dbPath, options, result.GetValue(profile)!, result.GetValue(window), result.GetValue(trace));
+                return Learn(context, address, options, result.GetValue(profile)!, result.GetValue(window), result.GetValue(trace));
             }
 
             if (result.GetValue(trace) is { } keep)
@@ -98,14 +98,14 @@ internal static class RunCommand
                 options = options with { TraceFile = Path.GetFullPath(keep) };
             }
 
-            return live.Execute(context, result, dbPath, options, result.GetValue(profile)!);
+            return live.Execute(context, result, address, options, result.GetValue(profile)!);
         });
         return run;
     }
 
-    private static int Learn(CliContext context, string dbPath, TraceOptions options, string profile, int? window, string? keep)
+    private static int Learn(CliContext context, StoreAddress address, TraceOptions options, string profile, int? window, string? keep)
     {
-        using IFingerprintStore store = StoreLocator.Open(dbPath, create: true, context);
+        using IFingerprintStore store = StoreLocator.Open(address, create: true, context);
         SyscallTable table = StoreLocator.Mapping(store, null, null);
         string directory = Directory.CreateTempSubdirectory("sysprint-learn-").FullName;
         try
@@ -309,10 +309,10 @@ internal static class RunCommand
         }
 
         /// <summary>Traces live, alerting through the outbox; prints the verdict; exit 0 normal, 1 anomalous.</summary>
-        public int Execute(CliContext context, ParseResult result, string dbPath, TraceOptions options, string profileName)
+        public int Execute(CliContext context, ParseResult result, StoreAddress address, TraceOptions options, string profileName)
         {
             SealVerifier? verifier = CommonOptions.Verifier(result, Trust, context);
-            using IFingerprintStore store = StoreLocator.Open(dbPath, create: false, context);
+            using IFingerprintStore store = StoreLocator.Open(address, create: false, context);
             SyscallTable table = StoreLocator.Mapping(store, null, null);
             LiveProfile profile = LiveProfile.Load(store, profileName, result.GetValue(Detector), result.GetValue(Threshold), verifier, table);
             if (profile.DecidesAtEnd && options.OnAnomaly != AnomalyAction.Alert)
@@ -323,7 +323,7 @@ internal static class RunCommand
 
             string? vm = result.GetValue(Vm);
             TextWriter? console = Sinks.ShowOnStdout(result) ? context.Out : null;
-            AlertOutbox outbox = AlertSinkOptions.OpenOutbox(dbPath, context, Sinks.Sinks(result), console);
+            AlertOutbox outbox = AlertSinkOptions.OpenOutbox(address, context, Sinks.Sinks(result), console);
             try
             {
                 var factory = new AlertFactory(AlertSinkOptions.Hostname(context));

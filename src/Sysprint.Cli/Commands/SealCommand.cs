@@ -22,8 +22,8 @@ internal static class SealCommand
         var command = new Command("seal", "Sign every profile's fingerprint, so check/watch/run --trust refuse one changed behind your back") { db, key };
         command.SetAction(result =>
         {
-            string dbPath = StoreLocator.Resolve(result.GetValue(db), context);
-            using IFingerprintStore store = StoreLocator.Open(dbPath, create: false, context);
+            StoreAddress address = StoreLocator.Resolve(result.GetValue(db), context);
+            using IFingerprintStore store = StoreLocator.Open(address, create: false, context);
             SyscallTable table = StoreLocator.Mapping(store, null, null);
             string keyPath = result.GetValue(key)!;
             using ECDsa privateKey = SealKeys.LoadOrCreatePrivate(keyPath, out bool created);
@@ -35,7 +35,7 @@ internal static class SealCommand
             IReadOnlyList<ProfileInfo> profiles = store.ListProfiles();
             if (profiles.Count == 0)
             {
-                throw new Diagnostics.SysprintException(Diagnostics.ExitCodes.InputMissing, $"{dbPath}: no profiles to seal; learn logs first");
+                throw new Diagnostics.SysprintException(Diagnostics.ExitCodes.InputMissing, $"{address}: no profiles to seal; learn logs first");
             }
 
             foreach (ProfileInfo profile in profiles)

@@ -20,12 +20,12 @@ internal static class ShowCommand
         var command = new Command("show", "Print a profile's fingerprint: for each call, the calls that may follow it") { db, profile, format };
         command.SetAction(result =>
         {
-            string dbPath = StoreLocator.Resolve(result.GetValue(db), context);
-            using IFingerprintStore store = StoreLocator.Open(dbPath, create: false, context);
+            StoreAddress address = StoreLocator.Resolve(result.GetValue(db), context);
+            using IFingerprintStore store = StoreLocator.Open(address, create: false, context);
             SyscallTable table = StoreLocator.Mapping(store, null, null);
             string name = result.GetValue(profile)!;
             ProfileInfo info = store.FindProfile(name) ?? throw new Diagnostics.SysprintException(Diagnostics.ExitCodes.InputMissing,
-                $"{dbPath}: no profile '{name}' (profiles: {string.Join(", ", store.ListProfiles().Select(p => p.Name).DefaultIfEmpty("none"))})");
+                $"{address}: no profile '{name}' (profiles: {string.Join(", ", store.ListProfiles().Select(p => p.Name).DefaultIfEmpty("none"))})");
             Fingerprint fingerprint = store.LoadFingerprint(info);
             switch (result.GetValue(format))
             {

@@ -13,11 +13,11 @@ internal static class StatsCommand
         var command = new Command("stats", "Profiles, fingerprint sizes, logs learnt, checks and alerts") { db };
         command.SetAction(result =>
         {
-            string dbPath = StoreLocator.Resolve(result.GetValue(db), context);
-            using IFingerprintStore store = StoreLocator.Open(dbPath, create: false, context);
+            StoreAddress address = StoreLocator.Resolve(result.GetValue(db), context);
+            using IFingerprintStore store = StoreLocator.Open(address, create: false, context);
             StoreStats stats = store.GetStats();
             TextWriter o = context.Out;
-            o.WriteLine($"store    {dbPath} (schema {stats.SchemaVersion})");
+            o.WriteLine($"store    {address} (schema {stats.SchemaVersion})");
             o.WriteLine($"mapping  {stats.MappingSource}: {stats.MappingNames} names, {stats.LearntNames} learnt");
             o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"checks   {stats.Checks:N0} ({stats.AnomalousChecks:N0} anomalous), alerts {stats.Alerts:N0}"));
             o.WriteLine($"profiles {stats.Profiles.Count}");

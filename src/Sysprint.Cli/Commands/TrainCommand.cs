@@ -48,8 +48,8 @@ internal static class TrainCommand
                 context.Note(Printable.Escape(note));
             }
 
-            string dbPath = StoreLocator.Resolve(result.GetValue(db), context);
-            using IFingerprintStore store = StoreLocator.Open(dbPath, create: true, context);
+            StoreAddress address = StoreLocator.Resolve(result.GetValue(db), context);
+            using IFingerprintStore store = StoreLocator.Open(address, create: true, context);
             SyscallTable table = StoreLocator.Mapping(store, result.GetValue(abi), result.GetValue(mapping));
             var trainer = new Trainer(store, table, options);
             return Run(context, store, trainer, files, result.GetValue(profile)!, result.GetValue(window), result.GetValue(quiet));

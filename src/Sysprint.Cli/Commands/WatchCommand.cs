@@ -3,6 +3,8 @@ using Sysprint.Agent.Hosting;
 using Sysprint.Diagnostics;
 using Sysprint.Integrity;
 
+using Sysprint.Storage;
+
 namespace Sysprint.Cli.Commands;
 
 /// <summary>
@@ -123,11 +125,15 @@ internal static class WatchCommand
             }
 
             AgentConfig settings = Load();
-            string dbPath = StoreLocator.Resolve(result.GetValue(db) ?? settings.Db, context);
+            StoreAddress address = StoreLocator.Resolve(result.GetValue(db) ?? settings.Db, context);
 
             // A store or config anyone may rewrite protects nothing: refuse to run on it.
-            FilePermissions.RefuseWorldWritable(dbPath, "store");
-            AgentHost.RunAsync(settings, () => StoreLocator.Open(dbPath, create: false, context), settings.Stdout ? context.Out : null, CancellationToken.None, Load)
+            foreach (string file in StoreLocator.LocalFiles(address))
+            {
+                FilePermissions.RefuseWorldWritable(file, "store");
+            }
+
+            AgentHost.RunAsync(settings, () => StoreLocator.Open(address, create: false, context), () => StoreLocator.OpenAgent(address, context), settings.Stdout ? context.Out : null, CancellationToken.None, Load)
                 .GetAwaiter().GetResult();
             return ExitCodes.Ok;
         });

@@ -57,7 +57,7 @@ internal sealed class DemoScenario(CliContext context, string workDir)
 
         var runs = TraceNormalRuns(strace);
         string dbPath = Path.Combine(_workDir, "demo.db");
-        using IFingerprintStore store = StoreLocator.Open(dbPath, create: true, _context);
+        using IFingerprintStore store = StoreLocator.Open(StoreAddress.Parse(dbPath), create: true, _context);
         SyscallTable table = SyscallTable.Builtin("x86_64");
         store.SaveMapping(table);
         var options = new LogReadOptions { Format = LogFormat.Strace };

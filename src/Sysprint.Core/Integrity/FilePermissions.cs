@@ -11,8 +11,7 @@ public static class FilePermissions
     /// <summary>
     /// Refuses <paramref name="path"/> when others may write it, or replace it: a world-writable
     /// directory without the sticky bit on its way from the root (anyone may rename or delete a file
-    /// in it). A missing file passes: whoever opens it reports that. SQLite's <c>-wal</c> and
-    /// <c>-shm</c> files beside it are checked too.
+    /// in it). A missing file passes: whoever opens it reports that.
     /// </summary>
     /// <param name="what">What the file is, for the message: "store", "config file".</param>
     /// <exception cref="SysprintException">Exit 77, naming the file, its mode and the <c>chmod</c> that fixes it.</exception>
@@ -25,13 +24,10 @@ public static class FilePermissions
             return;
         }
 
-        foreach (string file in (string[])[path, path + "-wal", path + "-shm"])
+        if ((File.GetUnixFileMode(path) & UnixFileMode.OtherWrite) != 0)
         {
-            if (File.Exists(file) && (File.GetUnixFileMode(file) & UnixFileMode.OtherWrite) != 0)
-            {
-                throw new SysprintException(ExitCodes.Untrusted,
-                    $"{file}: the {what} is world-writable (mode {Octal(File.GetUnixFileMode(file))}): anyone could change it; refusing to use it. Fix: chmod o-w {file}");
-            }
+            throw new SysprintException(ExitCodes.Untrusted,
+                $"{path}: the {what} is world-writable (mode {Octal(File.GetUnixFileMode(path))}): anyone could change it; refusing to use it. Fix: chmod o-w {path}");
         }
 
         for (DirectoryInfo? directory = new FileInfo(Path.GetFullPath(path)).Directory; directory is not null; directory = directory.Parent)

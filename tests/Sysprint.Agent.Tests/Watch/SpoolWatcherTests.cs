@@ -54,7 +54,7 @@ public sealed class SpoolWatcherTests : IDisposable
                 FollowSymlinks = followSymlinks,
                 Detector = detector,
             };
-            Watcher = new SpoolWatcher(settings, _store, _outbox, new AlertFactory("dom0"), NullLogger.Instance);
+            Watcher = new SpoolWatcher(settings, _store, _store, _outbox, new AlertFactory("dom0"), NullLogger.Instance);
             Watcher.Prepare();
             _task = Task.Factory.StartNew(() => Watcher.Run(_stop.Token), TaskCreationOptions.LongRunning);
         }

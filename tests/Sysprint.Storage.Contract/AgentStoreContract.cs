@@ -1,0 +1,90 @@
+namespace Sysprint.Storage.Contract;
+
+/// <summary>
+/// The live agent's part of the store contract (<see cref="IAgentStore"/>: the alert outbox, the
+/// watched files, the agent's facts), for backends that keep it. Derive a sealed class and say how
+/// to open the store; one instance per test, each with its own empty store.
+/// </summary>
+public abstract class AgentStoreContract : IDisposable
+{
+    private static readonly DateTimeOffset s_t0 = new(2026, 11, 26, 1, 0, 0, TimeSpan.Zero);
+
+    /// <summary>A new connection to this test's store; the first call creates it empty.</summary>
+    protected abstract IAgentStore OpenAgentStore();
+
+    public void Dispose()
+    {
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Removes this test's store.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+    }
+
+    private static OutboxAlert Alert(string id, int minute = 0) =>
+        new(id, s_t0.AddMinutes(minute), "Unknown system-call transition", "Critical", "syscall", "web-01", "/spool/web-01/a.strace", $"{{\"uuid\":\"{id}\"}}", $"text {id}");
+
+    [Fact]
+    public void An_alert_is_stored_once_with_one_pending_delivery_per_sink()
+    {
+        using IAgentStore store = OpenAgentStore();
+
+        bool first = store.AddAlert(Alert("a"), ["webhook:x", "jsonl:/f"]);
+        bool again = store.AddAlert(Alert("a", minute: 5), ["webhook:x", "program:y"]);
+
+        Assert.True(first);
+        Assert.False(again);
+        Assert.Equal(["a"], store.PendingAlerts("webhook:x", 10).Select(a => a.Id));
+        Assert.Empty(store.PendingAlerts("program:y", 10));
+        Assert.Equal(s_t0, Assert.Single(store.ListOutboxAlerts(10)).Time);
+    }
+
+    [Fact]
+    public void Deliveries_are_pending_oldest_first_until_marked_delivered_and_failures_are_counted()
+    {
+        using IAgentStore store = OpenAgentStore();
+        store.AddAlert(Alert("a"), ["s"]);
+        store.AddAlert(Alert("b"), ["s"]);
+        store.AddAlert(Alert("c"), ["s"]);
+
+        store.MarkFailed("a", "s", "refused", s_t0);
+        store.MarkFailed("a", "s", "refused again", s_t0.AddSeconds(1));
+        store.MarkDelivered("a", "s", s_t0.AddSeconds(2));
+        store.MarkDelivered("b", "s", s_t0.AddSeconds(3));
+
+        Assert.Equal(["c"], store.PendingAlerts("s", 10).Select(a => a.Id));
+        SinkCounts counts = Assert.Single(store.CountDeliveries());
+        Assert.Equal(new SinkCounts("s", 2, 1, 2, s_t0.AddSeconds(3), "refused again", s_t0.AddSeconds(2)), counts);
+    }
+
+    [Fact]
+    public void Watched_files_keep_their_progress_and_state()
+    {
+        using IAgentStore store = OpenAgentStore();
+        var file = new WatchedFile
+        {
+            Key = "k1", Vm = "web-01", Path = "/spool/web-01/a.strace", Device = 2049, Inode = 1234, HeadLength = 10,
+            HeadHash = "ab", State = WatchedFileStates.Reading, FirstSeen = s_t0, Updated = s_t0,
+        };
+
+        WatchedFile added = store.AddWatchedFile(file);
+        store.UpdateWatchedFiles([added with { Bytes = 100, Size = 120, Lines = 3, Syscalls = 3, Alerts = 1, State = WatchedFileStates.Done, Updated = s_t0.AddMinutes(1) }]);
+
+        WatchedFile read = Assert.Single(store.ListWatchedFiles());
+        Assert.Equal(added with { Bytes = 100, Size = 120, Lines = 3, Syscalls = 3, Alerts = 1, State = WatchedFileStates.Done, Updated = s_t0.AddMinutes(1) }, read);
+        Assert.True(read.Id > 0);
+    }
+
+    [Fact]
+    public void Agent_info_is_set_and_read_back()
+    {
+        using IAgentStore store = OpenAgentStore();
+
+        store.SetAgentInfo(new Dictionary<string, string> { ["pid"] = "42", ["started"] = "then" });
+        store.SetAgentInfo(new Dictionary<string, string> { ["pid"] = "43" });
+
+        Assert.Equal(new Dictionary<string, string> { ["pid"] = "43", ["started"] = "then" }, store.GetAgentInfo());
+    }
+}
