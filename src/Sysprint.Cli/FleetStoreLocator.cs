@@ -1,4 +1,5 @@
 using Sysprint.Diagnostics;
+using Sysprint.Storage;
 using Sysprint.Storage.Postgres;
 
 namespace Sysprint.Cli;
@@ -7,18 +8,18 @@ namespace Sysprint.Cli;
 internal static class FleetStoreLocator
 {
     /// <summary>True when <c>--db</c> (or <c>$SYSPRINT_DB</c>) names a PostgreSQL store.</summary>
-    public static bool IsFleet(string? db, CliContext context) => PostgresLocation.IsPostgres(StoreLocator.Resolve(db, context));
+    public static bool IsFleet(string? db, CliContext context) => PostgresLocation.IsPostgres(StoreLocator.Resolve(db, context).Text);
 
     /// <exception cref="SysprintException">Not a PostgreSQL address (64), or the store cannot be used (74).</exception>
     public static PostgresFleetStore Open(string? db, string command, CliContext context)
     {
-        string address = StoreLocator.Resolve(db, context);
-        if (!PostgresLocation.IsPostgres(address))
+        StoreAddress address = StoreLocator.Resolve(db, context);
+        if (!PostgresLocation.IsPostgres(address.Text))
         {
             throw new SysprintException(ExitCodes.Usage,
-                $"{command} needs the fleet's PostgreSQL store: --db postgres://USER@HOST[:PORT]/DATABASE (or $SYSPRINT_DB), not '{Printable.Escape(address)}'");
+                $"{command} needs the fleet's PostgreSQL store: --db postgres://USER@HOST[:PORT]/DATABASE (or $SYSPRINT_DB), not '{Printable.Escape(address.Redacted)}'");
         }
 
-        return PostgresFleetStore.OpenAsync(address, CancellationToken.None).GetAwaiter().GetResult();
+        return PostgresFleetStore.OpenAsync(address.Text, CancellationToken.None).GetAwaiter().GetResult();
     }
 }

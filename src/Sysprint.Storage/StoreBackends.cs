@@ -1,4 +1,5 @@
 using Sysprint.Diagnostics;
+using Sysprint.Storage.Postgres;
 using Sysprint.Storage.Sqlite;
 
 namespace Sysprint.Storage;
@@ -18,7 +19,7 @@ public sealed class StoreBackends
     }
 
     /// <summary>Every backend this build of sysprint has, in the order they are asked.</summary>
-    public static StoreBackends Default { get; } = new([new SqliteBackend()]);
+    public static StoreBackends Default { get; } = new([new SqliteBackend(), new PostgresBackend()]);
 
     public IReadOnlyList<IStoreBackend> All => _backends;
 

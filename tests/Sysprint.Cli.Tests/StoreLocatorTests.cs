@@ -75,31 +75,32 @@ public sealed class StoreLocatorTests : IDisposable
     [Theory]
     [InlineData("train")]
     [InlineData("check")]
-    public void An_address_of_an_unsupported_scheme_is_a_usage_error_and_creates_nothing(string command)
+    public void A_postgres_address_is_not_taken_for_a_file(string command)
     {
         string folder = Path.Combine(Environment.CurrentDirectory, "postgres:");
 
-        CliResult result = _cli.Run(command, "--db", "postgres://user@host:5432/db", Fixtures.Strace("single_plain"));
+        CliResult result = _cli.Run(command, "--db", "postgres://user:pw@host:5432/db", Fixtures.Strace("single_plain"));
 
-        Expect.Failure(result, 64, "--db postgres://user@host:5432/db: no store for 'postgres://' addresses in this sysprint; it knows a file path (SQLite)");
+        Expect.Failure(result, 64, "postgres://user:***@host:5432/db: a PostgreSQL store serves 'serve', 'enroll-token' and 'hosts' so far; fingerprints and checks need a SQLite file");
         Assert.False(Directory.Exists(folder));
     }
 
     [Fact]
-    public void An_unsupported_address_in_sysprint_db_is_named_with_its_password_hidden()
+    public void An_address_of_an_unknown_scheme_in_sysprint_db_is_a_usage_error_naming_the_known_forms()
     {
-        _cli.Environment["SYSPRINT_DB"] = "postgresql://sysprint:s3cret@db.example:5432/fleet";
+        _cli.Environment["SYSPRINT_DB"] = "mysql://sysprint:s3cret@db.example:3306/fleet";
 
         CliResult result = _cli.Run("stats");
 
-        Expect.Failure(result, 64, "$SYSPRINT_DB postgresql://sysprint:***@db.example:5432/fleet: no store for 'postgresql://' addresses in this sysprint; it knows a file path (SQLite)");
+        Expect.Failure(result, 64, "$SYSPRINT_DB mysql://sysprint:***@db.example:3306/fleet: no store for 'mysql://' addresses in this sysprint; it knows a file path (SQLite); postgres://USER@HOST[:PORT]/DATABASE or Host=...;Database=... (PostgreSQL)");
+        Assert.False(Directory.Exists(Path.Combine(Environment.CurrentDirectory, "mysql:")));
     }
 
     [Fact]
     public void A_connection_string_no_backend_serves_is_a_usage_error()
     {
-        CliResult result = _cli.Run("alerts", "--db", "Host=db.example;Database=sysprint;Password=s3cret");
+        CliResult result = _cli.Run("alerts", "--db", "Server=db.example;Database=sysprint;Password=s3cret");
 
-        Expect.Failure(result, 64, "--db Host=db.example;Database=sysprint;Password=***: no store for connection strings in this sysprint; it knows a file path (SQLite)");
+        Expect.Failure(result, 64, "--db Server=db.example;Database=sysprint;Password=***: no store for connection strings in this sysprint; it knows a file path (SQLite); postgres://USER@HOST[:PORT]/DATABASE or Host=...;Database=... (PostgreSQL)");
     }
 }

@@ -42,12 +42,16 @@ public sealed class StoreAddressTests
     }
 
     [Fact]
-    public void The_default_backends_serve_files_and_refuse_other_addresses_by_name()
+    public void The_default_backends_serve_files_and_postgres_and_refuse_other_addresses_by_name()
     {
         var ex = Assert.Throws<Diagnostics.SysprintException>(() => StoreBackends.Default.Find(StoreAddress.Parse("mysql://h/db")));
 
         Assert.Equal("SQLite", StoreBackends.Default.Find(StoreAddress.Parse("x.db")).Name);
         Assert.Equal(Diagnostics.ExitCodes.Usage, ex.ExitCode);
-        Assert.Equal("mysql://h/db: no store for 'mysql://' addresses in this sysprint; it knows a file path (SQLite)", ex.Message);
+        Assert.Equal("PostgreSQL", StoreBackends.Default.Find(StoreAddress.Parse("postgres://u@h/db")).Name);
+        Assert.Equal("PostgreSQL", StoreBackends.Default.Find(StoreAddress.Parse("Host=h;Database=d")).Name);
+        Assert.Equal(
+            "mysql://h/db: no store for 'mysql://' addresses in this sysprint; it knows a file path (SQLite); postgres://USER@HOST[:PORT]/DATABASE or Host=...;Database=... (PostgreSQL)",
+            ex.Message);
     }
 }

@@ -1,0 +1,49 @@
+using Sysprint.Diagnostics;
+
+namespace Sysprint.Storage.Postgres;
+
+/// <summary>
+/// The PostgreSQL backend: <c>postgres://</c> and <c>postgresql://</c> addresses and Npgsql
+/// connection strings (<see cref="PostgresLocation"/>). The fleet's tables are opened by
+/// <see cref="PostgresFleetStore"/>; the fingerprint store on PostgreSQL is not built yet, so
+/// <see cref="Open"/> says which commands take such an address today.
+/// </summary>
+public sealed class PostgresBackend : IStoreBackend
+{
+    /// <inheritdoc/>
+    public string Name => "PostgreSQL";
+
+    /// <inheritdoc/>
+    public string AddressForms => "postgres://USER@HOST[:PORT]/DATABASE or Host=...;Database=...";
+
+    /// <inheritdoc/>
+    public bool Claims(StoreAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        return address.Kind switch
+        {
+            StoreAddressKind.Url => address.Scheme is "postgres" or "postgresql",
+            StoreAddressKind.ConnectionString => PostgresLocation.IsPostgres(address.Text),
+            _ => false,
+        };
+    }
+
+    /// <inheritdoc/>
+    public IFingerprintStore Open(StoreAddress address, StoreOpenOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        throw new SysprintException(ExitCodes.Usage,
+            $"{address.Redacted}: a PostgreSQL store serves 'serve', 'enroll-token' and 'hosts' so far; fingerprints and checks need a SQLite file");
+    }
+
+    /// <inheritdoc/>
+    public IAgentStore OpenAgent(StoreAddress address, StoreOpenOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        throw new SysprintException(ExitCodes.Usage,
+            $"{address.Redacted}: the agent keeps its outbox and watched files in a local SQLite file, not in PostgreSQL");
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> LocalFiles(StoreAddress address) => [];
+}
