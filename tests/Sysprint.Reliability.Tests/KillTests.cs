@@ -213,27 +213,33 @@ public sealed class KillTests : IDisposable
 
     /// <summary>
     /// Starts <c>watch</c> and kills it with SIGKILL at a <paramref name="moment"/>: 0, in start-up
-    /// and first scan (0 to 300 ms); 1, while it reads and alerts (0.3 to 1.5 s); 2, 0 to 2 ms
-    /// after the jsonl file grew (an alert written, its delivery being marked), or after 1 s
-    /// without one.
+    /// (0 to 300 ms after the process started); 1, while it reads and alerts (0 to 1.2 s after it
+    /// said it watches); 2, 0 to 2 ms after the jsonl file grew once it watches (an alert written,
+    /// its delivery being marked), or 2 s after it watches without one.
     /// </summary>
     private static async Task RunAndKillWatch(string[] args, string jsonl, int moment, Random random, string when)
     {
         using Process process = SysprintProcess.Start(args);
         Task<string> stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        Task<string> stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        // The agent logs one line once it watches ("watching SPOOL; profile ..."): moments 1 and 2
+        // count from there, so a slow start on a loaded machine does not make every kill a
+        // start-up kill.
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task<string> stderr = ReadErrorAsync(process, ready);
         switch (moment)
         {
             case 0:
                 await Task.Delay(random.Next(300), TestContext.Current.CancellationToken);
                 break;
             case 1:
-                await Task.Delay(300 + random.Next(1200), TestContext.Current.CancellationToken);
+                await WaitReady(process, ready, when);
+                await Task.Delay(random.Next(1200), TestContext.Current.CancellationToken);
                 break;
             default:
+                await WaitReady(process, ready, when);
                 long length = FileLength(jsonl);
                 var wait = Stopwatch.StartNew();
-                while (!process.HasExited && FileLength(jsonl) == length && wait.ElapsedMilliseconds < 1000)
+                while (!process.HasExited && FileLength(jsonl) == length && wait.ElapsedMilliseconds < 2000)
                 {
                     await Task.Delay(1, TestContext.Current.CancellationToken);
                 }
@@ -250,6 +256,30 @@ public sealed class KillTests : IDisposable
         string error = await stderr;
         await stdout;
         Assert.True(running && process.ExitCode == SigKillExit, $"{when}: watch exited with {process.ExitCode} before it was killed\n{error}");
+    }
+
+    private static async Task<string> ReadErrorAsync(Process process, TaskCompletionSource ready)
+    {
+        var text = new System.Text.StringBuilder();
+        while (await process.StandardError.ReadLineAsync(TestContext.Current.CancellationToken) is { } line)
+        {
+            text.Append(line).Append('\n');
+            if (line.Contains(" watching ", StringComparison.Ordinal))
+            {
+                ready.TrySetResult();
+            }
+        }
+
+        ready.TrySetResult();
+        return text.ToString();
+    }
+
+    private static async Task WaitReady(Process process, TaskCompletionSource ready, string when)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        limit.CancelAfter(s_timeout);
+        await ready.Task.WaitAsync(limit.Token);
+        Assert.False(process.HasExited, $"{when}: watch exited before it was watching");
     }
 
     /// <summary>
