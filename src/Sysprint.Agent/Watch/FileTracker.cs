@@ -60,9 +60,6 @@ internal sealed class FileTracker
     /// <summary>True once the thread has ended (the row holds the final state).</summary>
     public bool Finished { get; private set; }
 
-    /// <summary>True while waiting at the end of the file (caught up with its writer).</summary>
-    public bool CaughtUp => _tail?.AtEnd ?? false;
-
     /// <summary>The key alert ids are made of: the content part of the row's key.</summary>
     public string AlertKey => ContentKey(_row.Key);
 

@@ -39,9 +39,6 @@ public sealed class TailStream : Stream
     /// <summary>Bytes returned so far.</summary>
     public long BytesRead => Interlocked.Read(ref _position);
 
-    /// <summary>True while waiting at the end of the file for more (caught up).</summary>
-    public bool AtEnd { get; private set; }
-
     /// <summary>The file's size when last looked at.</summary>
     public long LastSize { get; private set; }
 
@@ -77,11 +74,9 @@ public sealed class TailStream : Stream
                 Interlocked.Add(ref _position, n);
                 _lastGrowth = DateTime.UtcNow;
                 _goneSince = null;
-                AtEnd = false;
                 return n;
             }
 
-            AtEnd = true;
             TailEnd end = Finished();
             if (end != TailEnd.None)
             {

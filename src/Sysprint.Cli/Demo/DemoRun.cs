@@ -1,9 +1,4 @@
 namespace Sysprint.Cli.Demo;
 
 /// <summary>One traced execution in the demo: the command, the strace shape it was captured in, and its log.</summary>
-internal sealed record DemoRun(string Program, string[] Command, string[] StraceOptions, string Log)
-{
-    public string CommandLine => string.Join(' ', Command);
-
-    public string Shape => string.Join(' ', StraceOptions);
-}
+internal sealed record DemoRun(string Program, string[] Command, string[] StraceOptions, string Log);

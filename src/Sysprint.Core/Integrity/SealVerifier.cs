@@ -12,9 +12,6 @@ namespace Sysprint.Integrity;
 /// </summary>
 public sealed class SealVerifier(ECDsa publicKey, string publicKeyPath)
 {
-    /// <summary>The public key file this verifier trusts.</summary>
-    public string PublicKeyPath => publicKeyPath;
-
     /// <summary>A verifier for the public key in <paramref name="publicKeyPath"/> (<c>KEYFILE.pub</c>).</summary>
     /// <exception cref="SysprintException">The file is missing (66), not a key (65), or writable by group or others (77).</exception>
     public static SealVerifier Load(string publicKeyPath)
