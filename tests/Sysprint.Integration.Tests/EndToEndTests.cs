@@ -18,16 +18,16 @@ public sealed class EndToEndTests : IDisposable
         ["-f"], ["-f", "-tt", "-T"], ["-f", "-yy"], ["-f", "-n"], ["-f", "-ttt", "-i"], ["-f", "-r", "-X", "verbose"],
     ];
 
-    private readonly string _dir = Directory.CreateTempSubdirectory("sysprint-e2e-").FullName;
+    private readonly TempDir _temp = new("sysprint-e2e-");
     private readonly Dictionary<string, string> _env = new() { ["LC_ALL"] = "C" };
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public void Fingerprint_learnt_from_real_runs_passes_clean_runs_and_flags_injected_code()
     {
         RequireTools();
-        string db = Path.Combine(_dir, "e2e.db");
+        string db = Path.Combine(_temp.Root, "e2e.db");
         (string Program, string[][] Args)[] programs =
         [
             ("ls", [["/"], ["-l", "/etc"], ["-a", "/usr"], ["-la", "/tmp"], ["/usr/bin/env"], ["-R", "/etc/default"]]),
@@ -41,36 +41,36 @@ public sealed class EndToEndTests : IDisposable
         {
             foreach (string[] args in argSets)
             {
-                Trace(Path.Combine(_dir, "normal", $"{program}-{n:D2}.strace"), s_shapes[n % s_shapes.Length], [program, .. args]);
+                Trace(Path.Combine(_temp.Root, "normal", $"{program}-{n:D2}.strace"), s_shapes[n % s_shapes.Length], [program, .. args]);
                 n++;
             }
         }
 
-        (int trainExit, string trainOut, string trainErr) = Cli("train", "--db", db, Path.Combine(_dir, "normal"));
+        (int trainExit, string trainOut, string trainErr) = Cli("train", "--db", db, Path.Combine(_temp.Root, "normal"));
         Assert.True(trainExit == 0, trainErr);
 
         // Clean runs: arguments never learnt, shapes never used for learning, -ff and trace-to-stderr included.
         var clean = new List<string>
         {
-            Trace(Path.Combine(_dir, "clean", "cat-hosts.strace"), ["-f", "-tt", "-T", "-yy", "-n"], ["cat", "/etc/hosts"]),
-            Trace(Path.Combine(_dir, "clean", "ls-usr-share.strace"), ["-f", "-ttt"], ["ls", "/usr/share"]),
-            Trace(Path.Combine(_dir, "clean", "sort-hosts.strace"), ["-f", "-t", "-r"], ["sort", "/etc/hosts"]),
-            Trace(Path.Combine(_dir, "clean", "wc-hosts.strace"), ["-f", "-i", "-T"], ["wc", "/etc/hosts"]),
-            Trace(Path.Combine(_dir, "clean", "date-utc.strace"), ["-f", "-yy", "-X", "verbose"], ["date", "-u", "+%H"]),
-            TraceToStderr(Path.Combine(_dir, "clean", "cat-stderr.strace"), ["cat", "/etc/hostname"]),
+            Trace(Path.Combine(_temp.Root, "clean", "cat-hosts.strace"), ["-f", "-tt", "-T", "-yy", "-n"], ["cat", "/etc/hosts"]),
+            Trace(Path.Combine(_temp.Root, "clean", "ls-usr-share.strace"), ["-f", "-ttt"], ["ls", "/usr/share"]),
+            Trace(Path.Combine(_temp.Root, "clean", "sort-hosts.strace"), ["-f", "-t", "-r"], ["sort", "/etc/hosts"]),
+            Trace(Path.Combine(_temp.Root, "clean", "wc-hosts.strace"), ["-f", "-i", "-T"], ["wc", "/etc/hosts"]),
+            Trace(Path.Combine(_temp.Root, "clean", "date-utc.strace"), ["-f", "-yy", "-X", "verbose"], ["date", "-u", "+%H"]),
+            TraceToStderr(Path.Combine(_temp.Root, "clean", "cat-stderr.strace"), ["cat", "/etc/hostname"]),
         };
-        Trace(Path.Combine(_dir, "clean-ff", "ls"), ["-ff"], ["ls", "-l", "/usr"]);
-        clean.AddRange(Directory.GetFiles(Path.Combine(_dir, "clean-ff")));
+        Trace(Path.Combine(_temp.Root, "clean-ff", "ls"), ["-ff"], ["ls", "-l", "/usr"]);
+        clean.AddRange(Directory.GetFiles(Path.Combine(_temp.Root, "clean-ff")));
 
         var injected = new List<(string Payload, string Log)>();
         foreach (string payload in new[] { "SOCKET", "SHELL", "SETUID", "APPEND" })
         {
-            string library = BuildInjection(payload);
+            string library = Injection.Build(_temp.Root, payload);
             foreach (string program in new[] { "cat", "ls", "date" })
             {
                 string[] command = program == "date" ? ["date"] : [program, "/etc/hostname"];
-                string log = Trace(Path.Combine(_dir, "injected", $"{program}-{payload.ToLowerInvariant()}.strace"), ["-f"], command,
-                    new() { ["LD_PRELOAD"] = library, ["INJECT_TARGET"] = Path.Combine(_dir, $"target-{payload}-{program}") });
+                string log = Trace(Path.Combine(_temp.Root, "injected", $"{program}-{payload.ToLowerInvariant()}.strace"), ["-f"], command,
+                    new() { ["LD_PRELOAD"] = library, ["INJECT_TARGET"] = Path.Combine(_temp.Root, $"target-{payload}-{program}") });
                 injected.Add((payload, log));
             }
         }
@@ -90,11 +90,11 @@ public sealed class EndToEndTests : IDisposable
     public void Same_run_captured_with_and_without_o_gives_the_same_fingerprint()
     {
         RequireTools();
-        string toFile = Trace(Path.Combine(_dir, "shape", "file.strace"), ["-f"], ["cat", "/etc/hostname"]);
-        string toStderr = TraceToStderr(Path.Combine(_dir, "shape", "stderr.strace"), ["cat", "/etc/hostname"]);
+        string toFile = Trace(Path.Combine(_temp.Root, "shape", "file.strace"), ["-f"], ["cat", "/etc/hostname"]);
+        string toStderr = TraceToStderr(Path.Combine(_temp.Root, "shape", "stderr.strace"), ["cat", "/etc/hostname"]);
 
-        string a = ShowFingerprint(Path.Combine(_dir, "a.db"), toFile);
-        string b = ShowFingerprint(Path.Combine(_dir, "b.db"), toStderr);
+        string a = ShowFingerprint(Path.Combine(_temp.Root, "a.db"), toFile);
+        string b = ShowFingerprint(Path.Combine(_temp.Root, "b.db"), toStderr);
 
         Assert.Equal(a, b);
     }
@@ -155,23 +155,6 @@ public sealed class EndToEndTests : IDisposable
         _ = stdout.Result;
         File.WriteAllText(log, stderr);
         return log;
-    }
-
-    private string BuildInjection(string payload)
-    {
-        string library = Path.Combine(_dir, $"inject-{payload.ToLowerInvariant()}.so");
-        string source = Path.Combine(AppContext.BaseDirectory, "TestData", "injections.c");
-        var start = new ProcessStartInfo("cc") { RedirectStandardError = true, UseShellExecute = false };
-        foreach (string arg in new[] { "-shared", "-fPIC", $"-DPAYLOAD_{payload}", "-o", library, source })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using Process cc = Process.Start(start)!;
-        string errors = cc.StandardError.ReadToEnd();
-        cc.WaitForExit();
-        Assert.True(cc.ExitCode == 0, errors);
-        return library;
     }
 
     private static (int Exit, string Out, string Err) Cli(params string[] args)

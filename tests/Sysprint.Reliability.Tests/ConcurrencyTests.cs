@@ -10,15 +10,15 @@ public sealed class ConcurrencyTests : IDisposable
 
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(90);
 
-    private readonly string _root = Directory.CreateTempSubdirectory("sysprint-reliability-").FullName;
+    private readonly TempDir _temp = new("sysprint-reliability-");
 
-    public void Dispose() => Directory.Delete(_root, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public async Task Concurrent_train_and_check_on_one_store_never_report_it_locked()
     {
-        Corpus corpus = Corpus.Create(Path.Combine(_root, "logs"), count: 6 + (3 * Rounds), lines: 2000, seed: 7);
-        string db = Path.Combine(_root, "shared.db");
+        Corpus corpus = Corpus.Create(Path.Combine(_temp.Root, "logs"), count: 6 + (3 * Rounds), lines: 2000, seed: 7);
+        string db = Path.Combine(_temp.Root, "shared.db");
         string[] first = ["train", "--db", db, "--quiet", .. corpus.Logs.Take(6)];
         Assert.Equal(0, (await SysprintProcess.RunAsync(s_timeout, first)).Exit);
 

@@ -20,15 +20,15 @@ public sealed class KillTests : IDisposable
 
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(90);
 
-    private readonly string _root = Directory.CreateTempSubdirectory("sysprint-reliability-").FullName;
+    private readonly TempDir _temp = new("sysprint-reliability-");
 
-    public void Dispose() => Directory.Delete(_root, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public async Task Train_killed_at_random_points_leaves_each_log_learnt_whole_or_not_at_all()
     {
-        Corpus corpus = Corpus.Create(Path.Combine(_root, "logs"), count: 30, lines: 1500, seed: 1);
-        string db = Path.Combine(_root, "train.db");
+        Corpus corpus = Corpus.Create(Path.Combine(_temp.Root, "logs"), count: 30, lines: 1500, seed: 1);
+        string db = Path.Combine(_temp.Root, "train.db");
         string[] train = ["train", "--db", db, corpus.Directory];
         await RunToEnd(train, expectedExit: 0);
         StoreState.Read(db)!.AssertConsistent(corpus, "after an undisturbed train");
@@ -71,10 +71,10 @@ public sealed class KillTests : IDisposable
     [Fact]
     public async Task Check_killed_at_random_points_leaves_the_fingerprint_alone_and_one_alert_per_anomalous_check()
     {
-        Corpus normal = Corpus.Create(Path.Combine(_root, "normal"), count: 15, lines: 200, seed: 1);
-        Corpus suspects = Corpus.Create(Path.Combine(_root, "suspects"), count: 15, lines: 3000, seed: 100);
+        Corpus normal = Corpus.Create(Path.Combine(_temp.Root, "normal"), count: 15, lines: 200, seed: 1);
+        Corpus suspects = Corpus.Create(Path.Combine(_temp.Root, "suspects"), count: 15, lines: 3000, seed: 100);
         int logs = normal.Logs.Count + suspects.Logs.Count;
-        string db = Path.Combine(_root, "check.db");
+        string db = Path.Combine(_temp.Root, "check.db");
         await RunToEnd(["train", "--db", db, "--quiet", normal.Directory], expectedExit: 0);
         string[] check = ["check", "--db", db, suspects.Directory, normal.Directory];
         await RunToEnd(check, expectedExit: 1);
@@ -111,14 +111,14 @@ public sealed class KillTests : IDisposable
     [Fact]
     public async Task Watch_killed_at_random_points_and_restarted_loses_and_repeats_no_alert()
     {
-        string normal = Path.Combine(_root, "normal.strace");
+        string normal = Path.Combine(_temp.Root, "normal.strace");
         await File.WriteAllTextAsync(normal, Spool.NormalLog(100, 3), TestContext.Current.CancellationToken);
-        string db = Path.Combine(_root, "watch.db");
-        string reference = Path.Combine(_root, "reference.db");
+        string db = Path.Combine(_temp.Root, "watch.db");
+        string reference = Path.Combine(_temp.Root, "reference.db");
         await RunToEnd(["train", "--db", db, "--quiet", normal], expectedExit: 0);
         await RunToEnd(["train", "--db", reference, "--quiet", normal], expectedExit: 0);
-        Spool spool = Spool.Plan(Path.Combine(_root, "spool"), vms: 4, logsPerVm: 3, cycles: 100, anomalies: 5, WatchSeed);
-        string jsonl = Path.Combine(_root, "alerts.jsonl");
+        Spool spool = Spool.Plan(Path.Combine(_temp.Root, "spool"), vms: 4, logsPerVm: 3, cycles: 100, anomalies: 5, WatchSeed);
+        string jsonl = Path.Combine(_temp.Root, "alerts.jsonl");
         string[] watch = ["watch", "--db", db, "--quiet", "--alerts-jsonl", jsonl, spool.Directory];
         var clock = Stopwatch.StartNew();
         Task writing = spool.WriteAsync(TimeSpan.FromMilliseconds(60), maxChunk: 8, WatchSeed + 1, TestContext.Current.CancellationToken);
@@ -219,24 +219,18 @@ public sealed class KillTests : IDisposable
     /// </summary>
     private static async Task RunAndKillWatch(string[] args, string jsonl, int moment, Random random, string when)
     {
-        using Process process = SysprintProcess.Start(args);
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        // The agent logs one line once it watches ("watching SPOOL; profile ..."): moments 1 and 2
-        // count from there, so a slow start on a loaded machine does not make every kill a
-        // start-up kill.
-        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Task<string> stderr = ReadErrorAsync(process, ready);
+        using SysprintProcess process = SysprintProcess.Start(args);
         switch (moment)
         {
             case 0:
                 await Task.Delay(random.Next(300), TestContext.Current.CancellationToken);
                 break;
             case 1:
-                await WaitReady(process, ready, when);
+                await WaitReady(process, when);
                 await Task.Delay(random.Next(1200), TestContext.Current.CancellationToken);
                 break;
             default:
-                await WaitReady(process, ready, when);
+                await WaitReady(process, when);
                 long length = FileLength(jsonl);
                 var wait = Stopwatch.StartNew();
                 while (!process.HasExited && FileLength(jsonl) == length && wait.ElapsedMilliseconds < 2000)
@@ -249,36 +243,18 @@ public sealed class KillTests : IDisposable
         }
 
         bool running = !process.HasExited;
-        process.Kill();
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        limit.CancelAfter(s_timeout);
-        await process.WaitForExitAsync(limit.Token);
-        string error = await stderr;
-        await stdout;
-        Assert.True(running && process.ExitCode == SigKillExit, $"{when}: watch exited with {process.ExitCode} before it was killed\n{error}");
+        process.Signal(SysprintProcess.SigKill);
+        int exit = await process.WaitForExitAsync(s_timeout);
+        Assert.True(running && exit == SigKillExit, $"{when}: watch exited with {exit} before it was killed\n{process.Error}");
     }
 
-    private static async Task<string> ReadErrorAsync(Process process, TaskCompletionSource ready)
+    /// <summary>
+    /// The agent logs one line once it watches ("watching SPOOL; profile ..."): moments 1 and 2
+    /// count from there, so a slow start on a loaded machine does not make every kill a start-up kill.
+    /// </summary>
+    private static async Task WaitReady(SysprintProcess process, string when)
     {
-        var text = new System.Text.StringBuilder();
-        while (await process.StandardError.ReadLineAsync(TestContext.Current.CancellationToken) is { } line)
-        {
-            text.Append(line).Append('\n');
-            if (line.Contains(" watching ", StringComparison.Ordinal))
-            {
-                ready.TrySetResult();
-            }
-        }
-
-        ready.TrySetResult();
-        return text.ToString();
-    }
-
-    private static async Task WaitReady(Process process, TaskCompletionSource ready, string when)
-    {
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        limit.CancelAfter(s_timeout);
-        await ready.Task.WaitAsync(limit.Token);
+        await process.WaitForErrorAsync(" watching ", s_timeout);
         Assert.False(process.HasExited, $"{when}: watch exited before it was watching");
     }
 
@@ -288,9 +264,7 @@ public sealed class KillTests : IDisposable
     /// </summary>
     private static async Task RunWatchToTheEnd(string[] args, string db, string jsonl, int alerts, string when)
     {
-        using Process process = SysprintProcess.Start(args);
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        Task<string> stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        using SysprintProcess process = SysprintProcess.Start(args);
         var wait = Stopwatch.StartNew();
         bool delivered = false;
         while (!process.HasExited && !delivered && wait.Elapsed < s_timeout)
@@ -304,19 +278,11 @@ public sealed class KillTests : IDisposable
         // A second more: an alert beyond those expected would show now.
         await Task.Delay(1000, TestContext.Current.CancellationToken);
         bool running = !process.HasExited;
-        using (Process term = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) ?? throw new InvalidOperationException("cannot start kill"))
-        {
-            await term.WaitForExitAsync(TestContext.Current.CancellationToken);
-        }
-
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        limit.CancelAfter(s_timeout);
-        await process.WaitForExitAsync(limit.Token);
-        string error = await stderr;
-        await stdout;
-        Assert.True(running, $"{when}: watch exited with {process.ExitCode} before it was stopped\n{error}");
+        process.Signal(SysprintProcess.SigTerm);
+        int exit = await process.WaitForExitAsync(s_timeout);
+        Assert.True(running, $"{when}: watch exited with {exit} before it was stopped\n{process.Error}");
         Assert.True(delivered, $"{when}: {alerts} alerts not all delivered within {s_timeout.TotalSeconds} s");
-        Assert.True(process.ExitCode == 0, $"{when}: SIGTERM, exit {process.ExitCode}\n{error}");
+        Assert.True(exit == 0, $"{when}: SIGTERM, exit {exit}\n{process.Error}");
     }
 
     private static long FileLength(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;
@@ -336,9 +302,7 @@ public sealed class KillTests : IDisposable
     /// </summary>
     private static async Task<bool> RunAndKill(string[] args, string db, string progress, int target, Random random, int expectedExit)
     {
-        using Process process = SysprintProcess.Start(args);
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        Task<string> stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        using SysprintProcess process = SysprintProcess.Start(args);
         if (target == 0)
         {
             await Task.Delay(random.Next(120), TestContext.Current.CancellationToken);
@@ -353,26 +317,15 @@ public sealed class KillTests : IDisposable
             await Task.Delay(random.Next(6), TestContext.Current.CancellationToken);
         }
 
-        try
-        {
-            process.Kill();
-        }
-        catch (InvalidOperationException)
-        {
-            // It had already exited.
-        }
-
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        limit.CancelAfter(s_timeout);
-        await process.WaitForExitAsync(limit.Token);
-        string error = await stderr;
-        await stdout;
-        if (process.ExitCode == SigKillExit)
+        // Once it has exited, the signal finds no process (or a zombie): the exit code tells.
+        process.Signal(SysprintProcess.SigKill);
+        int exit = await process.WaitForExitAsync(s_timeout);
+        if (exit == SigKillExit)
         {
             return true;
         }
 
-        Assert.True(process.ExitCode == expectedExit, $"sysprint {string.Join(' ', args)}: exit {process.ExitCode}\n{error}");
+        Assert.True(exit == expectedExit, $"sysprint {string.Join(' ', args)}: exit {exit}\n{process.Error}");
         return false;
     }
 

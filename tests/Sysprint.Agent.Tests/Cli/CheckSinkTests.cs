@@ -13,7 +13,7 @@ public sealed class CheckSinkTests : IDisposable
     [Fact]
     public void Check_sends_each_mismatch_to_the_webhook_and_the_file_and_nothing_again_on_a_second_check()
     {
-        string db = Logs.TrainedStore(_dir);
+        string db = Support.Cli.TrainedStore(_dir);
         string log = _dir.Write("check/tampered.strace", Logs.Injection(200));
         string jsonl = _dir.PathOf("alerts.jsonl");
         using var receiver = new WebhookReceiver();
@@ -34,7 +34,7 @@ public sealed class CheckSinkTests : IDisposable
     [Fact]
     public void Check_of_normal_logs_sends_nothing()
     {
-        string db = Logs.TrainedStore(_dir);
+        string db = Support.Cli.TrainedStore(_dir);
         string log = _dir.Write("check/normal.strace", Logs.Normal);
         using var receiver = new WebhookReceiver();
 
@@ -47,7 +47,7 @@ public sealed class CheckSinkTests : IDisposable
     [Fact]
     public void A_bad_sink_address_is_a_usage_error()
     {
-        string db = Logs.TrainedStore(_dir);
+        string db = Support.Cli.TrainedStore(_dir);
         string log = _dir.Write("check/normal.strace", Logs.Normal);
 
         var result = Support.Cli.Run("check", "--db", db, "--syslog", "udp:nowhere", log);

@@ -1,5 +1,3 @@
-using Sysprint.Agent.Tests.Support;
-
 namespace Sysprint.Agent.Tests.Cli;
 
 /// <summary>Usage errors of <c>run</c>, <c>attach</c> and <c>agent-status</c>, in-process: exit 64 with a plain message.</summary>
@@ -26,7 +24,7 @@ public sealed class RunUsageTests : IDisposable
     [Fact]
     public void Log_of_a_checked_run_under_strace_is_refused()
     {
-        string db = Logs.TrainedStore(_dir);
+        string db = Support.Cli.TrainedStore(_dir);
 
         var (exit, _, error) = Support.Cli.Run("run", "--db", db, "--tracer", "strace", "--log", _dir.PathOf("t.strace"), "--", "true");
 
@@ -40,7 +38,7 @@ public sealed class RunUsageTests : IDisposable
     [InlineData("--deny-errno", "EACCES", "--on-anomaly", "kill", "--deny-errno goes with --on-anomaly deny")]
     public void Options_that_cannot_work_together_are_refused(string option1, string value1, string option2, string value2, string message)
     {
-        string db = Logs.TrainedStore(_dir);
+        string db = Support.Cli.TrainedStore(_dir);
 
         var (exit, output, error) = Support.Cli.Run("run", "--db", db, option1, value1, option2, value2, "--", "true");
 
@@ -52,7 +50,7 @@ public sealed class RunUsageTests : IDisposable
     [Fact]
     public void An_unknown_errno_is_refused_with_the_valid_forms()
     {
-        string db = Logs.TrainedStore(_dir);
+        string db = Support.Cli.TrainedStore(_dir);
 
         var (exit, _, error) = Support.Cli.Run("run", "--db", db, "--on-anomaly", "deny", "--deny-errno", "ENOPE", "--", "true");
 
@@ -63,7 +61,7 @@ public sealed class RunUsageTests : IDisposable
     [Fact]
     public void Attach_to_a_process_that_does_not_exist_says_so()
     {
-        string db = Logs.TrainedStore(_dir);
+        string db = Support.Cli.TrainedStore(_dir);
 
         var (exit, _, error) = Support.Cli.Run("attach", "--db", db, "-q", "4194303");
 
@@ -74,7 +72,7 @@ public sealed class RunUsageTests : IDisposable
     [Fact]
     public void Agent_status_of_a_store_the_agent_never_used_says_so()
     {
-        string db = Logs.TrainedStore(_dir);
+        string db = Support.Cli.TrainedStore(_dir);
 
         var (exit, output, _) = Support.Cli.Run("agent-status", "--db", db);
 

@@ -1,5 +1,4 @@
 using Microsoft.Data.Sqlite;
-using Sysprint.Agent.Tests.Support;
 
 namespace Sysprint.Agent.Tests.Cli;
 
@@ -20,7 +19,7 @@ public sealed class TrustTests : IDisposable
 
     public TrustTests()
     {
-        _db = Logs.TrainedStore(_dir);
+        _db = Support.Cli.TrainedStore(_dir);
         _key = _dir.PathOf("keys/admin.key");
         Directory.CreateDirectory(Path.GetDirectoryName(_key)!);
     }

@@ -1,5 +1,4 @@
 using Sysprint.Agent.Hosting;
-using Sysprint.Agent.Tests.Support;
 using Sysprint.Diagnostics;
 
 namespace Sysprint.Agent.Tests.Hosting;
@@ -10,23 +9,10 @@ public sealed class AgentConfigTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static string RepositoryRoot()
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Sysprint.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("no Sysprint.slnx above " + AppContext.BaseDirectory);
-    }
-
     [Fact]
     public void The_example_config_in_deploy_is_valid_and_says_what_the_documentation_says()
     {
-        AgentConfig config = AgentConfig.Load(Path.Combine(RepositoryRoot(), "deploy", "agent.json"));
+        AgentConfig config = AgentConfig.Load(Path.Combine(Repository.Root(), "deploy", "agent.json"));
 
         Assert.Equal("/var/lib/sysprint/sysprint.db", config.Db);
         Assert.Equal(["/var/spool/sysprint"], config.Spools);

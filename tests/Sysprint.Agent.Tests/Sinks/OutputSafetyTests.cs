@@ -273,7 +273,7 @@ public sealed class OutputSafetyTests : IDisposable
     [Fact]
     public void A_vm_folder_and_log_named_to_forge_output_reach_every_sink_stdout_and_the_agent_log_escaped()
     {
-        string db = Logs.TrainedStore(_dir);
+        string db = Support.Cli.TrainedStore(_dir);
         string spool = _dir.PathOf("spool");
         string vm = "vm\n<13>1 2026-11-26T00:00:00Z dom0 sysprint 1 anomaly - forged\u001b[2J";
         string log = Path.Combine(spool, vm, "x\u001b]0;pwned\u0007\r\n2026-11-26T00:00:00.000Z info: forged \"] \u202Egnp.strace");

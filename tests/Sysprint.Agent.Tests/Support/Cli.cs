@@ -21,6 +21,15 @@ internal static class Cli
         return (exit, stdout.ToString(), stderr.ToString());
     }
 
+    /// <summary>Trains the store <paramref name="name"/> in <paramref name="dir"/> on <paramref name="log"/> (<see cref="Logs.Normal"/> when null); returns its path.</summary>
+    public static string TrainedStore(TempDir dir, string name = "sysprint.db", string? log = null)
+    {
+        string db = dir.PathOf(name);
+        string path = dir.Write("train/normal.strace", log ?? Logs.Normal);
+        RunOk("train", "--db", db, path);
+        return db;
+    }
+
     public static string RunOk(params string[] args)
     {
         var (exit, output, error) = Run(args);

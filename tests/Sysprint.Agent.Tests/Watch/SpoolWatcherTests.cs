@@ -3,7 +3,6 @@ using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sysprint.Agent.Alerts;
 using Sysprint.Agent.Outbox;
-using Sysprint.Agent.Tests.Support;
 using Sysprint.Agent.Watch;
 using Sysprint.Storage;
 using Sysprint.Storage.Sqlite;
@@ -21,9 +20,7 @@ public sealed class SpoolWatcherTests : IDisposable
 
     public SpoolWatcherTests()
     {
-        _db = _dir.PathOf("watch.db");
-        string log = _dir.Write("train/normal.strace", Logs.NormalLines(100, 3) + "100   +++ exited with 0 +++\n");
-        Support.Cli.RunOk("train", "--db", _db, log);
+        _db = Support.Cli.TrainedStore(_dir, "watch.db", Logs.NormalLines(100, 3) + "100   +++ exited with 0 +++\n");
     }
 
     private string Spool => _dir.PathOf("spool");

@@ -1,5 +1,3 @@
-using Sysprint.Agent.Tests.Support;
-
 namespace Sysprint.Agent.Tests.Watch;
 
 /// <summary>
@@ -14,7 +12,7 @@ public sealed class WatchPermissionTests : IDisposable
 
     public WatchPermissionTests()
     {
-        _db = Logs.TrainedStore(_dir);
+        _db = Support.Cli.TrainedStore(_dir);
     }
 
     private string Spool => _dir.PathOf("spool");

@@ -21,9 +21,7 @@ public sealed class WatchProcessTests : IDisposable
 
     public WatchProcessTests()
     {
-        _db = _dir.PathOf("agent.db");
-        string log = _dir.Write("train/normal.strace", Logs.NormalLines(100, 3) + "100   +++ exited with 0 +++\n");
-        Support.Cli.RunOk("train", "--db", _db, log);
+        _db = Support.Cli.TrainedStore(_dir, "agent.db", Logs.NormalLines(100, 3) + "100   +++ exited with 0 +++\n");
     }
 
     private string Spool => _dir.PathOf("spool");

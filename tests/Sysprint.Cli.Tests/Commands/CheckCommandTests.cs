@@ -27,7 +27,7 @@ public sealed class CheckCommandTests : IDisposable
     public CheckCommandTests()
     {
         _db = _cli.Db();
-        _normal = _cli.Write("normal.strace", Logs.OpenReadClose);
+        _normal = _cli.Write("normal.strace", Logs.Normal);
         _injected = _cli.Write("injected.strace", Injected);
         _cli.RunOk("train", "--db", _db, _normal);
     }
@@ -54,7 +54,7 @@ public sealed class CheckCommandTests : IDisposable
     [Fact]
     public void Repeated_mismatch_is_listed_once_with_its_count()
     {
-        string twice = _cli.Write("twice.strace", Logs.OpenReadClose.Replace("100   +++", "100   close(4) = 0\n100   close(5) = 0\n100   +++", StringComparison.Ordinal));
+        string twice = _cli.Write("twice.strace", Logs.Normal.Replace("100   +++", "100   close(4) = 0\n100   close(5) = 0\n100   +++", StringComparison.Ordinal));
 
         CliResult result = _cli.Run("check", "--db", _db, twice);
 
@@ -152,7 +152,7 @@ public sealed class CheckCommandTests : IDisposable
         using (FileStream file = File.Create(gz))
         using (var zip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest))
         {
-            zip.Write(System.Text.Encoding.UTF8.GetBytes(Logs.OpenReadClose));
+            zip.Write(System.Text.Encoding.UTF8.GetBytes(Logs.Normal));
         }
 
         CliResult result = _cli.Run("check", "--db", _db, gz);

@@ -79,7 +79,7 @@ public sealed class MappingCommandTests : IDisposable
             """);
         string db = _cli.Db("tiny.db");
 
-        CliResult train = _cli.Run("train", "--db", db, "--mapping", map, _cli.Write("a.strace", Logs.OpenReadClose));
+        CliResult train = _cli.Run("train", "--db", db, "--mapping", map, _cli.Write("a.strace", Logs.Normal));
         CliResult show = _cli.Run("show", "--db", db);
         CliResult printed = _cli.Run("mapping", "--db", db);
 
@@ -92,7 +92,7 @@ public sealed class MappingCommandTests : IDisposable
     public void User_mapping_file_without_a_name_the_log_uses_is_strict()
     {
         string map = _cli.Write("tiny.map", "257 openat\n0 read\n");
-        string log = _cli.Write("a.strace", Logs.OpenReadClose);
+        string log = _cli.Write("a.strace", Logs.Normal);
 
         CliResult result = _cli.Run("train", "--db", _db, "--mapping", map, log);
 

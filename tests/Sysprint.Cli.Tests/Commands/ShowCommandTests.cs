@@ -12,7 +12,7 @@ public sealed class ShowCommandTests : IDisposable
     public ShowCommandTests()
     {
         _db = _cli.Db();
-        _cli.RunOk("train", "--db", _db, _cli.Write("normal.strace", Logs.OpenReadClose));
+        _cli.RunOk("train", "--db", _db, _cli.Write("normal.strace", Logs.Normal));
     }
 
     public void Dispose() => _cli.Dispose();
@@ -76,7 +76,7 @@ public sealed class ShowCommandTests : IDisposable
     public void Json_of_a_window_3_profile_lists_its_windows_as_numbers()
     {
         string db = _cli.Db("w3.db");
-        _cli.RunOk("train", "--db", db, "--window", "3", _cli.Write("w3.strace", Logs.OpenReadClose));
+        _cli.RunOk("train", "--db", db, "--window", "3", _cli.Write("w3.strace", Logs.Normal));
 
         CliResult result = _cli.Run("show", "--db", db, "--format", "json");
 

@@ -44,7 +44,7 @@ public sealed class StatsCommandTests : IDisposable
     public void Stats_of_a_store_with_a_user_mapping_names_the_file()
     {
         string map = _cli.Write("tiny.map", "257 openat\n0 read\n3 close\n");
-        _cli.RunOk("train", "--db", _db, "--mapping", map, _cli.Write("a.strace", Logs.OpenReadClose));
+        _cli.RunOk("train", "--db", _db, "--mapping", map, _cli.Write("a.strace", Logs.Normal));
 
         CliResult result = _cli.Run("stats", "--db", _db);
 

@@ -253,7 +253,7 @@ public sealed class WindowDetectorCheckTests : IDisposable
     [Fact]
     public void Check_deploys_exactly_what_eval_measured_on_adfa_ld()
     {
-        string adfa = Fixtures.AdfaLdOrSkip();
+        string adfa = Repository.AdfaLdOrSkip();
         CliResult eval = _cli.RunOk("eval", "--adfa", adfa, "--json");
         string db = _cli.Db("adfa.db");
         _cli.RunOk("train", "--db", db, "--abi", "i386", "--format", "adfa", Path.Combine(adfa, "Training_Data_Master"));

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Sysprint.Cli.Tests.Support;
 
 /// <summary>
@@ -9,31 +7,22 @@ namespace Sysprint.Cli.Tests.Support;
 /// </summary>
 internal sealed class CliSandbox : IDisposable
 {
-    public CliSandbox()
-    {
-        Root = Directory.CreateTempSubdirectory("sysprint-cli-tests-").FullName;
-    }
+    private readonly TempDir _dir = new("sysprint-cli-tests-");
 
     /// <summary>The directory; everything a test writes goes below it.</summary>
-    public string Root { get; }
+    public string Root => _dir.Root;
 
     /// <summary>Variables the CLI sees; any other name reads as unset.</summary>
     public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);
 
-    public string PathOf(string name) => Path.Combine(Root, name);
+    public string PathOf(string name) => _dir.PathOf(name);
 
     /// <summary>A store path inside the sandbox (the file is created by the first train).</summary>
     public string Db(string name = "sysprint.db") => PathOf(name);
 
-    public string Write(string name, string text) => WriteBytes(name, Encoding.UTF8.GetBytes(text));
+    public string Write(string name, string text) => _dir.Write(name, text);
 
-    public string WriteBytes(string name, byte[] bytes)
-    {
-        string path = PathOf(name);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllBytes(path, bytes);
-        return path;
-    }
+    public string WriteBytes(string name, byte[] bytes) => _dir.WriteBytes(name, bytes);
 
     public CliResult Run(params string[] args)
     {
@@ -56,11 +45,5 @@ internal sealed class CliSandbox : IDisposable
         return result;
     }
 
-    public void Dispose()
-    {
-        if (Directory.Exists(Root))
-        {
-            Directory.Delete(Root, recursive: true);
-        }
-    }
+    public void Dispose() => _dir.Dispose();
 }

@@ -2,12 +2,13 @@ using System.Diagnostics;
 using Sysprint.Core.Tests.Support;
 using Sysprint.Diagnostics;
 using Sysprint.Engine;
+using Sysprint.TestSupport;
 
 namespace Sysprint.Core.Tests.Engine;
 
 public sealed class LogFinderTests : IDisposable
 {
-    private readonly TempDirectory _temp = new();
+    private readonly TempDir _temp = new();
 
     public void Dispose() => _temp.Dispose();
 
@@ -36,7 +37,7 @@ public sealed class LogFinderTests : IDisposable
         string first = Write("dir/first.strace");
         string empty = Write("empty.strace", "");
 
-        var files = LogFinder.Expand([second, _temp.File("dir"), empty]);
+        var files = LogFinder.Expand([second, _temp.PathOf("dir"), empty]);
 
         Assert.Equal([second, first, empty], files);
     }
@@ -58,7 +59,7 @@ public sealed class LogFinderTests : IDisposable
         Write("logs/a.strace");
         Write("elsewhere/b.strace");
         string link = Path.Combine(root, "link");
-        Directory.CreateSymbolicLink(link, _temp.File("elsewhere"));
+        Directory.CreateSymbolicLink(link, _temp.PathOf("elsewhere"));
         var notes = new List<string>();
 
         var files = LogFinder.Expand([root], notes);
@@ -119,7 +120,7 @@ public sealed class LogFinderTests : IDisposable
         string root = Dir("logs");
         Write("logs/a.strace");
         string link = Path.Combine(root, "gone.strace");
-        File.CreateSymbolicLink(link, _temp.File("missing.strace"));
+        File.CreateSymbolicLink(link, _temp.PathOf("missing.strace"));
         var notes = new List<string>();
 
         var files = LogFinder.Expand([root], notes);
@@ -132,8 +133,8 @@ public sealed class LogFinderTests : IDisposable
     [Fact]
     public void Looping_link_named_directly_is_reported_missing()
     {
-        string one = _temp.File("loop1");
-        string two = _temp.File("loop2");
+        string one = _temp.PathOf("loop1");
+        string two = _temp.PathOf("loop2");
         File.CreateSymbolicLink(one, two);
         File.CreateSymbolicLink(two, one);
 
@@ -146,8 +147,8 @@ public sealed class LogFinderTests : IDisposable
     [Fact]
     public void Dangling_link_named_directly_is_reported_missing()
     {
-        string link = _temp.File("gone.strace");
-        File.CreateSymbolicLink(link, _temp.File("missing.strace"));
+        string link = _temp.PathOf("gone.strace");
+        File.CreateSymbolicLink(link, _temp.PathOf("missing.strace"));
 
         var ex = Assert.Throws<SysprintException>(() => LogFinder.Expand([link]));
 
@@ -200,7 +201,7 @@ public sealed class LogFinderTests : IDisposable
     [Fact]
     public void Missing_path_is_missing_input()
     {
-        string path = _temp.File("nope");
+        string path = _temp.PathOf("nope");
 
         var ex = Assert.Throws<SysprintException>(() => LogFinder.Expand([path]));
 
@@ -208,11 +209,11 @@ public sealed class LogFinderTests : IDisposable
         Assert.Equal(ExitCodes.InputMissing, ex.ExitCode);
     }
 
-    private string Dir(string relative) => Directory.CreateDirectory(_temp.File(relative)).FullName;
+    private string Dir(string relative) => Directory.CreateDirectory(_temp.PathOf(relative)).FullName;
 
     private string Write(string relative, string text = "close(1) = 0\n")
     {
-        string path = _temp.File(relative);
+        string path = _temp.PathOf(relative);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, text);
         return path;

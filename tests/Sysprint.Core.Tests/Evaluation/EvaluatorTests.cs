@@ -1,8 +1,8 @@
-using Sysprint.Core.Tests.Support;
 using Sysprint.Diagnostics;
 using Sysprint.Evaluation;
 using Sysprint.Mapping;
 using Sysprint.Parsing;
+using Sysprint.TestSupport;
 
 namespace Sysprint.Core.Tests.Evaluation;
 
@@ -15,7 +15,7 @@ public sealed class EvaluatorTests : IDisposable
     private static readonly SyscallTable s_x86_64 = SyscallTable.Builtin("x86_64");
     private static readonly LogReadOptions s_unm = new() { Format = LogFormat.Unm };
 
-    private readonly TempDirectory _dir = new();
+    private readonly TempDir _dir = new();
 
     public void Dispose() => _dir.Dispose();
 
@@ -37,12 +37,12 @@ public sealed class EvaluatorTests : IDisposable
         // Two processes interleaved: 30 runs 1 2 3 4 (learnt), 31 runs 3 1 (unseen 3→1).
         Write("attack/Hydra_FTP/run2/b2.log", "30 1\n30 2\n31 3\n30 3\n31 1\n30 4\n");
         Write("attack/Hydra_FTP/b3.log", Unm(43, 3, 5, 1, 2)); // none
-        return EvalInputs.FromPaths([_dir.File("train")], [_dir.File("normal")], [_dir.File("attack")], "tiny UNM set");
+        return EvalInputs.FromPaths([_dir.PathOf("train")], [_dir.PathOf("normal")], [_dir.PathOf("attack")], "tiny UNM set");
     }
 
     private void Write(string relative, string text)
     {
-        string path = _dir.File(relative);
+        string path = _dir.PathOf(relative);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, text);
     }
@@ -164,11 +164,11 @@ public sealed class EvaluatorTests : IDisposable
     {
         EvalInputs inputs = WriteUnmDataSet();
         Write("normal/n4.log", "12 2\n12 3\n12 x\n");
-        inputs = EvalInputs.FromPaths(inputs.Train, [_dir.File("normal")], [_dir.File("attack")]);
+        inputs = EvalInputs.FromPaths(inputs.Train, [_dir.PathOf("normal")], [_dir.PathOf("attack")]);
 
         var ex = Assert.Throws<MalformedInputException>(() => Evaluator.Run(inputs, s_x86_64, s_unm));
 
-        Assert.Equal($"{_dir.File("normal/n4.log")}:3:4: expected a system call number after the process id, then the end of the line, found 'x'", ex.Message);
+        Assert.Equal($"{_dir.PathOf("normal/n4.log")}:3:4: expected a system call number after the process id, then the end of the line, found 'x'", ex.Message);
     }
 
     [Fact]
@@ -237,13 +237,13 @@ public sealed class EvaluatorTests : IDisposable
         Write("adfa/Attack_Data_Master/Adduser_1/UAD-Adduser-1-1371.txt", "6 252 6 ");
         Write("adfa/Attack_Data_Master/Adduser_2/UAD-Adduser-2-12.txt", "6 6 42 ");
         Write("adfa/Attack_Data_Master/Web_Shell_1/UAD-WS-1-7.txt", "42 6 ");
-        return _dir.File("adfa");
+        return _dir.PathOf("adfa");
     }
 
     [Fact]
     public void Adfa_ld_protocol_a_has_the_data_set_structure_and_consistent_detectors()
     {
-        string root = TestFiles.AdfaLdOrSkip();
+        string root = Repository.AdfaLdOrSkip();
         string[][] training = [.. Directory.GetFiles(Path.Combine(root, "Training_Data_Master")).Select(Tokens)];
         var distinct = training.DistinctBy(t => string.Join(' ', t), StringComparer.Ordinal).ToList();
 
@@ -269,7 +269,7 @@ public sealed class EvaluatorTests : IDisposable
     [Fact]
     public void Adfa_ld_protocol_b_learns_the_odd_half_of_validation()
     {
-        string root = TestFiles.AdfaLdOrSkip();
+        string root = Repository.AdfaLdOrSkip();
 
         EvalInputs inputs = EvalInputs.Adfa(root, "b");
 

@@ -4,6 +4,7 @@ using Sysprint.Core.Tests.Support;
 using Sysprint.Diagnostics;
 using Sysprint.Mapping;
 using Sysprint.Parsing;
+using TempDir = Sysprint.TestSupport.TempDir;
 
 namespace Sysprint.Core.Tests.Hostile;
 
@@ -16,7 +17,7 @@ public sealed class HostileLogTests : IDisposable
 {
     private const string NtTraceHead = "Process 2428 starting at 4AD0B814 with command line \"cmd\"\nLoaded DLL at 77F40000 ntdll.dll\n";
 
-    private readonly TempDirectory _temp = new();
+    private readonly TempDir _temp = new();
 
     public void Dispose() => _temp.Dispose();
 
@@ -268,7 +269,7 @@ public sealed class HostileLogTests : IDisposable
     [Fact]
     public void File_that_grows_while_read_gives_the_calls_it_held_when_read()
     {
-        string path = _temp.File("growing.strace");
+        string path = _temp.PathOf("growing.strace");
         File.WriteAllText(path, string.Concat(Enumerable.Repeat("1  read(0, \"\", 1) = 0\n", 1000)));
         using Stream file = LogReader.OpenLog(path);
         using var appender = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
@@ -287,7 +288,7 @@ public sealed class HostileLogTests : IDisposable
     [Fact]
     public void File_that_shrinks_mid_line_while_read_is_refused_as_truncated()
     {
-        string path = _temp.File("shrinking.strace");
+        string path = _temp.PathOf("shrinking.strace");
         File.WriteAllText(path, string.Concat(Enumerable.Repeat("1  read(0, \"\", 1) = 0\n", 1000)));
         using Stream file = LogReader.OpenLog(path);
         using var truncator = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
@@ -301,7 +302,7 @@ public sealed class HostileLogTests : IDisposable
     [Fact]
     public void File_emptied_while_read_keeps_the_calls_already_read()
     {
-        string path = _temp.File("emptied.strace");
+        string path = _temp.PathOf("emptied.strace");
         File.WriteAllText(path, string.Concat(Enumerable.Repeat("1  read(0, \"\", 1) = 0\n", 1000)));
         using Stream file = LogReader.OpenLog(path);
         using var truncator = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
@@ -323,7 +324,7 @@ public sealed class HostileLogTests : IDisposable
         }
 
         buffer.Write([0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3, 0xFF, 0xFF, 0xFF, 0xFF]);
-        string path = _temp.File("two.gz");
+        string path = _temp.PathOf("two.gz");
         File.WriteAllBytes(path, buffer.ToArray());
 
         var ex = Assert.Throws<MalformedInputException>(() => Logs.ReadFile(path));
@@ -335,7 +336,7 @@ public sealed class HostileLogTests : IDisposable
     [Fact]
     public void Gzip_header_alone_is_refused()
     {
-        string path = _temp.File("header.gz");
+        string path = _temp.PathOf("header.gz");
         File.WriteAllBytes(path, [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3]);
 
         var ex = Assert.Throws<MalformedInputException>(() => Logs.ReadFile(path));

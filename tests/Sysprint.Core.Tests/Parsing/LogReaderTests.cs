@@ -3,6 +3,7 @@ using System.Text;
 using Sysprint.Core.Tests.Support;
 using Sysprint.Diagnostics;
 using Sysprint.Parsing;
+using TempDir = Sysprint.TestSupport.TempDir;
 
 namespace Sysprint.Core.Tests.Parsing;
 
@@ -12,7 +13,7 @@ public sealed class LogReaderTests : IDisposable
     private const string UnknownFrob =
         "unknown system call 'frob': not in the mapping (x86_64); use --learn-names to learn new names or --mapping FILE to give them numbers";
 
-    private readonly TempDirectory _temp = new();
+    private readonly TempDir _temp = new();
 
     public void Dispose() => _temp.Dispose();
 
@@ -127,7 +128,7 @@ public sealed class LogReaderTests : IDisposable
     [Fact]
     public void Empty_file_is_refused()
     {
-        string path = _temp.File("empty.strace");
+        string path = _temp.PathOf("empty.strace");
         File.WriteAllBytes(path, []);
 
         var ex = Assert.Throws<MalformedInputException>(() => Logs.ReadFile(path));
@@ -157,7 +158,7 @@ public sealed class LogReaderTests : IDisposable
     [Fact]
     public void Missing_file_is_reported_as_missing_input()
     {
-        string path = _temp.File("nope.strace");
+        string path = _temp.PathOf("nope.strace");
 
         var ex = Assert.Throws<SysprintException>(() => Logs.ReadFile(path));
 
@@ -168,8 +169,8 @@ public sealed class LogReaderTests : IDisposable
     [Fact]
     public void Looping_symbolic_link_is_reported_as_unreadable()
     {
-        string one = _temp.File("loop1");
-        string two = _temp.File("loop2");
+        string one = _temp.PathOf("loop1");
+        string two = _temp.PathOf("loop2");
         File.CreateSymbolicLink(one, two);
         File.CreateSymbolicLink(two, one);
 
@@ -196,7 +197,7 @@ public sealed class LogReaderTests : IDisposable
     public void Gzip_compressed_log_is_read_transparently()
     {
         string plain = TestFiles.StraceFixture("multi_f");
-        string compressed = _temp.File("multi_f.strace.gz");
+        string compressed = _temp.PathOf("multi_f.strace.gz");
         using (FileStream output = File.Create(compressed))
         using (var gzip = new GZipStream(output, CompressionLevel.Fastest))
         {
@@ -214,7 +215,7 @@ public sealed class LogReaderTests : IDisposable
     [Fact]
     public void Corrupt_gzip_is_malformed_input()
     {
-        string path = _temp.File("bad.gz");
+        string path = _temp.PathOf("bad.gz");
         File.WriteAllBytes(path, [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]);
 
         var ex = Assert.Throws<MalformedInputException>(() => Logs.ReadFile(path));
@@ -233,7 +234,7 @@ public sealed class LogReaderTests : IDisposable
             gzip.Write(text);
         }
 
-        string path = _temp.File("cut.strace.gz");
+        string path = _temp.PathOf("cut.strace.gz");
         File.WriteAllBytes(path, buffer.ToArray()[..(int)(buffer.Length / 2)]);
 
         var ex = Assert.Throws<MalformedInputException>(() => Logs.ReadFile(path));

@@ -2,6 +2,7 @@ using Sysprint.Core.Tests.Support;
 using Sysprint.Diagnostics;
 using Sysprint.Mapping;
 using Sysprint.Parsing;
+using Repository = Sysprint.TestSupport.Repository;
 
 namespace Sysprint.Core.Tests.Parsing;
 
@@ -13,7 +14,7 @@ public sealed class NumberLogReaderTests
     [Fact]
     public void Adfa_training_file_gives_one_call_per_number_in_order()
     {
-        string path = Path.Combine(TestFiles.AdfaLdOrSkip(), "Training_Data_Master", "UTD-0001.txt");
+        string path = Path.Combine(Repository.AdfaLdOrSkip(), "Training_Data_Master", "UTD-0001.txt");
         int[] tokens = File.ReadAllText(path).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToArray();
 
         var (result, sink) = Logs.ReadFile(path, table: s_i386);
@@ -28,7 +29,7 @@ public sealed class NumberLogReaderTests
     [Fact]
     public void Adfa_training_set_gives_the_call_total_its_source_states()
     {
-        string directory = Path.Combine(TestFiles.AdfaLdOrSkip(), "Training_Data_Master");
+        string directory = Path.Combine(Repository.AdfaLdOrSkip(), "Training_Data_Master");
         string[] files = Directory.GetFiles(directory);
 
         long total = files.Sum(f => Logs.ReadFile(f, table: s_i386).Result.Syscalls);

@@ -1,6 +1,6 @@
 namespace Sysprint.Core.Tests.Support;
 
-/// <summary>Where the test data lives: <c>TestData/</c> beside the test assembly, and the shared data sets beside the repository.</summary>
+/// <summary>Where the test data lives: <c>TestData/</c> beside the test assembly.</summary>
 internal static class TestFiles
 {
     public static string TestData { get; } = Path.Combine(AppContext.BaseDirectory, "TestData");
@@ -29,33 +29,4 @@ internal static class TestFiles
             .Select(line => line.Split(' '))
             .Select(parts => (Path.Combine(Strace, "multi_ff", parts[0]), int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture)))
             .ToList();
-
-    /// <summary>The directory holding <c>Sysprint.slnx</c>, found by walking up from the test assembly; null when none.</summary>
-    public static string? RepositoryRoot()
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Sysprint.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>The ADFA-LD data set (<c>../shared/datasets/adfa-ld</c> from the repository); skips the test when it is absent.</summary>
-    public static string AdfaLdOrSkip()
-    {
-        string? root = RepositoryRoot();
-        string path = root is null
-            ? "../shared/datasets/adfa-ld (no Sysprint.slnx above " + AppContext.BaseDirectory + ")"
-            : Path.GetFullPath(Path.Combine(root, "..", "shared", "datasets", "adfa-ld"));
-        if (root is null || !Directory.Exists(path))
-        {
-            Assert.Skip($"ADFA-LD not found at {path}");
-        }
-
-        return path;
-    }
 }

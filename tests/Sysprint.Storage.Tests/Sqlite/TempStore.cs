@@ -1,21 +1,18 @@
 using Microsoft.Data.Sqlite;
 using Sysprint.Storage.Sqlite;
+using Sysprint.TestSupport;
 
 namespace Sysprint.Storage.Tests.Sqlite;
 
 /// <summary>A temporary directory for store files, deleted with everything in it on dispose.</summary>
 internal sealed class TempStore : IDisposable
 {
-    public TempStore()
-    {
-        Directory = System.IO.Directory.CreateTempSubdirectory("sysprint-store-").FullName;
-        Path = System.IO.Path.Combine(Directory, "store.db");
-    }
+    private readonly TempDir _dir = new("sysprint-store-");
 
-    public string Directory { get; }
+    public string Directory => _dir.Root;
 
     /// <summary>The store file's path (not created until opened).</summary>
-    public string Path { get; }
+    public string Path => _dir.PathOf("store.db");
 
     public SqliteFingerprintStore Open(bool createIfMissing = true) => SqliteFingerprintStore.Open(Path, createIfMissing);
 
@@ -43,5 +40,5 @@ internal sealed class TempStore : IDisposable
         command.ExecuteNonQuery();
     }
 
-    public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
+    public void Dispose() => _dir.Dispose();
 }
