@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Sysprint.Agent.Tests.Support;
 
 namespace Sysprint.Agent.Tests.Hosting;
 

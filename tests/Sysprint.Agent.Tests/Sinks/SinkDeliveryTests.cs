@@ -2,7 +2,6 @@ using System.Text.Json;
 using Sysprint.Agent.Alerts;
 using Sysprint.Agent.Outbox;
 using Sysprint.Agent.Sinks;
-using Sysprint.Agent.Tests.Support;
 using Sysprint.Diagnostics;
 using Sysprint.Mapping;
 using Sysprint.Model;

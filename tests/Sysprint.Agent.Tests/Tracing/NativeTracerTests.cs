@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Sysprint.Agent.Live;
-using Sysprint.Agent.Tests.Support;
 using Sysprint.Agent.Tracing;
 using Sysprint.Mapping;
 using Sysprint.Parsing;
