@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Sysprint.Agent.Tests.Support;
 using Sysprint.Agent.Tracing;
 using Sysprint.Mapping;
 using Sysprint.Parsing;
