@@ -22,7 +22,7 @@ public sealed class StoreLocatorTests : IDisposable
         Assert.Equal(0, train.Exit);
         Assert.True(File.Exists(db));
         Assert.Equal(0, check.Exit);
-        Assert.Equal($"store    {db} (schema 3)", stats.OutLines[0]);
+        Assert.Equal($"store    {db} (schema 4)", stats.OutLines[0]);
     }
 
     [Fact]

@@ -297,20 +297,65 @@ public abstract class FingerprintStoreContract : IDisposable
 
         long normal = store.RecordCheck(Check("ok.strace", anomalous: false, s_t0));
         long older = store.RecordCheck(Check("old.strace", anomalous: true, s_t0.AddMinutes(1)));
-        long newest = store.RecordCheck(Check("new.strace", anomalous: true, s_t0.AddMinutes(5)) with { Vm = null });
+        CheckRecord newestCheck = Check("new.strace", anomalous: true, s_t0.AddMinutes(5)) with { Vm = null, Source = AlertSources.Run, Host = "dom0-a" };
+        long newest = store.RecordCheck(newestCheck);
         long middle = store.RecordCheck(Check("mid.strace", anomalous: true, s_t0.AddMinutes(3)));
 
         Assert.Equal(0, normal);
         Assert.All([older, newest, middle], id => Assert.True(id > 0));
-        IReadOnlyList<AlertRecord> alerts = store.ListAlerts(10);
+        IReadOnlyList<AlertEntry> alerts = store.ListAlerts(new AlertQuery { Limit = 10 });
         Assert.Equal(["new.strace", "mid.strace", "old.strace"], alerts.Select(a => a.Log));
         Assert.Equal(
-            new AlertRecord(newest, s_t0.AddMinutes(5), null, "new.strace", "default", 4, "4 unknown transitions", """[{"gram":"1 2"}]"""),
+            new AlertEntry(newest, newestCheck.AlertId, s_t0.AddMinutes(5), "run", "dom0-a", null, "new.strace", "default", "stide", null, 4, "4 unknown transitions",
+                """[{"gram":"1 2"}]"""),
             alerts[0]);
         Assert.Equal("vm-7", alerts[1].Vm);
-        Assert.Equal([newest], store.ListAlerts(1).Select(a => a.Id));
-        Assert.Empty(store.ListAlerts(0));
+        Assert.Equal("check", alerts[1].Source);
+        Assert.Equal([newest], store.ListAlerts(new AlertQuery { Limit = 1 }).Select(a => a.Seq));
+        Assert.Empty(store.ListAlerts(new AlertQuery { Limit = 0 }));
     }
+
+    [Fact]
+    public void An_alert_is_recorded_once_by_its_id_and_counted_in_the_stats()
+    {
+        using IFingerprintStore store = OpenStore();
+        AlertEntry alert = Alert("0b8e4c1a-6f7e-8d2c-9a41-3c5d7e9f1a2b", s_t0, "watch", "dom0-a", "web-01", "nginx");
+
+        bool first = store.RecordAlert(alert);
+        bool again = store.RecordAlert(alert with { Summary = "sent again" });
+
+        Assert.True(first);
+        Assert.False(again);
+        AlertEntry stored = Assert.Single(store.ListAlerts(new AlertQuery()));
+        Assert.Equal(alert with { Seq = stored.Seq }, stored);
+        Assert.Equal(1, store.GetStats().Alerts);
+    }
+
+    [Fact]
+    public void Alerts_are_filtered_by_vm_host_profile_and_time()
+    {
+        using IFingerprintStore store = OpenStore();
+        store.RecordAlert(Alert("00000000-0000-4000-8000-000000000001", s_t0, "watch", "dom0-a", "web-01", "nginx"));
+        store.RecordAlert(Alert("00000000-0000-4000-8000-000000000002", s_t0.AddHours(1), "watch", "dom0-b", "web-01", "nginx"));
+        store.RecordAlert(Alert("00000000-0000-4000-8000-000000000003", s_t0.AddHours(2), "watch", "dom0-a", "db-01", "postgres"));
+        store.RecordCheck(Check("c.strace", anomalous: true, s_t0.AddHours(3)) with { Host = "dom0-a", AlertId = "00000000-0000-4000-8000-000000000004" });
+
+        string[] Ids(AlertQuery query) => [.. store.ListAlerts(query).Select(a => a.Id[^1..])];
+
+        Assert.Equal(["4", "3", "2", "1"], Ids(new AlertQuery()));
+        Assert.Equal(["2", "1"], Ids(new AlertQuery { Vm = "web-01" }));
+        Assert.Equal(["4", "3", "1"], Ids(new AlertQuery { Host = "dom0-a" }));
+        Assert.Equal(["3"], Ids(new AlertQuery { Profile = "postgres" }));
+        Assert.Equal(["4", "3"], Ids(new AlertQuery { Since = s_t0.AddHours(2) }));
+        Assert.Equal(["4", "3"], Ids(new AlertQuery { Host = "dom0-a", Since = s_t0.AddHours(1) }));
+        Assert.Equal(["3"], Ids(new AlertQuery { Host = "dom0-a", Vm = "db-01" }));
+        Assert.Equal(["4"], Ids(new AlertQuery { Limit = 1 }));
+        Assert.Empty(Ids(new AlertQuery { Vm = "web-01", Profile = "postgres" }));
+    }
+
+    private static AlertEntry Alert(string id, DateTimeOffset time, string source, string host, string vm, string profile) =>
+        new(0, id, time, source, host, vm, $"/spool/{vm}/a.strace", profile, "paper", null, 1, "Unknown system-call transition open -> socket",
+            """[{"line":4,"pid":9783,"prev":"open","next":"socket","count":1,"window":"open socket"}]""");
 
     [Fact]
     public void Stats_count_what_the_store_holds()

@@ -134,7 +134,70 @@ public sealed class Alert
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    /// <summary>The alert as the outbox keeps it.</summary>
-    public OutboxAlert ToOutbox() => new(
-        Id, Time, Rule, Priority.ToString(), Source, Field(AlertFields.VmName) as string, Field(AlertFields.LogName) as string, ToJson(), ToText());
+    /// <summary>The alert as the outbox keeps it; with <paramref name="historySource"/>, also as its entry in the store's alert history.</summary>
+    public OutboxAlert ToOutbox(string? historySource = null) => new(
+        Id, Time, Rule, Priority.ToString(), Source, Field(AlertFields.VmName) as string, Field(AlertFields.LogName) as string, ToJson(), ToText(),
+        historySource is null ? null : ToHistory(historySource));
+
+    /// <summary>
+    /// The alert as the store's alert history keeps it: a mismatch is one mismatch whose
+    /// <c>details</c> hold its line, pid, calls and count (as <c>check --json</c>); sysprint's own
+    /// trouble (<c>source: internal</c>) keeps its rule and no mismatch.
+    /// </summary>
+    /// <param name="source">What raised it (<see cref="AlertSources"/>).</param>
+    public AlertEntry ToHistory(string source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        bool finding = Source == "syscall";
+        string details = "[]";
+        if (finding)
+        {
+            using var buffer = new MemoryStream();
+            using (var json = new Utf8JsonWriter(buffer, s_compact))
+            {
+                json.WriteStartArray();
+                json.WriteStartObject();
+                WriteField(json, "line", Field(AlertFields.LogLine));
+                WriteField(json, "pid", Field(AlertFields.ProcPid));
+                WriteField(json, "prev", Field(AlertFields.Prev));
+                WriteField(json, "next", Field(AlertFields.Next));
+                WriteField(json, "count", Field(AlertFields.Count));
+                WriteField(json, "window", Field(AlertFields.Window));
+                if (Field(AlertFields.Reason) is string reason)
+                {
+                    json.WriteString("reason", reason);
+                }
+
+                json.WriteEndObject();
+                json.WriteEndArray();
+            }
+
+            details = Encoding.UTF8.GetString(buffer.ToArray());
+        }
+
+        return new AlertEntry(0, Id, Time, source, Hostname, Field(AlertFields.VmName) as string, Field(AlertFields.LogName) as string,
+            Field(AlertFields.Profile) as string, Field(AlertFields.Detector) as string, finding ? null : Rule, finding ? 1 : 0, Output, details);
+    }
+
+    private static void WriteField(Utf8JsonWriter json, string name, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                json.WriteNull(name);
+                break;
+            case string s:
+                json.WriteString(name, s);
+                break;
+            case long l:
+                json.WriteNumber(name, l);
+                break;
+            case int i:
+                json.WriteNumber(name, i);
+                break;
+            default:
+                json.WriteString(name, Convert.ToString(value, CultureInfo.InvariantCulture));
+                break;
+        }
+    }
 }

@@ -89,7 +89,10 @@ internal sealed class AgentSession : IAsyncDisposable
                 sinks.Add(new ServerSink(fleet));
             }
 
-            outbox = new AlertOutbox(agentStore, sinks, console, config.ToOutboxOptions(), loggers.CreateLogger<AlertOutbox>());
+            outbox = new AlertOutbox(agentStore, sinks, console, config.ToOutboxOptions(), loggers.CreateLogger<AlertOutbox>())
+            {
+                HistorySource = AlertSources.Watch,
+            };
 
             // A fleet's server takes only alerts that name the host it enrolled.
             var factory = new AlertFactory(fleet?.Host ?? config.Hostname ?? Environment.MachineName, config.AlertPriority);

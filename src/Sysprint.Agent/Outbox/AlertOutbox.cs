@@ -55,6 +55,12 @@ public sealed class AlertOutbox : IAsyncDisposable
         _logger = logger ?? NullLogger.Instance;
     }
 
+    /// <summary>
+    /// When set, each alert raised also enters the store's alert history with this source (the
+    /// agent: <c>watch</c>); null when the command records its own verdict there (check, run, attach).
+    /// </summary>
+    public string? HistorySource { get; init; }
+
     /// <summary>Alerts raised for the first time by this process.</summary>
     public long Raised => Interlocked.Read(ref _raised);
 
@@ -90,7 +96,7 @@ public sealed class AlertOutbox : IAsyncDisposable
         bool added;
         lock (_storeLock)
         {
-            added = _store.AddAlert(alert.ToOutbox(), _sinkNames);
+            added = _store.AddAlert(alert.ToOutbox(HistorySource), _sinkNames);
         }
 
         if (!added)

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Encodings.Web;
-using System.Text.Json;
+using Sysprint.App.Alerts;
 using Sysprint.Diagnostics;
 using Sysprint.Fleet;
 using Sysprint.Storage;
@@ -23,10 +22,18 @@ internal static class AlertsCommand
             }
         });
         var json = new Option<bool>("--json") { Description = "One JSON object per alert" };
-        var host = new Option<string?>("--host") { Description = "Only this host's alerts (a fleet's PostgreSQL store)", HelpName = "NAME" };
-        var command = new Command("alerts", "List the anomalous sessions recorded by check (or, on a fleet's PostgreSQL store, every host's alerts), newest first")
+        var host = new Option<string?>("--host") { Description = "Only this host's alerts", HelpName = "NAME" };
+        var vm = new Option<string?>("--vm") { Description = "Only alerts about this VM's logs", HelpName = "NAME" };
+        var profile = new Option<string?>("--profile") { Description = "Only alerts checked against this profile", HelpName = "NAME" };
+        var since = new Option<string?>("--since")
         {
-            db, limit, json, host,
+            Description = "Only alerts at or after TIME: an ISO-8601 time (2026-11-26T01:00:00Z, 2026-11-26) or an age (30m, 24h, 7d)",
+            HelpName = "TIME",
+        };
+        var command = new Command("alerts",
+            "List every alert, from check, run, attach and watch (or, on a fleet's PostgreSQL store, every host's alerts), newest first")
+        {
+            db, limit, json, host, vm, profile, since,
         };
         command.SetAction(result =>
         {
@@ -35,30 +42,36 @@ internal static class AlertsCommand
                 return ListFleetAsync(result.GetValue(db), result.GetValue(host), result.GetValue(limit), result.GetValue(json), context).GetAwaiter().GetResult();
             }
 
-            if (result.GetValue(host) is not null)
+            var query = new AlertQuery
             {
-                throw new SysprintException(ExitCodes.Usage, "--host filters a fleet's alerts: it needs --db postgres://... (the store sysprint serve uses)");
-            }
-
+                Host = result.GetValue(host),
+                Vm = result.GetValue(vm),
+                Profile = result.GetValue(profile),
+                Since = result.GetValue(since) is { } text ? ParseSince(text, DateTimeOffset.UtcNow) : null,
+                Limit = result.GetValue(limit),
+            };
             StoreAddress address = StoreLocator.Resolve(result.GetValue(db), context);
             using IFingerprintStore store = StoreLocator.Open(address, create: false, context);
-            IReadOnlyList<AlertRecord> alerts = store.ListAlerts(result.GetValue(limit));
+            IReadOnlyList<AlertEntry> alerts = store.ListAlerts(query);
             if (alerts.Count == 0 && !result.GetValue(json))
             {
                 context.Out.WriteLine("no alerts");
                 return 0;
             }
 
-            foreach (AlertRecord a in alerts)
+            foreach (AlertEntry a in alerts)
             {
                 if (result.GetValue(json))
                 {
-                    context.Out.WriteLine(ToJson(a));
+                    context.Out.WriteLine(AlertJson.ToJson(a));
                 }
                 else
                 {
+                    // A check's line as it always was; the other sources say what raised them.
+                    string source = a.Source == AlertSources.Check ? "" : a.Source + "  ";
+                    string profileText = a.Profile is null ? "" : $"  profile '{a.Profile}'";
                     context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"#{a.Id}  {a.Time:yyyy-MM-dd HH:mm:ss}Z  vm {Printable.Escape(a.Vm ?? "-")}  log {Printable.Escape(a.Log)}  profile '{a.Profile}'  {Printable.Escape(a.Summary)}"));
+                        $"#{a.Seq}  {a.Time:yyyy-MM-dd HH:mm:ss}Z  {source}vm {Printable.Escape(a.Vm ?? "-")}  log {Printable.Escape(a.Log ?? "-")}{profileText}  {Printable.Escape(a.Summary)}"));
                 }
             }
 
@@ -90,32 +103,31 @@ internal static class AlertsCommand
         return 0;
     }
 
-    private static string ToJson(AlertRecord a)
+    /// <summary>An ISO-8601 time (UTC unless it says otherwise) or an age before <paramref name="now"/>: <c>30m</c>, <c>24h</c>, <c>7d</c>, <c>90s</c>.</summary>
+    /// <exception cref="SysprintException">Neither (64), naming the value and the forms accepted.</exception>
+    internal static DateTimeOffset ParseSince(string text, DateTimeOffset now)
     {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        string trimmed = text.Trim();
+        if (trimmed.Length >= 2 && "smhd".Contains(trimmed[^1], StringComparison.Ordinal)
+            && long.TryParse(trimmed.AsSpan(0, trimmed.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out long amount) && amount <= 100_000)
         {
-            json.WriteStartObject();
-            json.WriteNumber("id", a.Id);
-            json.WriteString("time", a.Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
-            if (a.Vm is null)
+            TimeSpan age = trimmed[^1] switch
             {
-                json.WriteNull("vm");
-            }
-            else
-            {
-                json.WriteString("vm", a.Vm);
-            }
-
-            json.WriteString("log", a.Log);
-            json.WriteString("profile", a.Profile);
-            json.WriteNumber("mismatches", a.Mismatches);
-            json.WriteString("summary", a.Summary);
-            json.WritePropertyName("details");
-            json.WriteRawValue(a.DetailsJson);
-            json.WriteEndObject();
+                's' => TimeSpan.FromSeconds(amount),
+                'm' => TimeSpan.FromMinutes(amount),
+                'h' => TimeSpan.FromHours(amount),
+                _ => TimeSpan.FromDays(amount),
+            };
+            return now - age;
         }
 
-        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+        if (DateTimeOffset.TryParse(trimmed, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out DateTimeOffset time)
+            && trimmed.Length >= 10 && char.IsAsciiDigit(trimmed[0]))
+        {
+            return time;
+        }
+
+        throw new SysprintException(ExitCodes.Usage,
+            $"--since: expected a time (2026-11-26T01:00:00Z, 2026-11-26) or an age (30m, 24h, 7d), found '{Printable.Escape(text)}'");
     }
 }

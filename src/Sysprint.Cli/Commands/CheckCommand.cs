@@ -16,9 +16,6 @@ internal static class CheckCommand
     /// <summary>Distinct mismatches listed per anomalous log in text output.</summary>
     private const int ShownMismatches = 20;
 
-    /// <summary>Distinct mismatches kept with an alert in the store.</summary>
-    private const int StoredMismatches = 200;
-
     /// <summary>Alerts sent to the sinks per anomalous log (one per distinct mismatch).</summary>
     private const int SentMismatches = 20;
 
@@ -103,6 +100,7 @@ internal static class CheckCommand
         IReadOnlyList<string> files, string profile, double? threshold, string? detector, string? vm, bool json,
         (AlertOutbox Outbox, AlertFactory Factory)? alerting = null)
     {
+        string host = AlertSinkOptions.Hostname(context);
         int exit = ExitCodes.Ok;
         int errorExit = ExitCodes.Ok;
 
@@ -136,10 +134,7 @@ internal static class CheckCommand
                 WriteText(context.Out, outcome, table);
             }
 
-            store.RecordCheck(new CheckRecord(
-                Path.GetFullPath(outcome.Path), vm, outcome.Profile, outcome.Detector, outcome.Anomalous, outcome.Syscalls,
-                outcome.MismatchCount, outcome.Score, CheckReport.Summary(outcome, table),
-                CheckReport.DetailsJson(outcome, table, StoredMismatches), DateTimeOffset.UtcNow));
+            App.Checking.CheckRecords.Record(store, outcome, table, Path.GetFullPath(outcome.Path), vm, host, AlertSources.Check);
             if (outcome.Anomalous)
             {
                 exit = ExitCodes.Anomalous;

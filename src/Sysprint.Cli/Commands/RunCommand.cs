@@ -157,12 +157,8 @@ internal static class RunCommand
         new(name, profile.Name, profile.Detector, profile.Threshold, outcome.Read, outcome.MismatchCount, outcome.Mismatches, false, outcome.Score);
 
     /// <summary>Records the run as a check, so <c>sysprint alerts</c> lists it when anomalous.</summary>
-    internal static void Record(IFingerprintStore store, string name, string? vm, TraceOutcome outcome, LiveProfile profile, SyscallTable table)
-    {
-        CheckOutcome check = AsCheck(name, outcome, profile);
-        store.RecordCheck(new CheckRecord(name, vm, profile.Name, profile.Detector, outcome.Anomalous, outcome.Syscalls,
-            outcome.MismatchCount, outcome.Score, CheckReport.Summary(check, table), CheckReport.DetailsJson(check, table, 200), DateTimeOffset.UtcNow));
-    }
+    internal static void Record(IFingerprintStore store, string name, string? vm, string host, bool attached, TraceOutcome outcome, LiveProfile profile, SyscallTable table) =>
+        App.Checking.CheckRecords.Record(store, AsCheck(name, outcome, profile), table, name, vm, host, attached ? AlertSources.Attach : AlertSources.Run);
 
     /// <summary>The options and the execution shared by <c>run</c> and <c>attach</c>.</summary>
     internal sealed class LiveOptions
@@ -353,7 +349,7 @@ internal static class RunCommand
                 TraceOutcome outcome = trace.Run(cancel.Token);
                 string name = Printable.Escape(trace.DisplayName);
                 WriteVerdict(context.Out, name, outcome, profile, table, options.OnAnomaly, options.DenyErrno);
-                Record(store, trace.DisplayName, vm, outcome, profile, table);
+                Record(store, trace.DisplayName, vm, AlertSinkOptions.Hostname(context), options.AttachPid is not null, outcome, profile, table);
                 AlertSinkOptions.FlushAsync(outbox, context, TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
                 return outcome.Anomalous ? ExitCodes.Anomalous : ExitCodes.Ok;
             }

@@ -262,9 +262,7 @@ internal sealed class DemoScenario(CliContext context, string workDir)
     }
 
     private static long Record(IFingerprintStore store, CheckOutcome outcome, SyscallTable table) =>
-        store.RecordCheck(new CheckRecord(outcome.Path, "demo", outcome.Profile, outcome.Detector, outcome.Anomalous,
-            outcome.Syscalls, outcome.MismatchCount, outcome.Score, CheckReport.Summary(outcome, table),
-            CheckReport.DetailsJson(outcome, table, 200), DateTimeOffset.UtcNow));
+        App.Checking.CheckRecords.Record(store, outcome, table, outcome.Path, "demo", Environment.MachineName, AlertSources.Check);
 
     private static string Verdict(CheckOutcome outcome) => outcome.Anomalous ? "ANOMALOUS" : "normal   ";
 

@@ -12,7 +12,7 @@ namespace Sysprint.Storage;
 /// Failures the user can act on (locked, corrupt, newer schema, unwritable) surface as
 /// <see cref="Diagnostics.SysprintException"/> with <see cref="Diagnostics.ExitCodes.StoreUnavailable"/>.
 /// </remarks>
-public interface IFingerprintStore : IDisposable
+public interface IFingerprintStore : IAlertHistory, IDisposable
 {
     /// <summary>Where the store lives, for messages (a file path or a server address).</summary>
     string Location { get; }
@@ -62,11 +62,12 @@ public interface IFingerprintStore : IDisposable
     /// <summary>For each gram of the profile, the path of the log that first brought it (key: <see cref="Fingerprint.FormatGram"/>).</summary>
     IReadOnlyDictionary<string, string> GramOrigins(long profileId);
 
-    /// <summary>In one transaction: records a check result and, when <see cref="CheckRecord.Verdict"/> is anomalous, its alert. Returns the alert id or 0.</summary>
+    /// <summary>
+    /// In one transaction: records a check result and, when <see cref="CheckRecord.Verdict"/> is
+    /// anomalous, its alert in the alert history (with <see cref="CheckRecord.AlertId"/>, source
+    /// <see cref="CheckRecord.Source"/>). Returns the alert's <see cref="AlertEntry.Seq"/> or 0.
+    /// </summary>
     long RecordCheck(CheckRecord check);
-
-    /// <summary>The newest alerts first.</summary>
-    IReadOnlyList<AlertRecord> ListAlerts(int limit);
 
     StoreStats GetStats();
 

@@ -4,6 +4,7 @@ namespace Sysprint.Storage;
 /// <param name="Id">Deterministic: the same anomaly in the same log always gets the same id.</param>
 /// <param name="Json">The alert as one line of JSON (Falco's shape).</param>
 /// <param name="Text">The human line <c>TIME: Priority OUTPUT</c>.</param>
+/// <param name="History">When set, the alert also enters the store's alert history (same id), in the same transaction.</param>
 public sealed record OutboxAlert(
     string Id,
     DateTimeOffset Time,
@@ -13,4 +14,5 @@ public sealed record OutboxAlert(
     string? Vm,
     string? Log,
     string Json,
-    string Text);
+    string Text,
+    AlertEntry? History = null);

@@ -42,6 +42,11 @@ public sealed partial class SqliteFingerprintStore : IAgentStore
                 seq = (long)result;
             }
 
+            if (alert.History is { } history)
+            {
+                InsertAlert(history with { Id = alert.Id }, null, transaction);
+            }
+
             using (SqliteCommand delivery = Command(
                 """
                 INSERT INTO agent_deliveries (sink, alert_seq, attempts) VALUES ($sink, $seq, 0)

@@ -37,29 +37,16 @@ public sealed partial class SqliteFingerprintStore
                 checkId = (long)insert.ExecuteScalar()!;
             }
 
-            long alertId = 0;
+            long alertSeq = 0;
             if (check.Anomalous)
             {
-                using SqliteCommand alert = Command(
-                    """
-                    INSERT INTO alerts (check_id, time, vm, log, profile, mismatches, summary, details_json)
-                    VALUES ($check, $time, $vm, $log, $profile, $mismatches, $summary, $details)
-                    RETURNING id
-                    """,
-                    transaction);
-                alert.Parameters.AddWithValue("$check", checkId);
-                alert.Parameters.AddWithValue("$time", StoreTime.Format(check.Time));
-                alert.Parameters.AddWithValue("$vm", (object?)check.Vm ?? DBNull.Value);
-                alert.Parameters.AddWithValue("$log", check.Log);
-                alert.Parameters.AddWithValue("$profile", check.Profile);
-                alert.Parameters.AddWithValue("$mismatches", check.Mismatches);
-                alert.Parameters.AddWithValue("$summary", check.Summary);
-                alert.Parameters.AddWithValue("$details", check.DetailsJson);
-                alertId = (long)alert.ExecuteScalar()!;
+                alertSeq = InsertAlert(new AlertEntry(0, check.AlertId, check.Time, check.Source, check.Host, check.Vm, check.Log, check.Profile,
+                    check.Detector, null, check.Mismatches, check.Summary, check.DetailsJson), checkId, transaction)
+                    ?? throw new InvalidOperationException($"{Location}: an alert with id {check.AlertId} is already recorded");
             }
 
             transaction.Commit();
-            return alertId;
+            return alertSeq;
         }
         catch (SqliteException ex)
         {
@@ -68,31 +55,62 @@ public sealed partial class SqliteFingerprintStore
     }
 
     /// <inheritdoc/>
-    /// <remarks>Ordered by time, then by id for alerts of the same time.</remarks>
-    public IReadOnlyList<AlertRecord> ListAlerts(int limit)
+    public bool RecordAlert(AlertEntry alert)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        ArgumentNullException.ThrowIfNull(alert);
         try
         {
+            using SqliteTransaction transaction = BeginWrite();
+            bool added = InsertAlert(alert, null, transaction) is not null;
+            transaction.Commit();
+            return added;
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(ex);
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Ordered by time, then by arrival for alerts of the same time.</remarks>
+    public IReadOnlyList<AlertEntry> ListAlerts(AlertQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfNegative(query.Limit);
+        try
+        {
+            // Each filter is a parameter; a null one matches every alert.
             using SqliteCommand command = Command(
                 """
-                SELECT id, time, vm, log, profile, mismatches, summary, details_json
-                FROM alerts ORDER BY time DESC, id DESC LIMIT $limit
+                SELECT id, uuid, time, source, host, vm, log, profile, detector, rule, mismatches, summary, details_json
+                FROM alerts
+                WHERE ($vm IS NULL OR vm = $vm) AND ($host IS NULL OR host = $host) AND ($profile IS NULL OR profile = $profile)
+                    AND ($since IS NULL OR time >= $since)
+                ORDER BY time DESC, id DESC LIMIT $limit
                 """);
-            command.Parameters.AddWithValue("$limit", limit);
+            command.Parameters.AddWithValue("$vm", (object?)query.Vm ?? DBNull.Value);
+            command.Parameters.AddWithValue("$host", (object?)query.Host ?? DBNull.Value);
+            command.Parameters.AddWithValue("$profile", (object?)query.Profile ?? DBNull.Value);
+            command.Parameters.AddWithValue("$since", query.Since is { } since ? StoreTime.Format(since) : DBNull.Value);
+            command.Parameters.AddWithValue("$limit", query.Limit);
             using SqliteDataReader reader = command.ExecuteReader();
-            var alerts = new List<AlertRecord>();
+            var alerts = new List<AlertEntry>();
             while (reader.Read())
             {
-                alerts.Add(new AlertRecord(
+                alerts.Add(new AlertEntry(
                     reader.GetInt64(0),
-                    ReadTime(reader, 1, "alerts.time"),
-                    reader.IsDBNull(2) ? null : reader.GetString(2),
+                    reader.GetString(1),
+                    ReadTime(reader, 2, "alerts.time"),
                     reader.GetString(3),
-                    reader.GetString(4),
-                    reader.GetInt64(5),
-                    reader.GetString(6),
-                    reader.GetString(7)));
+                    NullableString(reader, 4),
+                    NullableString(reader, 5),
+                    NullableString(reader, 6),
+                    NullableString(reader, 7),
+                    NullableString(reader, 8),
+                    NullableString(reader, 9),
+                    reader.GetInt64(10),
+                    reader.GetString(11),
+                    reader.GetString(12)));
             }
 
             return alerts;
@@ -102,6 +120,35 @@ public sealed partial class SqliteFingerprintStore
             throw Translate(ex);
         }
     }
+
+    /// <summary>Inserts into the alert history; returns the new row's seq, or null when the id was there already.</summary>
+    private long? InsertAlert(AlertEntry alert, long? checkId, SqliteTransaction transaction)
+    {
+        using SqliteCommand insert = Command(
+            """
+            INSERT INTO alerts (uuid, check_id, time, source, host, vm, log, profile, detector, rule, mismatches, summary, details_json)
+            VALUES ($uuid, $check, $time, $source, $host, $vm, $log, $profile, $detector, $rule, $mismatches, $summary, $details)
+            ON CONFLICT (uuid) DO NOTHING
+            RETURNING id
+            """,
+            transaction);
+        insert.Parameters.AddWithValue("$uuid", alert.Id);
+        insert.Parameters.AddWithValue("$check", (object?)checkId ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$time", StoreTime.Format(alert.Time));
+        insert.Parameters.AddWithValue("$source", alert.Source);
+        insert.Parameters.AddWithValue("$host", (object?)alert.Host ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$vm", (object?)alert.Vm ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$log", (object?)alert.Log ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$profile", (object?)alert.Profile ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$detector", (object?)alert.Detector ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$rule", (object?)alert.Rule ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$mismatches", alert.Mismatches);
+        insert.Parameters.AddWithValue("$summary", alert.Summary);
+        insert.Parameters.AddWithValue("$details", alert.DetailsJson);
+        return insert.ExecuteScalar() is long seq ? seq : null;
+    }
+
+    private static string? NullableString(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
     /// <inheritdoc/>
     /// <remarks>

@@ -134,6 +134,56 @@ internal static class SqliteSchema
             log_id INTEGER NOT NULL PRIMARY KEY REFERENCES logs (id),
             windows BLOB NOT NULL);
         """,
+
+        // 3 -> 4. One alert history: every alert, from check, run, attach or watch, in 'alerts',
+        // each with a UUID (for the agent's alerts, the uuid its sinks received), its source, host
+        // and detector. Alerts from before get a new random UUID and source 'check' ('run' or
+        // 'attach' when their log is a traced command); the agent's earlier alerts (outbox rows
+        // whose log no check recorded) enter the history as source 'watch'.
+        """
+        CREATE TABLE alerts_v4 (
+            id INTEGER PRIMARY KEY,
+            uuid TEXT NOT NULL UNIQUE,
+            check_id INTEGER REFERENCES checks (id),
+            time TEXT NOT NULL,
+            source TEXT NOT NULL,
+            host TEXT,
+            vm TEXT,
+            log TEXT,
+            profile TEXT,
+            detector TEXT,
+            rule TEXT,
+            mismatches INTEGER NOT NULL,
+            summary TEXT NOT NULL,
+            details_json TEXT NOT NULL);
+        INSERT INTO alerts_v4 (id, uuid, check_id, time, source, host, vm, log, profile, detector, rule, mismatches, summary, details_json)
+        SELECT a.id,
+            lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2) || '-'
+                || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))),
+            a.check_id, a.time,
+            CASE WHEN a.log LIKE 'run: %' THEN 'run' WHEN a.log LIKE 'attach: %' THEN 'attach' ELSE 'check' END,
+            NULL, a.vm, a.log, a.profile, c.detector, NULL, a.mismatches, a.summary, a.details_json
+        FROM alerts a LEFT JOIN checks c ON c.id = a.check_id;
+        INSERT INTO alerts_v4 (uuid, check_id, time, source, host, vm, log, profile, detector, rule, mismatches, summary, details_json)
+        SELECT g.id, NULL, g.time, 'watch', json_extract(g.json, '$.hostname'), g.vm, g.log,
+            json_extract(g.json, '$.output_fields.profile'), json_extract(g.json, '$.output_fields.detector'),
+            CASE WHEN g.source = 'internal' THEN g.rule ELSE NULL END,
+            CASE WHEN g.source = 'internal' THEN 0 ELSE 1 END,
+            json_extract(g.json, '$.output'),
+            CASE WHEN g.source = 'internal' THEN '[]' ELSE json_array(json_object(
+                'line', json_extract(g.json, '$.output_fields."log.line"'),
+                'pid', json_extract(g.json, '$.output_fields."proc.pid"'),
+                'prev', json_extract(g.json, '$.output_fields."mismatch.prev"'),
+                'next', json_extract(g.json, '$.output_fields."mismatch.next"'),
+                'count', json_extract(g.json, '$.output_fields."mismatch.count"'),
+                'window', json_extract(g.json, '$.output_fields."mismatch.window"'))) END
+        FROM agent_alerts g
+        WHERE g.log IS NULL OR g.log NOT IN (SELECT log FROM checks)
+        ORDER BY g.seq;
+        DROP TABLE alerts;
+        ALTER TABLE alerts_v4 RENAME TO alerts;
+        CREATE INDEX alerts_time ON alerts (time);
+        """,
     ];
 
     /// <summary>The schema version this code writes.</summary>

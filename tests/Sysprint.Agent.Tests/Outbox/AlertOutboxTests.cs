@@ -33,6 +33,33 @@ public sealed class AlertOutboxTests : IDisposable
     }
 
     [Fact]
+    public async Task The_agents_alerts_enter_the_alert_history_once_under_the_uuid_its_sinks_received()
+    {
+        using var receiver = new WebhookReceiver();
+        var outbox = new AlertOutbox(SqliteFingerprintStore.Open(Db, createIfMissing: true), [new WebhookSink(receiver.Url)], null, s_fast)
+        {
+            HistorySource = Storage.AlertSources.Watch,
+        };
+        outbox.Start();
+        await using (outbox)
+        {
+            outbox.Raise(MakeAlert(39));
+            outbox.Raise(MakeAlert(39));
+            outbox.Raise(MakeAlert(40, vm: "db-01"));
+            Assert.Equal(0, await outbox.FlushAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken));
+        }
+
+        using SqliteFingerprintStore store = SqliteFingerprintStore.Open(Db, createIfMissing: false);
+        IReadOnlyList<Storage.AlertEntry> history = store.ListAlerts(new Storage.AlertQuery());
+        string[] sent = [.. receiver.Received.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("uuid").GetString()!)];
+        Assert.Equal(sent.Reverse(), history.Select(a => a.Id));
+        Storage.AlertEntry first = history[1];
+        Assert.Equal(("watch", "dom0", "web-01", "/spool/web-01/cat.strace", "default", "paper", 1L), (first.Source, first.Host, first.Vm, first.Log, first.Profile, first.Detector, first.Mismatches));
+        Assert.Equal("""[{"line":39,"pid":100,"prev":"read","next":"socket","count":1,"window":"read socket"}]""", first.DetailsJson);
+        Assert.Equal(["db-01"], store.ListAlerts(new Storage.AlertQuery { Vm = "db-01" }).Select(a => a.Vm));
+    }
+
+    [Fact]
     public async Task Webhook_gets_each_alert_as_json_once_even_when_raised_twice()
     {
         using var receiver = new WebhookReceiver();

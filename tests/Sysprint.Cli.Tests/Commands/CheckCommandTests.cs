@@ -244,7 +244,11 @@ public sealed class CheckCommandTests : IDisposable
         Assert.Equal(0, result.Exit);
         using JsonDocument json = JsonDocument.Parse(Assert.Single(result.OutLines));
         JsonElement alert = json.RootElement;
-        Assert.Equal(1, alert.GetProperty("id").GetInt32());
+        Assert.Matches(new Regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"), alert.GetProperty("id").GetString());
+        Assert.Equal(1, alert.GetProperty("seq").GetInt32());
+        Assert.Equal("check", alert.GetProperty("source").GetString());
+        Assert.Equal("paper", alert.GetProperty("detector").GetString());
+        Assert.False(string.IsNullOrEmpty(alert.GetProperty("host").GetString()));
         Assert.Equal("web-01", alert.GetProperty("vm").GetString());
         Assert.Equal(_injected, alert.GetProperty("log").GetString());
         Assert.Equal("default", alert.GetProperty("profile").GetString());
@@ -254,6 +258,36 @@ public sealed class CheckCommandTests : IDisposable
         Assert.Equal("openat", first.GetProperty("prev").GetString());
         Assert.Equal("socket", first.GetProperty("next").GetString());
         Assert.Equal(2, first.GetProperty("line").GetInt32());
+    }
+
+    [Fact]
+    public void Alerts_are_filtered_by_vm_profile_host_and_since()
+    {
+        _cli.Environment["SYSPRINT_HOSTNAME"] = "dom0-a";
+        Assert.Equal(1, _cli.Run("check", "--db", _db, "--vm", "web-01", _injected).Exit);
+        _cli.Environment["SYSPRINT_HOSTNAME"] = "dom0-b";
+        Assert.Equal(1, _cli.Run("check", "--db", _db, "--vm", "db-01", _injected).Exit);
+
+        string[] Vms(params string[] filter) =>
+            [.. _cli.RunOk(["alerts", "--db", _db, "--json", .. filter]).OutLines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("vm").GetString()!)];
+
+        Assert.Equal(["db-01", "web-01"], Vms());
+        Assert.Equal(["web-01"], Vms("--vm", "web-01"));
+        Assert.Equal(["db-01"], Vms("--host", "dom0-b"));
+        Assert.Equal(["db-01", "web-01"], Vms("--profile", "default", "--since", "1h"));
+        Assert.Empty(Vms("--profile", "nginx"));
+        Assert.Empty(Vms("--since", "2999-01-01"));
+        Assert.Equal(["db-01"], Vms("--limit", "1"));
+    }
+
+    [Fact]
+    public void Alerts_since_a_value_that_is_neither_a_time_nor_an_age_is_a_usage_error()
+    {
+        Assert.Equal(1, _cli.Run("check", "--db", _db, _injected).Exit);
+
+        CliResult result = _cli.Run("alerts", "--db", _db, "--since", "yesterday");
+
+        Expect.Failure(result, 64, "--since: expected a time (2026-11-26T01:00:00Z, 2026-11-26) or an age (30m, 24h, 7d), found 'yesterday'");
     }
 
     [Fact]

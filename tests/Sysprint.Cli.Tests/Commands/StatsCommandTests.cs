@@ -28,7 +28,7 @@ public sealed class StatsCommandTests : IDisposable
 
         Assert.Equal(0, result.Exit);
         Assert.Equal(6, result.OutLines.Length);
-        Assert.Equal($"store    {_db} (schema 3)", result.OutLines[0]);
+        Assert.Equal($"store    {_db} (schema 4)", result.OutLines[0]);
         Assert.Equal("mapping  x86_64: 385 names, 0 learnt", result.OutLines[1]);
         Assert.Equal("checks   2 (1 anomalous), alerts 1", result.OutLines[2]);
         Assert.Equal("profiles 2", result.OutLines[3]);

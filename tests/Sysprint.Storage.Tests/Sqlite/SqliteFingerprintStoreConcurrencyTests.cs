@@ -71,7 +71,7 @@ public sealed class SqliteFingerprintStoreConcurrencyTests : IDisposable
         ProfileInfo[] profiles = await Task.WhenAll(openers);
 
         Assert.Single(profiles.Distinct());
-        Assert.Equal(3L, _temp.Scalar("PRAGMA user_version"));
+        Assert.Equal(4L, _temp.Scalar("PRAGMA user_version"));
         Assert.Equal(1L, _temp.Scalar("SELECT COUNT(*) FROM meta WHERE key = 'created'"));
     }
 

@@ -18,7 +18,7 @@ public sealed class SqliteFingerprintStoreTests : IDisposable
 
         StoreStats stats = store.GetStats();
 
-        Assert.Equal(new StoreStats(3, "", 0, 0, stats.Profiles, 0, 0, 0), stats);
+        Assert.Equal(new StoreStats(4, "", 0, 0, stats.Profiles, 0, 0, 0), stats);
         Assert.Empty(stats.Profiles);
     }
 
