@@ -106,24 +106,58 @@ internal static class CheckCommand
 
         // A profile's trouble (missing, learnt without window counts) is the same for every log: said once.
         var said = new HashSet<string>(StringComparer.Ordinal);
-        foreach (string file in files)
+
+        // Logs are scored on every core, a batch at a time; each batch is recorded in one transaction
+        // and only then are its verdicts printed, in the order of the inputs: a verdict printed is a
+        // check recorded, as when each check was committed on its own.
+        var outcomes = new List<CheckOutcome>();
+        var records = new List<CheckRecord>();
+        foreach (IReadOnlyList<CheckResult> batch in runner.CheckAll(files, profile, threshold, detector))
         {
-            CheckOutcome outcome;
-            try
+            outcomes.Clear();
+            records.Clear();
+            foreach (CheckResult result in batch)
             {
-                outcome = runner.Check(file, profile, threshold, detector);
-            }
-            catch (SysprintException e) when (e.ExitCode is ExitCodes.MalformedInput or ExitCodes.InputMissing)
-            {
-                errorExit = Math.Max(errorExit, e.ExitCode);
-                if (said.Add(e.Message))
+                if (result.Outcome is { } outcome)
                 {
-                    context.Fail(Printable.Escape(e.Message));
+                    outcomes.Add(outcome);
+                    records.Add(App.Checking.CheckRecords.From(
+                        outcome, table, Path.GetFullPath(outcome.Path), vm, host, AlertSources.Check, DateTimeOffset.UtcNow));
                 }
-
-                continue;
+                else if (result.Error!.SourceException is not SysprintException { ExitCode: ExitCodes.MalformedInput or ExitCodes.InputMissing })
+                {
+                    // What a log cannot cause (a usage error, the store, a seal): the logs before it
+                    // are recorded and reported, then the run stops as it would have there.
+                    Report(context, store, table, outcomes, records, vm, json, alerting, ref exit);
+                    result.Error.Throw();
+                }
             }
 
+            Report(context, store, table, outcomes, records, vm, json, alerting, ref exit);
+            foreach (CheckResult result in batch)
+            {
+                if (result.Error?.SourceException is SysprintException e)
+                {
+                    errorExit = Math.Max(errorExit, e.ExitCode);
+                    if (said.Add(e.Message))
+                    {
+                        context.Fail(Printable.Escape(e.Message));
+                    }
+                }
+            }
+        }
+
+        // A log that could not be read outranks the verdicts: the run is incomplete.
+        return errorExit != ExitCodes.Ok ? errorExit : exit;
+    }
+
+    // Records the batch's checks (one transaction), then prints their verdicts and sends their alerts.
+    private static void Report(CliContext context, IFingerprintStore store, SyscallTable table, List<CheckOutcome> outcomes,
+        List<CheckRecord> records, string? vm, bool json, (AlertOutbox Outbox, AlertFactory Factory)? alerting, ref int exit)
+    {
+        store.RecordChecks(records);
+        foreach (CheckOutcome outcome in outcomes)
+        {
             TrainCommand.ReportSkipped(context, outcome.Read);
             if (json)
             {
@@ -134,7 +168,6 @@ internal static class CheckCommand
                 WriteText(context.Out, outcome, table);
             }
 
-            App.Checking.CheckRecords.Record(store, outcome, table, Path.GetFullPath(outcome.Path), vm, host, AlertSources.Check);
             if (outcome.Anomalous)
             {
                 exit = ExitCodes.Anomalous;
@@ -145,8 +178,8 @@ internal static class CheckCommand
             }
         }
 
-        // A log that could not be read outranks the verdicts: the run is incomplete.
-        return errorExit != ExitCodes.Ok ? errorExit : exit;
+        outcomes.Clear();
+        records.Clear();
     }
 
     /// <summary>

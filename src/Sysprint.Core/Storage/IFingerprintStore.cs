@@ -69,6 +69,22 @@ public interface IFingerprintStore : IAlertHistory, IDisposable
     /// </summary>
     long RecordCheck(CheckRecord check);
 
+    /// <summary>
+    /// Records several checks (and their alerts) as <see cref="RecordCheck"/> does, all durable once
+    /// this returns (a backend may commit them in one transaction). Returns each alert's <see cref="AlertEntry.Seq"/> or 0, in order.
+    /// </summary>
+    IReadOnlyList<long> RecordChecks(IReadOnlyList<CheckRecord> checks)
+    {
+        ArgumentNullException.ThrowIfNull(checks);
+        var ids = new long[checks.Count];
+        for (int i = 0; i < ids.Length; i++)
+        {
+            ids[i] = RecordCheck(checks[i]);
+        }
+
+        return ids;
+    }
+
     StoreStats GetStats();
 
     /// <summary>A named setting kept in the store (e.g. a profile's seal), or null.</summary>

@@ -7,22 +7,39 @@ public sealed partial class SqliteFingerprintStore
 {
     /// <inheritdoc/>
     /// <remarks>The alert takes the check's time.</remarks>
-    public long RecordCheck(CheckRecord check)
+    public long RecordCheck(CheckRecord check) => RecordChecks([check])[0];
+
+    /// <inheritdoc/>
+    /// <remarks>One transaction for all of them: one commit instead of one per check.</remarks>
+    public IReadOnlyList<long> RecordChecks(IReadOnlyList<CheckRecord> checks)
     {
-        ArgumentNullException.ThrowIfNull(check);
-        ThrowIfNaN(check.Score);
+        ArgumentNullException.ThrowIfNull(checks);
+        foreach (CheckRecord check in checks)
+        {
+            ArgumentNullException.ThrowIfNull(check);
+            ThrowIfNaN(check.Score);
+        }
+
+        var ids = new long[checks.Count];
+        if (ids.Length == 0)
+        {
+            return ids;
+        }
+
         try
         {
             using SqliteTransaction transaction = BeginWrite();
-            long checkId;
-            using (SqliteCommand insert = Command(
+            using SqliteCommand insert = Command(
                 """
                 INSERT INTO checks (log, vm, profile, detector, verdict, syscalls, mismatches, score, summary, details_json, checked_at)
                 VALUES ($log, $vm, $profile, $detector, $verdict, $syscalls, $mismatches, $score, $summary, $details, $time)
                 RETURNING id
                 """,
-                transaction))
+                transaction);
+            for (int i = 0; i < ids.Length; i++)
             {
+                CheckRecord check = checks[i];
+                insert.Parameters.Clear();
                 insert.Parameters.AddWithValue("$log", check.Log);
                 insert.Parameters.AddWithValue("$vm", (object?)check.Vm ?? DBNull.Value);
                 insert.Parameters.AddWithValue("$profile", check.Profile);
@@ -34,19 +51,19 @@ public sealed partial class SqliteFingerprintStore
                 insert.Parameters.AddWithValue("$summary", check.Summary);
                 insert.Parameters.AddWithValue("$details", check.DetailsJson);
                 insert.Parameters.AddWithValue("$time", StoreTime.Format(check.Time));
-                checkId = (long)insert.ExecuteScalar()!;
-            }
+                long checkId = (long)insert.ExecuteScalar()!;
+                if (!check.Anomalous)
+                {
+                    continue;
+                }
 
-            long alertSeq = 0;
-            if (check.Anomalous)
-            {
-                alertSeq = InsertAlert(new AlertEntry(0, check.AlertId, check.Time, check.Source, check.Host, check.Vm, check.Log, check.Profile,
+                ids[i] = InsertAlert(new AlertEntry(0, check.AlertId, check.Time, check.Source, check.Host, check.Vm, check.Log, check.Profile,
                     check.Detector, null, check.Mismatches, check.Summary, check.DetailsJson), checkId, transaction)
                     ?? throw new InvalidOperationException($"{Location}: an alert with id {check.AlertId} is already recorded");
             }
 
             transaction.Commit();
-            return alertSeq;
+            return ids;
         }
         catch (SqliteException ex)
         {

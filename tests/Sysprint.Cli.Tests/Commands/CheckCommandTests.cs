@@ -369,4 +369,40 @@ public sealed class CheckCommandTests : IDisposable
         Assert.StartsWith($"normal     {Path.Combine(dir, "a.strace")}  3 syscalls", result.OutLines[0], StringComparison.Ordinal);
         Assert.StartsWith($"ANOMALOUS  {Path.Combine(dir, "b.strace")}  3 mismatches", result.OutLines[1], StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Many_logs_checked_on_every_core_come_out_in_input_order_each_recorded_once()
+    {
+        // 600 logs (batches of 8, 16, ... 256 scored in parallel): every 7th injected, every 50th malformed.
+        string dir = Directory.CreateDirectory(_cli.PathOf("many")).FullName;
+        var expected = new List<string>();
+        int anomalous = 0;
+        for (int i = 0; i < 600; i++)
+        {
+            string path = Path.Combine(dir, $"{i:D4}.strace");
+            if (i % 50 == 49)
+            {
+                File.WriteAllText(path, "100   close(1) = 0\n100   CLOSE(2) = 0\n");
+                continue;
+            }
+
+            bool injected = i % 7 == 0;
+            File.Copy(injected ? _injected : _normal, path);
+            expected.Add($"{path}:{(injected ? "anomalous" : "normal")}");
+            anomalous += injected ? 1 : 0;
+        }
+
+        CliResult result = _cli.Run("check", "--db", _db, "--json", dir);
+        CliResult stats = _cli.Run("stats", "--db", _db);
+
+        Assert.Equal(65, result.Exit);
+        Assert.Equal(expected, result.OutLines.Select(line =>
+        {
+            using JsonDocument json = JsonDocument.Parse(line);
+            return $"{json.RootElement.GetProperty("log").GetString()}:{json.RootElement.GetProperty("verdict").GetString()}";
+        }));
+        Assert.Equal(12, result.ErrorLines.Length);
+        Assert.StartsWith($"sysprint: error: {Path.Combine(dir, "0049.strace")}:2:", result.ErrorLines[0], StringComparison.Ordinal);
+        Assert.Contains($"checks   {expected.Count} ({anomalous} anomalous), alerts {anomalous}\n", stats.Out, StringComparison.Ordinal);
+    }
 }
