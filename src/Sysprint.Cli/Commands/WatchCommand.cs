@@ -133,6 +133,9 @@ internal static class WatchCommand
                 FilePermissions.RefuseWorldWritable(file, "store");
             }
 
+            // One agent per store: a second one would read the same logs and race the first for
+            // the same outbox rows. A missing store is left to the open below to report (66).
+            using AgentLock? held = StoreLocator.LocalFiles(address) is [string storeFile, ..] && File.Exists(storeFile) ? AgentLock.Acquire(storeFile) : null;
             AgentHost.RunAsync(settings, () => StoreLocator.Open(address, create: false, context), () => StoreLocator.OpenAgent(address, context), settings.Stdout ? context.Out : null, CancellationToken.None, Load)
                 .GetAwaiter().GetResult();
             return ExitCodes.Ok;

@@ -30,6 +30,12 @@ public static class ExitCodes
     /// <summary>The store could not be used: locked, corrupt, or of a newer schema (EX_SOFTWARE would hide it; EX_IOERR fits).</summary>
     public const int StoreUnavailable = 74;
 
+    /// <summary>
+    /// Another agent is already watching with the same store (EX_TEMPFAIL): not an error in this
+    /// command, and the same command succeeds once the other one stopped.
+    /// </summary>
+    public const int TemporaryFailure = 75;
+
     /// <summary>A bug in sysprint itself (EX_SOFTWARE).</summary>
     public const int Internal = 70;
 
