@@ -19,6 +19,7 @@ public static class Detectors
         ZStideDetector.Registration,
         FreqDetector.Registration,
         CallSetDetector.Registration,
+        FusedDetector.Registration,
     ];
 
     /// <summary>
@@ -26,7 +27,7 @@ public static class Detectors
     /// is given no detector: on ADFA-LD, the best detection at 10% false alarms of the registered
     /// detectors (docs/EVALUATION.md).
     /// </summary>
-    public static string Recommended => CallSetDetector.KindName;
+    public static string Recommended => FusedDetector.KindName;
 
     /// <summary>The <c>--detector</c> names.</summary>
     public static IReadOnlyList<string> All { get; } = [.. Kinds.Select(k => k.Name)];

@@ -210,7 +210,7 @@ public sealed class WindowDetectorCheckTests : IDisposable
     }
 
     [Theory]
-    [InlineData("freq", "0.05", "a threshold from the learnt logs alone is available for paper, stide (windows up to 10), zstide and callset, not for freq: give --threshold")]
+    [InlineData("freq", "0.05", "a threshold from the learnt logs alone is available for paper, stide (windows up to 10), zstide, callset and fused, not for freq: give --threshold")]
     [InlineData("callset", "1.5", "--false-alarms must be a share between 0 and 1, e.g. 0.05")]
     public void False_alarms_refuses_what_it_cannot_do(string detector, string rate, string message)
     {

@@ -291,12 +291,12 @@ public sealed class DetectorTests
     }
 
     [Fact]
-    public void Evaluated_detectors_are_the_paper_stide_two_to_ten_lfc_zstide_freq_and_callset()
+    public void Evaluated_detectors_are_the_paper_stide_two_to_ten_lfc_zstide_freq_callset_and_fused()
     {
         IReadOnlyList<Detector> detectors = Detectors.Evaluated();
 
         Assert.Equal(
-            ["paper", "stide-2", "stide-3", "stide-4", "stide-5", "stide-6", "stide-7", "stide-8", "stide-9", "stide-10", "lfc-6", "zstide", "freq-6", "callset"],
+            ["paper", "stide-2", "stide-3", "stide-4", "stide-5", "stide-6", "stide-7", "stide-8", "stide-9", "stide-10", "lfc-6", "zstide", "freq-6", "callset", "fused"],
             detectors.Select(d => d.Name));
         Assert.All(detectors, d => Assert.False(string.IsNullOrWhiteSpace(d.Description)));
     }

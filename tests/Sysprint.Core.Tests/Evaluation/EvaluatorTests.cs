@@ -149,7 +149,7 @@ public sealed class EvaluatorTests : IDisposable
 
         EvalResult result = Evaluator.Run(inputs, s_x86_64, s_unm);
 
-        Assert.Equal(14, result.Detectors.Count);
+        Assert.Equal(15, result.Detectors.Count);
         Assert.All(result.Detectors, d =>
         {
             Assert.Equal(3, d.NormalScores.Length);
