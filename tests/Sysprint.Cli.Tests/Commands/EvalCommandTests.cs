@@ -7,7 +7,7 @@ namespace Sysprint.Cli.Tests.Commands;
 public sealed class EvalCommandTests : IDisposable
 {
     private static readonly string[] s_detectors =
-        ["paper", "stide-2", "stide-3", "stide-4", "stide-5", "stide-6", "stide-7", "stide-8", "stide-9", "stide-10", "lfc-6", "zstide", "freq-6", "callset"];
+        ["paper", "stide-2", "stide-3", "stide-4", "stide-5", "stide-6", "stide-7", "stide-8", "stide-9", "stide-10", "lfc-6", "zstide", "freq-6", "callset", "fused"];
 
     private readonly CliSandbox _cli = new();
     private readonly string _train;

@@ -245,7 +245,7 @@ public sealed class WindowDetectorCheckTests : IDisposable
         // Said once, not once per log.
         Assert.Equal(66, result.Exit);
         Assert.Equal(
-            $"sysprint: error: {_db}: profile 'default' holds 1 log(s) learnt without window counts (by a sysprint before schema 3, or imported from an export without them), so the window detectors (zstide, freq, callset) cannot use it; learn its normal logs again into a new profile with 'sysprint train --profile NAME'\n",
+            $"sysprint: error: {_db}: profile 'default' holds 1 log(s) learnt without window counts (by a sysprint before schema 3, or imported from an export without them), so the window detectors (zstide, freq, callset, fused) cannot use it; learn its normal logs again into a new profile with 'sysprint train --profile NAME'\n",
             result.Error);
         Assert.Equal(0, _cli.Run("check", "--db", _db, _short).Exit);
     }

@@ -290,6 +290,50 @@ public sealed class DetectorTests
         Assert.Equal(learnt.Length, ZStideDetector.Calibrate(normal).LearntTraces);
     }
 
+    /// <summary>As <see cref="Runs"/>, and able to hold out the learnt traces in learning order (as eval's runs are).</summary>
+    private static NormalRuns HeldOutRuns(SubstringModel model, int[][] learnt) =>
+        new(null, model, [.. learnt.Select((t, i) => (i, (long)t.Length))], [.. learnt.Select(t => CallSetDetector.Vocabulary([t]))],
+            () => HeldOut.InLearningOrder(model, [.. learnt.Select((t, i) => new LoadedTrace($"log{i}", null, [t]))]));
+
+    [Fact]
+    public void Fused_is_the_mean_of_zstide_and_callset_each_standardised_on_the_held_out_learnt_traces()
+    {
+        int[][] learnt = Traces();
+        SubstringModel model = Learn(learnt);
+        NormalRuns normal = HeldOutRuns(model, learnt);
+        int[] injected = [1, 2, 3, 4, 5, 7, 8, 9, 1, 2, 3, 4, 5];
+        Trace trace = Analyse(normal, injected);
+
+        double fused = Score(new FusedDetector(), trace);
+
+        // The same standardisation by hand: population mean and deviation of each held-out score.
+        double sequence = (Score(new ZStideDetector(), trace) - Mean(new ZStideDetector().HeldOut(normal))) / Deviation(new ZStideDetector().HeldOut(normal));
+        double vocabulary = (Score(new CallSetDetector(), trace) - Mean(new CallSetDetector().HeldOut(normal))) / Deviation(new CallSetDetector().HeldOut(normal));
+        Assert.Equal((sequence + vocabulary) / 2, fused, 9);
+    }
+
+    [Fact]
+    public void Fused_scores_an_injected_trace_above_every_learnt_one()
+    {
+        int[][] learnt = Traces();
+        SubstringModel model = Learn(learnt);
+        NormalRuns normal = HeldOutRuns(model, learnt);
+        var detector = new FusedDetector();
+
+        double injected = Score(detector, Analyse(normal, [1, 2, 3, 4, 5, 7, 8, 9, 1, 2, 3, 4, 5]));
+
+        double highestLearnt = learnt.Max(t => Score(detector, Analyse(normal, t)));
+        Assert.True(injected > highestLearnt, $"injected {injected}, highest learnt {highestLearnt}");
+    }
+
+    private static double Mean(double[] values) => values.Average();
+
+    private static double Deviation(double[] values)
+    {
+        double mean = Mean(values);
+        return Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / values.Length);
+    }
+
     [Fact]
     public void Evaluated_detectors_are_the_paper_stide_two_to_ten_lfc_zstide_freq_callset_and_fused()
     {
