@@ -4,12 +4,9 @@ using Sysprint.Storage.Postgres;
 
 namespace Sysprint.Cli;
 
-/// <summary>Opens the fleet's PostgreSQL store for <c>serve</c>, <c>enroll-token</c>, <c>hosts</c> and <c>alerts</c>: <c>--db</c>, else <c>$SYSPRINT_DB</c>.</summary>
+/// <summary>Opens the fleet's PostgreSQL store for <c>serve</c>, <c>enroll-token</c> and <c>hosts</c>: <c>--db</c>, else <c>$SYSPRINT_DB</c>.</summary>
 internal static class FleetStoreLocator
 {
-    /// <summary>True when <c>--db</c> (or <c>$SYSPRINT_DB</c>) names a PostgreSQL store.</summary>
-    public static bool IsFleet(string? db, CliContext context) => PostgresLocation.IsPostgres(StoreLocator.Resolve(db, context).Text);
-
     /// <exception cref="SysprintException">Not a PostgreSQL address (64), or the store cannot be used (74).</exception>
     public static PostgresFleetStore Open(string? db, string command, CliContext context)
     {

@@ -79,9 +79,10 @@ public sealed class StoreLocatorTests : IDisposable
     {
         string folder = Path.Combine(Environment.CurrentDirectory, "postgres:");
 
-        CliResult result = _cli.Run(command, "--db", "postgres://user:pw@host:5432/db", Fixtures.Strace("single_plain"));
+        // Port 1 on loopback: nothing listens, so the PostgreSQL store is tried and cannot be reached.
+        CliResult result = _cli.Run(command, "--db", "postgres://user:pw@127.0.0.1:1/db", Fixtures.Strace("single_plain"));
 
-        Expect.Failure(result, 64, "postgres://user:***@host:5432/db: a PostgreSQL store serves 'serve', 'enroll-token' and 'hosts' so far; fingerprints and checks need a SQLite file");
+        Expect.Failure(result, 74, "postgres://user@127.0.0.1:1/db: cannot reach PostgreSQL: Connection refused");
         Assert.False(Directory.Exists(folder));
     }
 

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using Sysprint.App.Alerts;
 using Sysprint.Diagnostics;
-using Sysprint.Fleet;
 using Sysprint.Storage;
 
 namespace Sysprint.Cli.Commands;
@@ -31,17 +30,12 @@ internal static class AlertsCommand
             HelpName = "TIME",
         };
         var command = new Command("alerts",
-            "List every alert, from check, run, attach and watch (or, on a fleet's PostgreSQL store, every host's alerts), newest first")
+            "List every alert, from check, run, attach and watch (on a fleet's PostgreSQL store, every host's too), newest first")
         {
             db, limit, json, host, vm, profile, since,
         };
         command.SetAction(result =>
         {
-            if (FleetStoreLocator.IsFleet(result.GetValue(db), context))
-            {
-                return ListFleetAsync(result.GetValue(db), result.GetValue(host), result.GetValue(limit), result.GetValue(json), context).GetAwaiter().GetResult();
-            }
-
             var query = new AlertQuery
             {
                 Host = result.GetValue(host),
@@ -78,29 +72,6 @@ internal static class AlertsCommand
             return 0;
         });
         return command;
-    }
-
-    /// <summary>Every host's alerts from the fleet's store: JSON members as <c>GET /api/alerts</c> (<see cref="FleetJson.WriteAlert"/>).</summary>
-    private static async Task<int> ListFleetAsync(string? db, string? host, int limit, bool json, CliContext context)
-    {
-        await using Storage.Postgres.PostgresFleetStore store = FleetStoreLocator.Open(db, "alerts", context);
-        IReadOnlyList<FleetAlert> alerts = await store.ListAlertsAsync(new FleetAlertQuery { Host = host, Limit = limit }, CancellationToken.None)
-            .ConfigureAwait(false);
-        if (alerts.Count == 0 && !json)
-        {
-            context.Out.WriteLine(host is null ? "no alerts" : $"no alerts from host '{Printable.Escape(host)}'");
-            return 0;
-        }
-
-        foreach (FleetAlert a in alerts)
-        {
-            context.Out.WriteLine(json
-                ? FleetJson.ToText(w => FleetJson.WriteAlert(w, a))
-                : string.Create(CultureInfo.InvariantCulture,
-                    $"{a.Uuid}  {a.Time:yyyy-MM-dd HH:mm:ss}Z  host {Printable.Escape(a.Host)}  vm {Printable.Escape(a.Vm ?? "-")}  {a.Priority}  {Printable.Escape(a.Output)}"));
-        }
-
-        return 0;
     }
 
     /// <summary>An ISO-8601 time (UTC unless it says otherwise) or an age before <paramref name="now"/>: <c>30m</c>, <c>24h</c>, <c>7d</c>, <c>90s</c>.</summary>

@@ -12,8 +12,8 @@ internal static class CommonOptions
 
     public static Option<string?> Db() => new("--db")
     {
-        Description = $"The store (SQLite file). Default: $SYSPRINT_DB, else ./{DefaultDbFile}",
-        HelpName = "FILE",
+        Description = $"The store: a SQLite file, or a PostgreSQL one (postgres://USER@HOST[:PORT]/DATABASE, Host=...;Database=...). Default: $SYSPRINT_DB, else ./{DefaultDbFile}",
+        HelpName = "STORE",
     };
 
     public static Option<string> Profile()

@@ -54,6 +54,6 @@ public interface IFleetStore : IAsyncDisposable
     /// <summary>Revokes a host: its credential is refused from its next request on. False when no host has that name.</summary>
     Task<bool> RevokeHostAsync(string name, DateTimeOffset time, CancellationToken cancellationToken);
 
-    /// <summary>Central alerts, newest arrival first.</summary>
+    /// <summary>The hosts' alerts (those of the one alert history that came from an agent), newest arrival first.</summary>
     Task<IReadOnlyList<FleetAlert>> ListAlertsAsync(FleetAlertQuery query, CancellationToken cancellationToken);
 }

@@ -5,8 +5,8 @@ namespace Sysprint.Storage.Postgres;
 /// <summary>
 /// The PostgreSQL backend: <c>postgres://</c> and <c>postgresql://</c> addresses and Npgsql
 /// connection strings (<see cref="PostgresLocation"/>). The fleet's tables are opened by
-/// <see cref="PostgresFleetStore"/>; the fingerprint store on PostgreSQL is not built yet, so
-/// <see cref="Open"/> says which commands take such an address today.
+/// <see cref="PostgresFleetStore"/>, the fingerprints, checks and the one alert history by
+/// <see cref="PostgresFingerprintStore"/>; the live agent keeps its outbox in a local SQLite file.
 /// </summary>
 public sealed class PostgresBackend : IStoreBackend
 {
@@ -32,8 +32,7 @@ public sealed class PostgresBackend : IStoreBackend
     public IFingerprintStore Open(StoreAddress address, StoreOpenOptions options)
     {
         ArgumentNullException.ThrowIfNull(address);
-        throw new SysprintException(ExitCodes.Usage,
-            $"{address.Redacted}: a PostgreSQL store serves 'serve', 'enroll-token' and 'hosts' so far; fingerprints and checks need a SQLite file");
+        return PostgresFingerprintStore.Open(address.Text, options);
     }
 
     /// <inheritdoc/>

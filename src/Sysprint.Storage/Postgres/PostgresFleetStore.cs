@@ -41,7 +41,7 @@ public sealed class PostgresFleetStore : IFleetStore
         {
             await store.Run(async () =>
             {
-                await PostgresSchema.MigrateFleetAsync(source, location, cancellationToken).ConfigureAwait(false);
+                await PostgresSchema.MigrateAsync(source, location, cancellationToken).ConfigureAwait(false);
                 return 0;
             }).ConfigureAwait(false);
             return store;
@@ -186,13 +186,16 @@ public sealed class PostgresFleetStore : IFleetStore
             // alerts are ordered by uuid so that two batches overlapping (a retry racing its first
             // attempt on another server instance) lock their rows in the same order.
             AlertUpload[] sorted = [.. alerts.DistinctBy(a => a.Uuid).OrderBy(a => a.Uuid)];
+            // Each alert enters the one alert history (FleetAlertHistory) under its host's name.
             await using NpgsqlCommand command = _source.CreateCommand(
-                """
-                INSERT INTO fleet_alerts (host_id, uuid, time, received, rule, priority, source, vm, log, profile, output, body)
-                SELECT @host, u.uuid, u.time, @received, u.rule, u.priority, u.source, u.vm, u.log, u.profile, u.output, u.body::jsonb
+                $"""
+                INSERT INTO alerts (uuid, host, host_id, time, received, source, vm, log, profile, detector, rule, priority, mismatches, summary, details_json, body)
+                SELECT u.uuid::text, (SELECT name FROM fleet_hosts WHERE id = @host), @host, u.time, @received, 'watch', u.vm, u.log, u.profile,
+                    {FleetAlertHistory.Detector}, {FleetAlertHistory.Rule}, u.priority, {FleetAlertHistory.Mismatches}, u.output, {FleetAlertHistory.Details}, b
                 FROM unnest(@uuids, @times, @rules, @priorities, @sources, @vms, @logs, @profiles, @outputs, @bodies)
-                    AS u (uuid, time, rule, priority, source, vm, log, profile, output, body)
-                ON CONFLICT (host_id, uuid) DO NOTHING
+                    AS u (uuid, time, rule, priority, source, vm, log, profile, output, body),
+                    LATERAL (SELECT u.body::jsonb AS b) j
+                ON CONFLICT (host, uuid) DO NOTHING
                 """);
             command.Parameters.AddWithValue("host", hostId);
             command.Parameters.AddWithValue("received", received.ToUniversalTime());
@@ -238,9 +241,10 @@ public sealed class PostgresFleetStore : IFleetStore
             ArgumentNullException.ThrowIfNull(query);
             await using NpgsqlCommand command = _source.CreateCommand(
                 """
-                SELECT a.seq, a.uuid, h.name, a.time, a.received, a.rule, a.priority, a.source, a.vm, a.log, a.profile, a.output, a.body::text
-                FROM fleet_alerts a JOIN fleet_hosts h ON h.id = a.host_id
-                WHERE (@host::text IS NULL OR h.name = @host) AND (@before::bigint IS NULL OR a.seq < @before)
+                SELECT a.seq, a.uuid::uuid, a.host, a.time, a.received, a.body->>'rule', a.priority, a.body->>'source', a.vm, a.log, a.profile, a.summary,
+                    a.body::text
+                FROM alerts a
+                WHERE a.host_id IS NOT NULL AND (@host::text IS NULL OR a.host = @host) AND (@before::bigint IS NULL OR a.seq < @before)
                 ORDER BY a.seq DESC
                 LIMIT @limit
                 """);

@@ -5,15 +5,111 @@ using Sysprint.Diagnostics;
 namespace Sysprint.Storage.Postgres;
 
 /// <summary>
-/// The PostgreSQL schema, versioned per part (<c>fleet</c> now; the fingerprint store's tables
-/// will be a second part) in <c>sysprint_schema</c> and migrated at start. Migrations run in one
-/// transaction under an advisory lock, so several <c>serve</c> instances starting at once migrate
-/// once; a store whose part is newer than this build knows is refused, never written to.
+/// The PostgreSQL schema, versioned per part in <c>sysprint_schema</c> and migrated at start:
+/// <c>store</c> (the fingerprint store and the one alert history) and <c>fleet</c> (enrollment,
+/// hosts; its version 1 kept the hosts' alerts apart, in fleet_alerts). Every opener migrates every part, in that order, in one transaction under an advisory
+/// lock, so several processes starting at once migrate once; a store whose part is newer than this
+/// build knows is refused, never written to.
 /// </summary>
 internal static class PostgresSchema
 {
     /// <summary>The advisory lock key of migrations ("SYSPRINT" in ASCII).</summary>
     private const long MigrationLock = 0x5359535052494E54;
+
+    /// <summary>
+    /// Migration <c>i</c> takes the store part from version <c>i</c> to <c>i + 1</c>. Times are
+    /// <c>timestamptz</c>; grams are <see cref="Model.Fingerprint.FormatGram"/> text as in SQLite;
+    /// <c>store_revision</c> counts every change to what agents receive (mapping, profiles,
+    /// fingerprints, settings such as seals), the ETag of <c>serve</c>'s profile feed.
+    /// </summary>
+    private static readonly string[] s_store =
+    [
+        """
+        CREATE TABLE store_meta (
+            key   text PRIMARY KEY,
+            value text NOT NULL
+        );
+        CREATE TABLE store_revision (
+            id       integer PRIMARY KEY CHECK (id = 1),
+            revision bigint NOT NULL
+        );
+        INSERT INTO store_revision (id, revision) VALUES (1, 0);
+        CREATE TABLE store_settings (
+            key   text PRIMARY KEY,
+            value text NOT NULL
+        );
+        CREATE TABLE names (
+            name   text PRIMARY KEY,
+            number integer NOT NULL,
+            learnt boolean NOT NULL
+        );
+        CREATE TABLE profiles (
+            id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            name        text NOT NULL UNIQUE,
+            window_size integer NOT NULL,
+            detector    text NOT NULL,
+            threshold   double precision NOT NULL,
+            created     timestamptz NOT NULL
+        );
+        CREATE TABLE logs (
+            id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            profile_id       bigint NOT NULL REFERENCES profiles (id),
+            path             text NOT NULL,
+            size             bigint NOT NULL,
+            sha256           text NOT NULL,
+            syscalls         bigint NOT NULL,
+            new_transitions  integer NOT NULL,
+            fingerprint_size integer NOT NULL,
+            learnt_at        timestamptz NOT NULL,
+            windows          bytea,
+            UNIQUE (profile_id, sha256)
+        );
+        CREATE TABLE grams (
+            profile_id   bigint NOT NULL REFERENCES profiles (id),
+            gram         text NOT NULL,
+            first_log_id bigint NOT NULL REFERENCES logs (id),
+            PRIMARY KEY (profile_id, gram)
+        );
+        CREATE TABLE checks (
+            id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            log          text NOT NULL,
+            vm           text,
+            host         text,
+            profile      text NOT NULL,
+            detector     text NOT NULL,
+            verdict      text NOT NULL,
+            syscalls     bigint NOT NULL,
+            mismatches   bigint NOT NULL,
+            score        double precision NOT NULL,
+            summary      text NOT NULL,
+            details_json text NOT NULL,
+            checked_at   timestamptz NOT NULL
+        );
+        CREATE TABLE alerts (
+            seq          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            uuid         text NOT NULL,
+            host         text,
+            host_id      bigint,
+            check_id     bigint REFERENCES checks (id),
+            time         timestamptz NOT NULL,
+            received     timestamptz NOT NULL DEFAULT now(),
+            source       text NOT NULL,
+            vm           text,
+            log          text,
+            profile      text,
+            detector     text,
+            rule         text,
+            priority     text,
+            mismatches   bigint NOT NULL,
+            summary      text NOT NULL,
+            details_json text NOT NULL,
+            body         jsonb,
+            UNIQUE NULLS NOT DISTINCT (host, uuid)
+        );
+        CREATE INDEX alerts_time ON alerts (time DESC, seq DESC);
+        CREATE INDEX alerts_host ON alerts (host, seq DESC);
+        """,
+    ];
 
     /// <summary>Migration <c>i</c> takes the fleet part from version <c>i</c> to <c>i + 1</c>.</summary>
     private static readonly string[] s_fleet =
@@ -62,16 +158,41 @@ internal static class PostgresSchema
         );
         CREATE INDEX fleet_alerts_host_seq ON fleet_alerts (host_id, seq DESC);
         """,
+
+        // 1 -> 2. One alert history: the hosts' alerts move into the store part's 'alerts' (with
+        // check, run and attach alerts), keyed by host name and uuid, their body kept whole.
+        $"""
+        INSERT INTO alerts (uuid, host, host_id, time, received, source, vm, log, profile, detector, rule, priority, mismatches, summary, details_json, body)
+        SELECT f.uuid::text, h.name, f.host_id, f.time, f.received, 'watch', f.vm, f.log, f.profile,
+            {FleetAlertHistory.Detector}, {FleetAlertHistory.Rule}, f.priority, {FleetAlertHistory.Mismatches}, f.output, {FleetAlertHistory.Details}, b
+        FROM fleet_alerts f JOIN fleet_hosts h ON h.id = f.host_id, LATERAL (SELECT f.body AS b) j
+        ORDER BY f.seq
+        ON CONFLICT (host, uuid) DO NOTHING;
+        DROP TABLE fleet_alerts;
+        """,
     ];
+
+    /// <summary>The parts in the order they migrate (a later part may use an earlier part's tables).</summary>
+    private static readonly (string Name, string[] Migrations)[] s_parts = [("store", s_store), ("fleet", s_fleet)];
+
+    /// <summary>The store part's version this build writes.</summary>
+    public static int StoreVersion => s_store.Length;
 
     /// <summary>The fleet part's version this build writes.</summary>
     public static int FleetVersion => s_fleet.Length;
 
-    /// <summary>Creates or upgrades the fleet tables.</summary>
-    /// <exception cref="SysprintException">The store's fleet part is newer than this build (74).</exception>
-    public static async Task MigrateFleetAsync(NpgsqlDataSource source, string location, CancellationToken cancellationToken)
+    /// <summary>Creates or upgrades every part's tables.</summary>
+    /// <exception cref="SysprintException">A part is newer than this build (74).</exception>
+    public static async Task MigrateAsync(NpgsqlDataSource source, string location, CancellationToken cancellationToken)
     {
         await using NpgsqlConnection connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+
+        // Most opens find every part current: read the versions first and take no lock then.
+        if (await CurrentAsync(connection, location, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection, transaction))
         {
@@ -85,35 +206,71 @@ internal static class PostgresSchema
             await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        int version;
-        await using (var read = new NpgsqlCommand("SELECT version FROM sysprint_schema WHERE part = @part", connection, transaction))
+        foreach ((string part, string[] migrations) in s_parts)
         {
-            read.Parameters.AddWithValue("part", "fleet");
-            version = await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is int v ? v : 0;
-        }
+            int version;
+            await using (var read = new NpgsqlCommand("SELECT version FROM sysprint_schema WHERE part = @part", connection, transaction))
+            {
+                read.Parameters.AddWithValue("part", part);
+                version = await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is int v ? v : 0;
+            }
 
-        if (version > FleetVersion)
-        {
-            throw new SysprintException(ExitCodes.StoreUnavailable, string.Create(CultureInfo.InvariantCulture,
-                $"{location}: its fleet tables are at version {version}, newer than this sysprint knows ({FleetVersion}); upgrade sysprint"));
-        }
+            ThrowIfNewer(location, part, version, migrations.Length);
+            for (int i = version; i < migrations.Length; i++)
+            {
+                await using var migrate = new NpgsqlCommand(migrations[i], connection, transaction);
+                await migrate.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
 
-        for (int i = version; i < FleetVersion; i++)
-        {
-            await using var migrate = new NpgsqlCommand(s_fleet[i], connection, transaction);
-            await migrate.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        if (version < FleetVersion)
-        {
-            await using var record = new NpgsqlCommand(
-                "INSERT INTO sysprint_schema (part, version) VALUES (@part, @version) ON CONFLICT (part) DO UPDATE SET version = excluded.version",
-                connection, transaction);
-            record.Parameters.AddWithValue("part", "fleet");
-            record.Parameters.AddWithValue("version", FleetVersion);
-            await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            if (version < migrations.Length)
+            {
+                await using var record = new NpgsqlCommand(
+                    "INSERT INTO sysprint_schema (part, version) VALUES (@part, @version) ON CONFLICT (part) DO UPDATE SET version = excluded.version",
+                    connection, transaction);
+                record.Parameters.AddWithValue("part", part);
+                record.Parameters.AddWithValue("version", migrations.Length);
+                await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>True when every part is at this build's version; throws when one is newer.</summary>
+    private static async Task<bool> CurrentAsync(NpgsqlConnection connection, string location, CancellationToken cancellationToken)
+    {
+        await using var read = new NpgsqlCommand("SELECT part, version FROM sysprint_schema", connection);
+        var found = new Dictionary<string, int>(StringComparer.Ordinal);
+        try
+        {
+            await using NpgsqlDataReader reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                found[reader.GetString(0)] = reader.GetInt32(1);
+            }
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            return false;
+        }
+
+        bool current = true;
+        foreach ((string part, string[] migrations) in s_parts)
+        {
+            int version = found.GetValueOrDefault(part);
+            ThrowIfNewer(location, part, version, migrations.Length);
+            current &= version == migrations.Length;
+        }
+
+        return current;
+    }
+
+    private static void ThrowIfNewer(string location, string part, int version, int known)
+    {
+        if (version > known)
+        {
+            throw new SysprintException(ExitCodes.StoreUnavailable, string.Create(CultureInfo.InvariantCulture,
+                $"{location}: its {part} tables are at version {version}, newer than this sysprint knows ({known}); upgrade sysprint"));
+        }
     }
 }

@@ -58,7 +58,7 @@ public sealed class FleetCommandsTests : FleetFixture
     }
 
     [Fact]
-    public async Task Alerts_lists_every_hosts_alerts_with_id_and_host_and_filters_by_host()
+    public async Task Alerts_lists_every_hosts_alerts_in_the_one_history_with_id_and_host_and_filters_by_host()
     {
         string a = await Server.EnrollAsync("host-a");
         string b = await Server.EnrollAsync("host-b");
@@ -74,11 +74,12 @@ public sealed class FleetCommandsTests : FleetFixture
         Assert.Equal(
             [$"{Alerts.Upload(3).Uuid} host-b", $"{Alerts.Upload(2).Uuid} host-a", $"{Alerts.Upload(1).Uuid} host-a"],
             all.Select(x => $"{x.GetProperty("id").GetString()} {x.GetProperty("host").GetString()}"));
-        Assert.Equal("web-01", all[0].GetProperty("vm").GetString());
-        Assert.Equal(Alerts.Upload(3).Uuid.ToString(), all[0].GetProperty("alert").GetProperty("uuid").GetString());
+        Assert.Equal(("web-01", "watch"), (all[0].GetProperty("vm").GetString(), all[0].GetProperty("source").GetString()));
+        Assert.Equal(("transition mmap -> socket in log 3", 1, JsonValueKind.Null),
+            (all[0].GetProperty("summary").GetString(), all[0].GetProperty("mismatches").GetInt32(), all[0].GetProperty("rule").ValueKind));
         Assert.Single(onlyB.TrimEnd('\n').Split('\n'));
         Assert.Equal(2, text.TrimEnd('\n').Split('\n').Length);
-        Assert.Contains("  host host-a  vm web-01  Critical  transition mmap -> socket in log ", text, StringComparison.Ordinal);
+        Assert.Contains("Z  watch  vm web-01  log -  transition mmap -> socket in log 2", text, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -145,7 +145,7 @@ public sealed class PostgresFleetStoreTests : IAsyncLifetime
 
         Assert.Equal(440, added.Sum());
         Assert.Equal(440, (await _store.ListAlertsAsync(new FleetAlertQuery { Limit = 1000 }, ct)).Select(x => x.Uuid).Distinct().Count());
-        Assert.Equal(440L, await ScalarAsync("SELECT count(*) FROM fleet_alerts"));
+        Assert.Equal(440L, await ScalarAsync("SELECT count(*) FROM alerts"));
     }
 
     [Fact]
@@ -215,7 +215,7 @@ public sealed class PostgresFleetStoreTests : IAsyncLifetime
         var e = await Assert.ThrowsAsync<SysprintException>(() => PostgresFleetStore.OpenAsync(_db.Url, ct));
 
         Assert.Equal(ExitCodes.StoreUnavailable, e.ExitCode);
-        Assert.Equal($"{_db.Url}: its fleet tables are at version 99, newer than this sysprint knows (1); upgrade sysprint", e.Message);
+        Assert.Equal($"{_db.Url}: its fleet tables are at version 99, newer than this sysprint knows ({PostgresSchema.FleetVersion}); upgrade sysprint", e.Message);
     }
 
     [Fact]

@@ -1,0 +1,31 @@
+namespace Sysprint.Storage.Postgres;
+
+/// <summary>
+/// How an agent's alert (Falco's shape, kept whole in <c>alerts.body</c>) becomes an entry of the
+/// one alert history, as SQL over that body: the same fields the agent's own store gives it
+/// (<c>Alert.ToHistory</c>): source <c>watch</c>; a finding (<c>source: syscall</c>) is one mismatch
+/// with its line, pid, calls, count and window as details; sysprint's own trouble keeps its rule
+/// and no mismatch. Used by the server's ingest and by the migration of the older fleet_alerts.
+/// </summary>
+internal static class FleetAlertHistory
+{
+    /// <summary>The history's <c>detector</c> of a body <c>b</c>.</summary>
+    public const string Detector = "b->'output_fields'->>'detector'";
+
+    /// <summary>The history's <c>rule</c>: null for a finding, the agent's rule otherwise.</summary>
+    public const string Rule = "CASE WHEN b->>'source' = 'syscall' THEN NULL ELSE b->>'rule' END";
+
+    /// <summary>The history's <c>mismatches</c>.</summary>
+    public const string Mismatches = "CASE WHEN b->>'source' = 'syscall' THEN 1 ELSE 0 END";
+
+    /// <summary>The history's <c>details_json</c> (as <c>check --json</c>'s details).</summary>
+    public const string Details =
+        """
+        CASE WHEN b->>'source' = 'syscall' THEN json_build_array(
+            json_build_object('line', b->'output_fields'->'log.line', 'pid', b->'output_fields'->'proc.pid',
+                'prev', b->'output_fields'->'mismatch.prev', 'next', b->'output_fields'->'mismatch.next',
+                'count', b->'output_fields'->'mismatch.count', 'window', b->'output_fields'->'mismatch.window')::jsonb
+            || CASE WHEN b->'output_fields' ? 'reason' THEN jsonb_build_object('reason', b->'output_fields'->'reason') ELSE '{}'::jsonb END)::text
+        ELSE '[]' END
+        """;
+}
