@@ -189,6 +189,83 @@ public abstract class FingerprintStoreContract : IDisposable
     }
 
     [Fact]
+    public void Deleting_a_profile_removes_its_fingerprint_logs_window_counts_and_seal_and_nothing_else()
+    {
+        using IFingerprintStore store = OpenStore();
+        ProfileInfo gone = store.CreateProfile("gone", 2, "stide", 0);
+        ProfileInfo kept = store.CreateProfile("kept", 2, "stide", 0);
+        store.LearnLog(gone, Log("a.strace", "aa"), [[0], [0, 1]], [], Windows([0, 1, 0]));
+        store.LearnLog(kept, Log("b.strace", "aa"), [[5], [5, 6]], [], Windows([5, 6, 5]));
+        store.SetSetting(Sysprint.Integrity.Seal.SettingKey("gone"), "{\"seal\":1}");
+        store.SetSetting(Sysprint.Integrity.Seal.SettingKey("kept"), "{\"seal\":2}");
+
+        Assert.True(store.DeleteProfile("gone"));
+
+        Assert.Null(store.FindProfile("gone"));
+        Assert.Null(store.ProfileVersion("gone"));
+        Assert.Null(store.GetSetting(Sysprint.Integrity.Seal.SettingKey("gone")));
+        Assert.Empty(store.ListLearntLogs(gone.Id));
+        Assert.Empty(store.LoadFingerprint(gone).Grams());
+        Assert.Equal(["kept"], store.ListProfiles().Select(p => p.Name));
+        Assert.Equal([[5], [5, 6]], store.LoadFingerprint(kept).Grams());
+        Assert.Single(store.ListLogWindows(kept.Id));
+        Assert.Equal("{\"seal\":2}", store.GetSetting(Sysprint.Integrity.Seal.SettingKey("kept")));
+
+        // The name is free again, for a fingerprint of its own.
+        ProfileInfo again = store.CreateProfile("gone", 3, "stide", 0);
+        store.LearnLog(again, Log("c.strace", "aa"), [[7, 8, 9]], []);
+        Assert.Equal([[7, 8, 9]], store.LoadFingerprint(again).Grams());
+    }
+
+    [Fact]
+    public void Deleting_a_profile_that_does_not_exist_returns_false()
+    {
+        using IFingerprintStore store = OpenStore();
+        store.CreateProfile("p", 2, "stide", 0);
+
+        Assert.False(store.DeleteProfile("nope"));
+        Assert.Equal(["p"], store.ListProfiles().Select(p => p.Name));
+    }
+
+    [Fact]
+    public void The_profile_version_changes_with_each_learnt_log_detector_seal_and_re_creation_and_only_then()
+    {
+        using IFingerprintStore store = OpenStore();
+        Assert.Null(store.ProfileVersion("p"));
+        ProfileInfo profile = store.CreateProfile("p", 2, "stide", 0);
+        ProfileInfo other = store.CreateProfile("other", 2, "stide", 0);
+        var seen = new List<string?> { store.ProfileVersion("p") };
+
+        store.LearnLog(profile, Log("a.strace", "aa"), [[0], [0, 1]], []);
+        seen.Add(store.ProfileVersion("p"));
+        store.LearnLog(profile, Log("b.strace", "bb"), [], []);
+        seen.Add(store.ProfileVersion("p"));
+        string? unchanged = store.ProfileVersion("p");
+        store.LearnLog(profile, Log("copy-of-b.strace", "bb"), [[9]], []);
+        store.LearnLog(other, Log("c.strace", "cc"), [[3]], []);
+        store.SetProfileDetector("other", "paper", 1);
+        store.SetSetting(Sysprint.Integrity.Seal.SettingKey("other"), "{}");
+        Assert.Equal(unchanged, store.ProfileVersion("p"));
+        store.SetProfileDetector("p", "paper", 0);
+        seen.Add(store.ProfileVersion("p"));
+        store.SetProfileDetector("p", "paper", 2.5);
+        seen.Add(store.ProfileVersion("p"));
+        store.SetSetting(Sysprint.Integrity.Seal.SettingKey("p"), "{\"v\":1}");
+        seen.Add(store.ProfileVersion("p"));
+        store.SetSetting(Sysprint.Integrity.Seal.SettingKey("p"), "{\"v\":2}");
+        seen.Add(store.ProfileVersion("p"));
+        store.DeleteProfile("p");
+        ProfileInfo again = store.CreateProfile("p", 2, "paper", 2.5);
+        store.LearnLog(again, Log("a.strace", "aa"), [[0], [0, 1]], []);
+        store.LearnLog(again, Log("b.strace", "bb"), [], []);
+        store.SetSetting(Sysprint.Integrity.Seal.SettingKey("p"), "{\"v\":2}");
+        seen.Add(store.ProfileVersion("p"));
+
+        Assert.DoesNotContain(null, seen);
+        Assert.Equal(seen.Count, seen.Distinct().Count());
+    }
+
+    [Fact]
     public void Fingerprints_of_profiles_stay_apart()
     {
         using IFingerprintStore store = OpenStore();
@@ -416,6 +493,14 @@ public abstract class FingerprintStoreContract : IDisposable
         store.Dispose();
 
         Assert.Throws<ObjectDisposedException>(() => store.ListProfiles());
+    }
+
+    /// <summary>The window counts of one log of these calls (one thread).</summary>
+    private static Sysprint.Detection.SubstringModel Windows(int[] calls)
+    {
+        var model = new Sysprint.Detection.SubstringModel(capacity: 16);
+        model.Learn(calls);
+        return model;
     }
 
     protected static LearntLog Log(string path, string sha256) => new(path, 1234, sha256, 50, 3, 7, s_t0);

@@ -16,6 +16,9 @@ public sealed class AlertFactory
     /// <summary>The rule of a log the agent could not read (Falco reports its own drops this way).</summary>
     public const string UnreadableRule = "Sysprint could not check a log";
 
+    /// <summary>The rule of a profile changed in the store that the agent cannot use (its seal fails, it was deleted): the old fingerprint stays.</summary>
+    public const string FingerprintKeptRule = "Sysprint kept a fingerprint: its change in the store cannot be used";
+
     /// <summary>The rule of lines skipped as malformed.</summary>
     public const string SkippedRule = "Sysprint skipped log lines";
 

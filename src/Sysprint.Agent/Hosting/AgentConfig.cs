@@ -111,6 +111,10 @@ public sealed record AgentConfig
     [JsonPropertyName("scan_interval_ms")]
     public int ScanIntervalMs { get; init; } = 1000;
 
+    /// <summary>How often the store is asked whether a profile in use changed (train, import, profile, seal); 0: never, SIGHUP only.</summary>
+    [JsonPropertyName("profile_poll_ms")]
+    public int ProfilePollMs { get; init; } = 500;
+
     [JsonPropertyName("checkpoint_interval_ms")]
     public int CheckpointIntervalMs { get; init; } = 1000;
 
@@ -207,7 +211,7 @@ public sealed record AgentConfig
             error = $"host '{Printable.Escape(Host)}': expected letters, digits, '.', '-' and '_' (at most 253)";
         }
         else if (PollIntervalMs < 1 || ScanIntervalMs < 1 || CheckpointIntervalMs < 1 || RetryInitialMs < 1 || RetryMaxMs < RetryInitialMs
-            || IdleTimeoutSeconds < 0 || RotateGraceMs < 0 || SettleMs < 0 || DeliveryTimeoutSeconds < 1 || ShutdownTimeoutSeconds < 0
+            || IdleTimeoutSeconds < 0 || ProfilePollMs < 0 || RotateGraceMs < 0 || SettleMs < 0 || DeliveryTimeoutSeconds < 1 || ShutdownTimeoutSeconds < 0
             || MaxAlertsPerLog < 1 || MaxLineBytes < 256)
         {
             error = "intervals and timeouts must be positive (retry_max_ms at least retry_initial_ms), max_alerts_per_log at least 1, max_line_bytes at least 256";
@@ -239,6 +243,7 @@ public sealed record AgentConfig
         },
         ScanInterval = TimeSpan.FromMilliseconds(ScanIntervalMs),
         CheckpointInterval = TimeSpan.FromMilliseconds(CheckpointIntervalMs),
+        ProfilePoll = TimeSpan.FromMilliseconds(ProfilePollMs),
         Settle = TimeSpan.FromMilliseconds(SettleMs),
         Exclude = Exclude ?? new WatchSettings { Spools = [] }.Exclude,
         FollowSymlinks = FollowSymlinks,

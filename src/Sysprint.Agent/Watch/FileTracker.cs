@@ -29,6 +29,8 @@ internal sealed class FileTracker
     private string? _program;
     private bool _programLooked;
     private volatile bool _replaced;
+    private volatile bool _restarting;
+    private volatile string? _profileName;
     private long _alerts;
 
     public FileTracker(SpoolWatcher watcher, WatchedFile row, CancellationToken stop)
@@ -82,6 +84,30 @@ internal sealed class FileTracker
         _replaced = true;
         _stop.Cancel();
     }
+
+    /// <summary>
+    /// Stops reading so that the next scan reads the log again from its start, against a profile
+    /// reloaded since: the row stays <c>reading</c>, as when the agent stops, and the alerts raised
+    /// already are dropped by id.
+    /// </summary>
+    public void Restart()
+    {
+        _restarting = true;
+        try
+        {
+            _stop.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // It ended meanwhile: the scan starts it again if it is unfinished.
+        }
+    }
+
+    /// <summary>True once <see cref="Restart"/> was asked.</summary>
+    public bool Restarting => _restarting;
+
+    /// <summary>The profile the log is checked against, once chosen (null before: the log's format or program is awaited).</summary>
+    public string? ProfileName => _profileName;
 
     public void Join(TimeSpan timeout) => _thread?.Join(timeout);
 
@@ -174,6 +200,7 @@ internal sealed class FileTracker
         }
 
         LiveProfile profile = _watcher.Profile(profileName);
+        _profileName = profile.Name;
         SyscallTable table = _watcher.NewTable();
         var subject = new AlertSubject(_row.Vm, _row.Path, AlertKey, null, profile.Name, profile.Detector);
         var check = new LiveCheck(profile, mismatch => Raise(subject, mismatch, table, options), maxAlerts: _watcher.Settings.MaxAlertsPerLog);

@@ -37,6 +37,9 @@ public sealed class SpoolWatcher
     private readonly Lock _storeLock = new();
     private readonly SyscallTable _mapping;
     private readonly Dictionary<string, LiveProfile> _profiles = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string?> _versions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string?> _changing = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string?> _kept = new(StringComparer.Ordinal);
     private readonly Dictionary<long, WatchedFile> _rows = [];
     private readonly Dictionary<long, FileTracker> _active = [];
     private readonly Dictionary<string, (long Size, DateTime Written)> _seen = new(StringComparer.Ordinal);
@@ -115,10 +118,29 @@ public sealed class SpoolWatcher
         Info(stopped: false);
         DateTime nextScan = DateTime.MinValue;
         DateTime nextCheckpoint = DateTime.UtcNow + Settings.CheckpointInterval;
+        DateTime nextPoll = DateTime.UtcNow + Settings.ProfilePoll;
         TimeSpan tick = Settings.ScanInterval < Settings.CheckpointInterval ? Settings.ScanInterval : Settings.CheckpointInterval;
+        bool polling = Settings.ProfilePoll > TimeSpan.Zero;
+        if (polling && Settings.ProfilePoll < tick)
+        {
+            tick = Settings.ProfilePoll;
+        }
+
         while (!stop.IsCancellationRequested)
         {
             DateTime now = DateTime.UtcNow;
+            if (polling && now >= nextPoll)
+            {
+                if (PollProfiles())
+                {
+                    // Logs stopped for the new fingerprint start again at once, not at the next scan.
+                    ReapFinished();
+                    nextScan = now;
+                }
+
+                nextPoll = now + Settings.ProfilePoll;
+            }
+
             if (now >= nextScan)
             {
                 Scan(stop);
@@ -152,12 +174,143 @@ public sealed class SpoolWatcher
         {
             if (!_profiles.TryGetValue(name, out LiveProfile? profile))
             {
+                // The version first: a change made while loading shows at the next poll.
+                string? version = _store.ProfileVersion(name);
                 profile = LiveProfile.Load(_store, name, Settings.Detector, Settings.Threshold, Settings.Verifier, _mapping);
                 _profiles[name] = profile;
+                _versions[name] = version;
             }
 
             return profile;
         }
+    }
+
+    /// <summary>
+    /// Compares each loaded profile's version in the store (<see cref="IFingerprintStore.ProfileVersion"/>)
+    /// with the one loaded. A change seen twice in a row (so that a change written in several steps,
+    /// as <c>import --replace</c> writes, is whole) is loaded, seal-checked with <c>--trust</c>, and
+    /// replaces the old fingerprint; the logs being read against it start again from their start.
+    /// A change that cannot be used (its seal fails, the profile was deleted or learnt nothing)
+    /// keeps the old fingerprint and raises an internal alert, once per version.
+    /// </summary>
+    /// <returns>True when readers were stopped to read their logs again.</returns>
+    private bool PollProfiles()
+    {
+        List<KeyValuePair<string, string?>> loaded;
+        lock (_storeLock)
+        {
+            loaded = [.. _versions];
+        }
+
+        bool restarted = false;
+        foreach (var (name, version) in loaded)
+        {
+            string? now;
+            try
+            {
+                lock (_storeLock)
+                {
+                    now = _store.ProfileVersion(name);
+                }
+            }
+            catch (Diagnostics.SysprintException e)
+            {
+                if (Logger.IsEnabled(LogLevel.Debug))
+                {
+                    Logger.LogDebug("cannot read the version of profile '{Profile}': {Error}", name, e.Message);
+                }
+
+                continue;
+            }
+
+            if (now == version)
+            {
+                _changing.Remove(name);
+                _kept.Remove(name);
+                continue;
+            }
+
+            if (_kept.TryGetValue(name, out string? refused) && refused == now)
+            {
+                continue;
+            }
+
+            if (!_changing.TryGetValue(name, out string? seen) || seen != now)
+            {
+                _changing[name] = now;
+                continue;
+            }
+
+            _changing.Remove(name);
+            restarted |= Reload(name, now);
+        }
+
+        return restarted;
+    }
+
+    private bool Reload(string name, string? version)
+    {
+        LiveProfile fresh;
+        try
+        {
+            if (version is null)
+            {
+                throw new Diagnostics.SysprintException(Diagnostics.ExitCodes.InputMissing, $"{_store.Location}: profile '{name}' was deleted");
+            }
+
+            lock (_storeLock)
+            {
+                fresh = LiveProfile.Load(_store, name, Settings.Detector, Settings.Threshold, Settings.Verifier, _mapping);
+            }
+        }
+        catch (Diagnostics.SysprintException e)
+        {
+            _kept[name] = version;
+            string reason = $"profile '{name}' changed in the store and cannot be used: {e.Message}; the agent keeps checking with the fingerprint it loaded before";
+            if (Logger.IsEnabled(LogLevel.Error))
+            {
+                Logger.LogError("{Reason}", Diagnostics.Printable.Escape(reason));
+            }
+
+            AlertPriority priority = e.ExitCode == Diagnostics.ExitCodes.Untrusted ? AlertPriority.Critical : AlertPriority.Error;
+            Outbox.Raise(Factory.Internal(AlertFactory.FingerprintKeptRule, priority, null, _store.Location, "profile:" + name, version ?? "deleted", reason, DateTimeOffset.UtcNow));
+            return false;
+        }
+
+        lock (_storeLock)
+        {
+            _profiles[name] = fresh;
+            _versions[name] = version;
+        }
+
+        _kept.Remove(name);
+        int restarted = 0;
+        foreach (FileTracker tracker in _active.Values)
+        {
+            // A reader following a log renamed away by rotation finishes with the fingerprint it has:
+            // its path no longer leads to it, so a new reader could not find it again.
+            if (tracker.ProfileName == name && !tracker.Finished && Posix.FileId(tracker.Path) == (tracker.Row.Device, tracker.Row.Inode))
+            {
+                tracker.Restart();
+                restarted++;
+            }
+        }
+
+        foreach (FileTracker tracker in _active.Values)
+        {
+            if (tracker.Restarting)
+            {
+                tracker.Join(TimeSpan.FromSeconds(5));
+            }
+        }
+
+        if (Logger.IsEnabled(LogLevel.Information))
+        {
+            Logger.LogInformation("profile '{Profile}' changed in the store: its fingerprint is reloaded ({Transitions} transitions{Sealed}); {Restarted} logs being read are read again from their start against it",
+                name, fresh.Fingerprint.TransitionCount, Settings.Verifier is null ? "" : ", seal verified", restarted);
+        }
+
+        return restarted > 0;
     }
 
     /// <summary>A copy of the store's mapping for one reader (readers of NtTrace logs learn names into it).</summary>

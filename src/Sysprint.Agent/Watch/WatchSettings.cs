@@ -37,6 +37,12 @@ public sealed record WatchSettings
     /// <summary>How often the spools are listed for new files.</summary>
     public TimeSpan ScanInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How often the store is asked whether a loaded profile changed (<c>train</c>, <c>import</c>,
+    /// <c>profile</c>, <c>seal</c>); a change is used once seen twice in a row. Zero: never (SIGHUP only).
+    /// </summary>
+    public TimeSpan ProfilePoll { get; init; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>How often progress is written to the store.</summary>
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(1);
 

@@ -19,7 +19,11 @@ internal static class ImportCommand
         var db = CommonOptions.Db();
         var trust = CommonOptions.Trust();
         var file = new Argument<string>("FILE") { Description = "A file written by 'sysprint export'" };
-        var command = new Command("import", "Add an exported fingerprint to the store; with --trust, only if its seal verifies") { db, trust, file };
+        var replace = new Option<bool>("--replace")
+        {
+            Description = "Replace a profile of the same name (its fingerprint, learnt logs, window counts and seal) with the exported one; a running agent picks it up",
+        };
+        var command = new Command("import", "Add an exported fingerprint to the store; with --trust, only if its seal verifies") { db, trust, replace, file };
         command.SetAction(result =>
         {
             string path = result.GetValue(file)!;
@@ -85,9 +89,17 @@ internal static class ImportCommand
                 }
             }
 
+            bool replaced = false;
             if (store.FindProfile(export.Profile) is not null)
             {
-                throw new SysprintException(ExitCodes.Usage, $"{address}: profile '{export.Profile}' exists already; import into another store, or remove it first");
+                if (!result.GetValue(replace))
+                {
+                    throw new SysprintException(ExitCodes.Usage,
+                        $"{address}: profile '{export.Profile}' exists already; add --replace to replace it with the exported one, or import into another store");
+                }
+
+                // Everything was verified above: only now is the old profile removed.
+                replaced = store.DeleteProfile(export.Profile);
             }
 
             ProfileInfo profile = store.CreateProfile(export.Profile, export.Window, export.Detector, export.Threshold);
@@ -117,7 +129,7 @@ internal static class ImportCommand
 
             bool verified = !string.IsNullOrEmpty(result.GetValue(trust) ?? context.Environment("SYSPRINT_TRUST"));
             string counts = export.Logs.Count > 0 ? $", window counts of {export.Logs.Count} logs" : "";
-            context.Out.WriteLine($"imported profile '{export.Profile}' ({fingerprint.TransitionCount} transitions, window {export.Window}{counts}){(verified ? ", seal verified" : "")}");
+            context.Out.WriteLine($"{(replaced ? "replaced" : "imported")} profile '{export.Profile}' ({fingerprint.TransitionCount} transitions, window {export.Window}{counts}){(verified ? ", seal verified" : "")}");
             return ExitCodes.Ok;
         });
         return command;

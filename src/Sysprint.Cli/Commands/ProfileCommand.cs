@@ -34,13 +34,28 @@ internal static class ProfileCommand
                 r.AddError("--false-alarms must be a share between 0 and 1, e.g. 0.05");
             }
         });
-        var command = new Command("profile", "Show a profile's settings, or set the detector and threshold that check uses for it (e.g. what eval recommends)")
+        var delete = new Option<string?>("--delete")
         {
-            db, profile, detector, threshold, falseAlarms,
+            Description = "Delete the profile NAME: its fingerprint, learnt logs, window counts and seal (its checks and alerts stay in the history); a running agent keeps the fingerprint it has and raises an internal alert",
+            HelpName = "NAME",
+        };
+        var command = new Command("profile", "Show a profile's settings, set the detector and threshold that check uses for it (e.g. what eval recommends), or delete it")
+        {
+            db, profile, detector, threshold, falseAlarms, delete,
         };
         command.SetAction(result =>
         {
             StoreAddress address = StoreLocator.Resolve(result.GetValue(db), context);
+            if (result.GetValue(delete) is { } doomed)
+            {
+                if (result.GetResult(profile) is { Implicit: false } || result.GetValue(detector) is not null || result.GetValue(threshold) is not null || result.GetValue(falseAlarms) is not null)
+                {
+                    throw new SysprintException(ExitCodes.Usage, "--delete NAME takes no --profile, --detector, --threshold or --false-alarms");
+                }
+
+                return Delete(address, doomed, context);
+            }
+
             using IFingerprintStore store = StoreLocator.Open(address, create: false, context);
             string name = result.GetValue(profile)!;
             ProfileInfo info = store.FindProfile(name) ?? throw new SysprintException(ExitCodes.InputMissing,
@@ -86,5 +101,22 @@ internal static class ProfileCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static int Delete(StoreAddress address, string name, CliContext context)
+    {
+        using IFingerprintStore store = StoreLocator.Open(address, create: false, context);
+        ProfileInfo? info = store.FindProfile(name);
+        int transitions = info is null ? 0 : store.LoadFingerprint(info).TransitionCount;
+        int logs = info is null ? 0 : store.ListLearntLogs(info.Id).Count;
+        if (info is null || !store.DeleteProfile(name))
+        {
+            throw new SysprintException(ExitCodes.InputMissing,
+                $"{address.Redacted}: no profile '{name}' (profiles: {string.Join(", ", store.ListProfiles().Select(p => p.Name).DefaultIfEmpty("none"))})");
+        }
+
+        context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"deleted profile '{name}': {transitions} transitions, {logs} learnt logs, window counts and seal (its checks and alerts stay in the history)"));
+        return ExitCodes.Ok;
     }
 }

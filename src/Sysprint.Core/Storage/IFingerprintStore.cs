@@ -36,6 +36,39 @@ public interface IFingerprintStore : IAlertHistory, IDisposable
 
     IReadOnlyList<ProfileInfo> ListProfiles();
 
+    /// <summary>
+    /// In one transaction: removes the profile with its fingerprint, learnt logs, window counts and
+    /// seal (the setting <c>seal:NAME</c>). Checks and alerts that name it stay in the history.
+    /// Returns false when there is no such profile.
+    /// </summary>
+    bool DeleteProfile(string name);
+
+    /// <summary>
+    /// A token that changes whenever the profile changes as sysprint changes it: logs learnt
+    /// (<c>train</c>, <c>run --learn</c>, <c>import</c>), its detector or threshold set
+    /// (<c>profile</c>), its seal written (<c>seal</c>), or the profile deleted and created again
+    /// (<c>import --replace</c>); null when there is no such profile. Cheap enough to poll every
+    /// half second: the running agent compares it to the one of the fingerprint it loaded.
+    /// </summary>
+    /// <remarks>
+    /// This default reads it through the contract's other methods; a backend may answer in one
+    /// query, and may fold in more (SQLite counts the grams too, so that a gram added by hand shows).
+    /// </remarks>
+    string? ProfileVersion(string name)
+    {
+        ProfileInfo? profile = FindProfile(name);
+        if (profile is null)
+        {
+            return null;
+        }
+
+        IReadOnlyList<LearntLog> logs = ListLearntLogs(profile.Id);
+        string last = logs.Count == 0 ? "" : logs[^1].Sha256;
+        string seal = GetSetting(Integrity.Seal.SettingKey(name)) ?? "";
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{profile.Id}/{profile.Detector}/{profile.Threshold:R}/{logs.Count}/{last}/{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(seal)))}");
+    }
+
     /// <summary>The profile's fingerprint, built from every stored gram.</summary>
     Fingerprint LoadFingerprint(ProfileInfo profile);
 

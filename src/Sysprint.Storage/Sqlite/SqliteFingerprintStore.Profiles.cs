@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.Data.Sqlite;
 using Sysprint.Diagnostics;
 using Sysprint.Model;
@@ -169,6 +172,78 @@ public sealed partial class SqliteFingerprintStore
             }
 
             return origins;
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(ex);
+        }
+    }
+
+    /// <inheritdoc/>
+    public bool DeleteProfile(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        try
+        {
+            using SqliteTransaction transaction = BeginWrite();
+            ProfileInfo? profile = FindProfile(name, transaction);
+            if (profile is null)
+            {
+                return false;
+            }
+
+            // Children first: grams and window counts name the logs, logs name the profile.
+            using (SqliteCommand delete = Command(
+                """
+                DELETE FROM log_windows WHERE log_id IN (SELECT id FROM logs WHERE profile_id = $profile);
+                DELETE FROM grams WHERE profile_id = $profile;
+                DELETE FROM logs WHERE profile_id = $profile;
+                DELETE FROM profiles WHERE id = $profile;
+                DELETE FROM meta WHERE key = $seal;
+                """,
+                transaction))
+            {
+                delete.Parameters.AddWithValue("$profile", profile.Id);
+                delete.Parameters.AddWithValue("$seal", SettingPrefix + Integrity.Seal.SettingKey(name));
+                delete.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+            return true;
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(ex);
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>One query: the profile's id, detector and threshold, its logs (count, newest id), its grams counted, and its seal.</remarks>
+    public string? ProfileVersion(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        try
+        {
+            using SqliteCommand command = Command(
+                """
+                SELECT p.id, p.detector, p.threshold,
+                       (SELECT COUNT(*) FROM logs WHERE profile_id = p.id),
+                       (SELECT COALESCE(MAX(id), 0) FROM logs WHERE profile_id = p.id),
+                       (SELECT COUNT(*) FROM grams WHERE profile_id = p.id),
+                       (SELECT value FROM meta WHERE key = $seal)
+                FROM profiles p WHERE p.name = $name
+                """);
+            command.Parameters.AddWithValue("$name", name);
+            command.Parameters.AddWithValue("$seal", SettingPrefix + Integrity.Seal.SettingKey(name));
+            using SqliteDataReader reader = command.ExecuteReader();
+            if (!reader.Read())
+            {
+                return null;
+            }
+
+            string seal = reader.IsDBNull(6) ? "" : reader.GetString(6);
+            return string.Create(CultureInfo.InvariantCulture,
+                $"{reader.GetInt64(0)}/{reader.GetString(1)}/{reader.GetDouble(2):R}/{reader.GetInt64(3)}/{reader.GetInt64(4)}/{reader.GetInt64(5)}/{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(seal)))}");
         }
         catch (SqliteException ex)
         {

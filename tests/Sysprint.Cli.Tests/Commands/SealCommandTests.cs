@@ -164,6 +164,64 @@ public sealed class SealCommandTests : IDisposable
     }
 
     [Fact]
+    public void Import_of_an_existing_profile_needs_replace_which_swaps_the_whole_profile()
+    {
+        _cli.RunOk("seal", "--db", _db, "--key", _key);
+        string file = _cli.PathOf("default.json");
+        _cli.RunOk("export", "--db", _db, "-o", file);
+        string other = _cli.Db("host2.db");
+        _cli.RunOk("train", "--db", other, Fixtures.Strace("multi_f"));
+        string before = _cli.RunOk("show", "--db", other).Out;
+
+        CliResult refused = _cli.Run("import", "--db", other, file);
+        CliResult replaced = _cli.Run("import", "--db", other, "--replace", "--trust", _key + ".pub", file);
+
+        Assert.Equal(64, refused.Exit);
+        Assert.Equal($"sysprint: error: {other}: profile 'default' exists already; add --replace to replace it with the exported one, or import into another store\n", refused.Error);
+        Assert.Equal(0, replaced.Exit);
+        Assert.Equal("replaced profile 'default' (37 transitions, window 2, window counts of 1 logs), seal verified\n", replaced.Out);
+        Assert.NotEqual(before, _cli.RunOk("show", "--db", other).Out);
+        Assert.Equal(_cli.RunOk("show", "--db", _db).Out, _cli.RunOk("show", "--db", other).Out);
+        Assert.Equal(0, _cli.Run("check", "--db", other, "--trust", _key + ".pub", Fixtures.Strace("single_tt")).Exit);
+    }
+
+    [Fact]
+    public void Import_replace_refused_by_trust_leaves_the_old_profile_in_place()
+    {
+        string file = _cli.PathOf("default.json");
+        _cli.RunOk("export", "--db", _db, "-o", file);
+        _cli.RunOk("seal", "--db", _db, "--key", _key);
+        string before = _cli.RunOk("show", "--db", _db).Out;
+
+        CliResult result = _cli.Run("import", "--db", _db, "--replace", "--trust", _key + ".pub", file);
+
+        Assert.Equal(77, result.Exit);
+        Assert.Equal(before, _cli.RunOk("show", "--db", _db).Out);
+        Assert.Equal(0, _cli.Run("check", "--db", _db, "--trust", _key + ".pub", Fixtures.Strace("single_tt")).Exit);
+    }
+
+    [Fact]
+    public void Profile_delete_removes_the_profile_and_its_seal_and_names_the_others_when_missing()
+    {
+        _cli.RunOk("train", "--db", _db, "--profile", "other", Fixtures.Strace("multi_f"));
+        _cli.RunOk("seal", "--db", _db, "--key", _key);
+
+        CliResult deleted = _cli.Run("profile", "--db", _db, "--delete", "other");
+        CliResult again = _cli.Run("profile", "--db", _db, "--delete", "other");
+        CliResult mixed = _cli.Run("profile", "--db", _db, "--delete", "default", "--threshold", "1");
+
+        Assert.Equal(0, deleted.Exit);
+        Assert.StartsWith("deleted profile 'other': ", deleted.Out, StringComparison.Ordinal);
+        Assert.EndsWith(" transitions, 1 learnt logs, window counts and seal (its checks and alerts stay in the history)\n", deleted.Out, StringComparison.Ordinal);
+        Assert.Equal(66, again.Exit);
+        Assert.Equal($"sysprint: error: {_db}: no profile 'other' (profiles: default)\n", again.Error);
+        Assert.Equal(64, mixed.Exit);
+        Assert.Equal("sysprint: error: --delete NAME takes no --profile, --detector, --threshold or --false-alarms\n", mixed.Error);
+        Assert.Equal(0, _cli.Run("check", "--db", _db, "--trust", _key + ".pub", Fixtures.Strace("single_tt")).Exit);
+        Assert.Equal(66, _cli.Run("check", "--db", _db, "--profile", "other", Fixtures.Strace("single_tt")).Exit);
+    }
+
+    [Fact]
     public void An_imported_profile_keeps_its_window_counts_and_their_seal()
     {
         _cli.RunOk("train", "--db", _db, Fixtures.Strace("multi_f"));
