@@ -138,6 +138,35 @@ public sealed partial class PostgresFingerprintStore
             return origins;
         });
 
+    /// <inheritdoc/>
+    /// <remarks>A change to what agents receive: the store's revision goes up when a profile was deleted.</remarks>
+    public bool DeleteProfile(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return Write(changesProfiles: true, (connection, transaction) =>
+        {
+            ProfileInfo? profile = FindProfile(connection, transaction, name);
+            if (profile is null)
+            {
+                return (false, false);
+            }
+
+            // Children first: grams name the logs, logs (with their window counts) name the profile.
+            using var delete = new NpgsqlCommand(
+                """
+                DELETE FROM grams WHERE profile_id = @profile;
+                DELETE FROM logs WHERE profile_id = @profile;
+                DELETE FROM profiles WHERE id = @profile;
+                DELETE FROM store_settings WHERE key = @seal;
+                """,
+                connection, transaction);
+            delete.Parameters.AddWithValue("profile", profile.Id);
+            delete.Parameters.AddWithValue("seal", Integrity.Seal.SettingKey(name));
+            delete.ExecuteNonQuery();
+            return (true, true);
+        });
+    }
+
     private static ProfileInfo? FindProfile(NpgsqlConnection connection, NpgsqlTransaction? transaction, string name)
     {
         using var command = new NpgsqlCommand($"SELECT {ProfileColumns} FROM profiles WHERE name = @name", connection, transaction);
