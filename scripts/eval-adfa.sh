@@ -45,7 +45,7 @@ deploy() { # deploy ROW-NAME RATE [--detector D]: sets the threshold, checks Val
 {
     echo "| detector | asked (learnt logs above, held out) | threshold | false alarms on Validation | detection on Attack |"
     echo "|---|---:|---:|---:|---:|"
-    for detector in paper zstide callset; do
+    for detector in paper zstide callset fused; do
         for rate in 0.01 0.05 0.10; do
             deploy "\`$detector\`" "$rate" --detector "$detector"
         done

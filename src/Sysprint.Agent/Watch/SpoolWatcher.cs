@@ -48,6 +48,7 @@ public sealed class SpoolWatcher
     private readonly Dictionary<string, string> _refused = new(StringComparer.Ordinal);
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
     private bool _prepared;
+    private long _scans;
 
     /// <param name="store">The fingerprints; used by the watcher's own thread only.</param>
     /// <param name="agentStore">The agent's tables (watched files, agent info); used by the watcher's own thread only.</param>
@@ -78,6 +79,12 @@ public sealed class SpoolWatcher
 
     /// <summary>Files being read now.</summary>
     public int ActiveFiles => _active.Count;
+
+    /// <summary>
+    /// Scans of the spools so far. A test that asserts nothing more happens after a change waits for
+    /// a few more scans (the watcher has looked again), not for a fixed time.
+    /// </summary>
+    public long Scans => Interlocked.Read(ref _scans);
 
     /// <summary>Loads the profiles named in the settings (so that a missing one fails at start) and the watched files.</summary>
     /// <exception cref="Diagnostics.SysprintException">A profile is missing or learnt nothing (66).</exception>
@@ -144,6 +151,7 @@ public sealed class SpoolWatcher
             if (now >= nextScan)
             {
                 Scan(stop);
+                Interlocked.Increment(ref _scans);
                 nextScan = now + Settings.ScanInterval;
             }
 

@@ -64,6 +64,17 @@ public sealed class SpoolWatcherTests : IDisposable
 
         public long Repeated => _outbox.Duplicates;
 
+        /// <summary>
+        /// Waits until the watcher has scanned the spools <paramref name="scans"/> more times (and its
+        /// readers have had as long to poll): what was going to happen after a change has had its
+        /// chance, on a loaded machine too, since scans slow down with it.
+        /// </summary>
+        public Task Settled(int scans = 6)
+        {
+            long target = Watcher.Scans + scans;
+            return Eventually.TrueAsync(() => Watcher.Scans >= target, $"{scans} more scans of the spool");
+        }
+
         public async ValueTask DisposeAsync()
         {
             await _stop.CancelAsync();
@@ -142,7 +153,7 @@ public sealed class SpoolWatcherTests : IDisposable
         Append("web-01/a.strace", "300   close(4) = 0\n300   bind(4, {sa_family=AF_INET}, 16) = 0\n");
         await using var second = new Running(_db, Spool);
         Eventually.True(() => second.Raised == 2, "the new anomalies (socket -> close, close -> bind)");
-        await Task.Delay(300, TestContext.Current.CancellationToken);
+        await second.Settled();
 
         Assert.Equal(2, second.Raised);
         Assert.Equal(1, second.Repeated);
@@ -161,7 +172,7 @@ public sealed class SpoolWatcherTests : IDisposable
         }
 
         await using var second = new Running(_db, Spool, tail);
-        await Task.Delay(500, TestContext.Current.CancellationToken);
+        await second.Settled();
 
         Assert.Equal(0, second.Watcher.ActiveFiles);
         Assert.Equal(0, second.Raised + second.Repeated);
@@ -177,7 +188,7 @@ public sealed class SpoolWatcherTests : IDisposable
         File.Move(log, log + ".1");
         Append("web-01/app.strace", Logs.NormalLines(501, 1) + "501   bind(4, {sa_family=AF_INET}, 16) = 0\n");
         Eventually.True(() => agent.Raised == 2, "the new log's anomaly");
-        await Task.Delay(500, TestContext.Current.CancellationToken);
+        await agent.Settled();
 
         Assert.Equal(2, agent.Raised);
         Assert.Equal(0, agent.Repeated);
@@ -193,10 +204,10 @@ public sealed class SpoolWatcherTests : IDisposable
 
         File.Copy(log, log + ".1");
         await File.WriteAllTextAsync(log, "", TestContext.Current.CancellationToken);
-        await Task.Delay(300, TestContext.Current.CancellationToken);
+        await agent.Settled();
         Append("web-01/app.strace", Logs.NormalLines(601, 2) + "601   bind(4, {sa_family=AF_INET}, 16) = 0\n");
         Eventually.True(() => agent.Raised == 2, "the anomaly after the truncation");
-        await Task.Delay(500, TestContext.Current.CancellationToken);
+        await agent.Settled();
 
         Assert.Equal(2, agent.Raised);
         Assert.Equal(["socket", "bind"], StoredAlerts().Select(Next));
@@ -232,7 +243,7 @@ public sealed class SpoolWatcherTests : IDisposable
         File.Move(log, log + ".1");
         Gzip(log + ".1.gz", await File.ReadAllTextAsync(log + ".1", TestContext.Current.CancellationToken));
         File.Delete(log + ".1");
-        await Task.Delay(800, TestContext.Current.CancellationToken);
+        await agent.Settled();
 
         Assert.Equal(2, agent.Raised);
         Assert.Equal(0, agent.Repeated);
@@ -248,7 +259,7 @@ public sealed class SpoolWatcherTests : IDisposable
         Append("web-01/.tmp/x.strace", Logs.Injection(802));
         Append("web-01/real.strace", Logs.Injection(803));
         Eventually.True(() => agent.Raised > 0, "the real log's alerts");
-        await Task.Delay(300, TestContext.Current.CancellationToken);
+        await agent.Settled();
 
         Assert.All(StoredAlerts(), a => Assert.EndsWith("/web-01/real.strace", a.Log, StringComparison.Ordinal));
     }
@@ -284,7 +295,7 @@ public sealed class SpoolWatcherTests : IDisposable
 
         await using var agent = new Running(_db, Spool);
         Eventually.True(() => StoredAlerts().Count(a => a.Source == "internal") == 2 && StoredAlerts().Any(a => a.Log == real), "the real log's alerts and two refusals");
-        await Task.Delay(300, TestContext.Current.CancellationToken);
+        await agent.Settled();
 
         List<OutboxAlert> alerts = StoredAlerts();
         Assert.All(alerts.Where(a => a.Source == "syscall"), a => Assert.Equal(real, a.Log));
@@ -310,7 +321,7 @@ public sealed class SpoolWatcherTests : IDisposable
 
         await using var agent = new Running(_db, Spool);
         Eventually.True(() => StoredAlerts().Any(a => a.Source == "internal") && StoredAlerts().Any(a => a.Log == real), "the real log's alerts and the refusal");
-        await Task.Delay(300, TestContext.Current.CancellationToken);
+        await agent.Settled();
 
         List<OutboxAlert> alerts = StoredAlerts();
         Assert.All(alerts.Where(a => a.Source == "syscall"), a => Assert.Equal(real, a.Log));
@@ -327,7 +338,7 @@ public sealed class SpoolWatcherTests : IDisposable
 
         await using var agent = new Running(_db, Spool);
         Eventually.True(() => agent.Raised == 2, "read → socket and socket → close");
-        await Task.Delay(300, TestContext.Current.CancellationToken);
+        await agent.Settled();
 
         Assert.Equal(2, agent.Raised);
         Assert.DoesNotContain(StoredAlerts(), a => a.Source == "internal");
@@ -358,7 +369,7 @@ public sealed class SpoolWatcherTests : IDisposable
 
         await using var agent = new Running(_db, Spool, followSymlinks: follow);
         Eventually.True(() => agent.Raised == 2, "the log's two alerts");
-        await Task.Delay(300, TestContext.Current.CancellationToken);
+        await agent.Settled();
 
         Assert.Equal(2, agent.Raised);
         Assert.All(StoredAlerts(), a => Assert.Equal(log, a.Log));
