@@ -16,7 +16,9 @@ cd "$root"
 ./sysprint eval --adfa "$adfa" --protocol a --json > "$out/a/results.json"
 ./sysprint eval --adfa "$adfa" --protocol b --json > "$out/b/results.json"
 
-# Wall time of the whole evaluation (all detectors, start-up included), median of 9 runs.
+# Wall time of the whole evaluation (all detectors, start-up included), median of 9 runs, with
+# the load average it ran under (a shared machine's other work slows it several-fold).
+load=$(cut -d' ' -f1 /proc/loadavg)
 times=()
 for _ in 1 2 3 4 5 6 7 8 9; do
     start=$(date +%s.%N)
@@ -67,7 +69,7 @@ rm -rf "$(dirname "$store")"
     echo
     sed 's#](\./#](evaluation/b/#g' "$out/b/results.md"
     echo
-    echo "Whole evaluation (protocol (a), all detectors, start-up included), median of 9 runs on this machine: ${median} s wall."
+    echo "Whole evaluation (protocol (a), all detectors, start-up included), median of 9 runs on this machine: ${median} s wall (${nproc:-$(nproc)} cores, load average ${load} when the runs began)."
     echo
     sed -n '/^<!-- results -->$/,/^<!-- held-out -->$/p' docs/EVALUATION.template.md | tail -n +2 | head -n -1
     cat "$heldout" "$out/recommended.md"
