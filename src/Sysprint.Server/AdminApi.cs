@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -13,8 +11,8 @@ namespace Sysprint.Server;
 /// <summary>
 /// What administrators (and the console) call, every endpoint behind <c>Authorization: Bearer
 /// ADMIN_TOKEN</c>: <c>GET /api/hosts</c>, <c>POST /api/hosts/{name}/revoke</c>,
-/// <c>GET /api/alerts?host=&amp;limit=&amp;before=</c>, <c>GET|POST /api/enroll-tokens</c>,
-/// <c>POST /api/enroll-tokens/{id}/revoke</c>.
+/// <c>GET|POST /api/enroll-tokens</c>, <c>POST /api/enroll-tokens/{id}/revoke</c>; the alerts, profiles and
+/// console endpoints are in <see cref="Console.ConsoleApi"/>. The token may also be the console's session (<see cref="Console.AdminAuthorization"/>).
 /// </summary>
 internal static class AdminApi
 {
@@ -25,7 +23,7 @@ internal static class AdminApi
         RouteGroupBuilder admin = app.MapGroup("/api");
         admin.AddEndpointFilter(async (context, next) =>
         {
-            Authorize(context.HttpContext.Request, options.AdminTokenHash);
+            Console.AdminAuthorization.Authorize(context.HttpContext, options.AdminTokenHash, clock);
             return await next(context).ConfigureAwait(false);
         });
 
@@ -51,39 +49,6 @@ internal static class AdminApi
             await store.RevokeHostAsync(name, clock.GetUtcNow(), context.RequestAborted).ConfigureAwait(false)
                 ? ApiJson.Ok(new { Host = name, Revoked = true })
                 : ApiJson.Error(StatusCodes.Status404NotFound, $"no host named '{Diagnostics.Printable.Escape(name)}'"));
-
-        admin.MapGet("/alerts", async (HttpContext context) =>
-        {
-            IQueryCollection q = context.Request.Query;
-            var query = new FleetAlertQuery
-            {
-                Host = q["host"].FirstOrDefault() is { Length: > 0 } host ? host : null,
-                Limit = (int)Number(q, "limit", 100, 1, MaxPage),
-                BeforeSeq = q.ContainsKey("before") ? Number(q, "before", 0, 1, long.MaxValue) : null,
-            };
-            IReadOnlyList<FleetAlert> alerts = await store.ListAlertsAsync(query, context.RequestAborted).ConfigureAwait(false);
-            return Json(json =>
-            {
-                json.WriteStartObject();
-                json.WriteStartArray("alerts");
-                foreach (FleetAlert alert in alerts)
-                {
-                    FleetJson.WriteAlert(json, alert);
-                }
-
-                json.WriteEndArray();
-                if (alerts.Count == query.Limit)
-                {
-                    json.WriteNumber("next_before", alerts[^1].Seq);
-                }
-                else
-                {
-                    json.WriteNull("next_before");
-                }
-
-                json.WriteEndObject();
-            });
-        });
 
         admin.MapGet("/enroll-tokens", async (HttpContext context) =>
         {
@@ -139,23 +104,7 @@ internal static class AdminApi
                 : ApiJson.Error(StatusCodes.Status404NotFound, string.Create(CultureInfo.InvariantCulture, $"no enrollment secret {id}")));
     }
 
-    /// <summary>The admin token, compared in constant time through its hash; no token configured means no admin access at all.</summary>
-    private static void Authorize(HttpRequest request, byte[]? tokenHash)
-    {
-        if (tokenHash is null)
-        {
-            throw new BadRequestException("the admin API is off: start serve with --admin-token-file", StatusCodes.Status401Unauthorized);
-        }
-
-        string? token = HostAuthentication.Bearer(request);
-        if (token is null || token.Length > 1024
-            || !CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(token)), tokenHash))
-        {
-            throw new BadRequestException("expected Authorization: Bearer ADMIN_TOKEN", StatusCodes.Status401Unauthorized);
-        }
-    }
-
-    private static long Number(IQueryCollection query, string name, long fallback, long min, long max)
+    internal static long Number(IQueryCollection query, string name, long fallback, long min, long max)
     {
         string? text = query[name].FirstOrDefault();
         if (text is null)
@@ -168,5 +117,5 @@ internal static class AdminApi
                 $"?{name}={Diagnostics.Printable.Escape(text)}: expected a whole number from {min} to {max}"));
     }
 
-    private static IResult Json(Action<Utf8JsonWriter> write) => Results.Text(FleetJson.ToText(write), "application/json; charset=utf-8");
+    internal static IResult Json(Action<Utf8JsonWriter> write) => Results.Text(FleetJson.ToText(write), "application/json; charset=utf-8");
 }

@@ -104,10 +104,13 @@ public sealed class FleetServer : IAsyncDisposable
                 await Answer(context, StatusCodes.Status503ServiceUnavailable, "the fleet store is unavailable; retry later").ConfigureAwait(false);
             }
         });
+        Console.ConsolePages.UseSecurityHeaders(app);
         app.UseRateLimiter();
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         AgentApi.Map(app, options, store, time);
         AdminApi.Map(app, options, store, time);
+        Console.ConsoleApi.Map(app, options, store, time);
+        Console.ConsolePages.Map(app, options, time);
         app.MapFallback((HttpContext context) => ApiJson.Error(StatusCodes.Status404NotFound, $"no such endpoint: {context.Request.Method} {context.Request.Path}"));
 
         try

@@ -36,4 +36,14 @@ public sealed record ServeOptions
 
     /// <summary>Enrollment requests per minute from one network address.</summary>
     public int EnrollPerMinutePerAddress { get; init; } = 120;
+
+    /// <summary>
+    /// Opens the fingerprint store the console shows and "this is normal" learns into (one per
+    /// request, disposed after it); null, or a store that cannot be opened, leaves the console's
+    /// profile views answering 503 with the reason.
+    /// </summary>
+    public Func<Storage.IFingerprintStore>? OpenFingerprints { get; init; }
+
+    /// <summary>How often the console's live feed (server-sent events) looks for new alerts and host state changes.</summary>
+    public TimeSpan LivePollInterval { get; init; } = TimeSpan.FromSeconds(1);
 }

@@ -50,6 +50,9 @@ internal static class ServeCommand
                 TlsKey = result.GetValue(tlsKey),
                 HeartbeatInterval = Durations.Parse(result.GetValue(heartbeat)!, "--heartbeat-interval"),
             };
+            // The console's profiles and "this is normal" use the fingerprint store at the same address.
+            Storage.StoreAddress address = StoreLocator.Resolve(result.GetValue(db), context);
+            options = options with { OpenFingerprints = () => Storage.StoreBackends.Default.Open(address, new Storage.StoreOpenOptions()) };
             return RunAsync(options, result.GetValue(db), context).GetAwaiter().GetResult();
         });
         return command;

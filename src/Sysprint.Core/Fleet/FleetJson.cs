@@ -58,9 +58,9 @@ public static class FleetJson
 
     /// <summary>
     /// <c>{"id": the agent's uuid, "host", "time", "received", "rule", "priority", "source", "vm", "log", "profile",
-    /// "output", "seq", "alert": the alert as the agent sent it}</c>.
+    /// "output", "seq", "alert": the alert as the agent sent it}</c>; <paramref name="more"/> writes further members (the console's status) before the object ends.
     /// </summary>
-    public static void WriteAlert(Utf8JsonWriter json, FleetAlert alert)
+    public static void WriteAlert(Utf8JsonWriter json, FleetAlert alert, Action<Utf8JsonWriter>? more = null)
     {
         ArgumentNullException.ThrowIfNull(json);
         ArgumentNullException.ThrowIfNull(alert);
@@ -79,6 +79,7 @@ public static class FleetJson
         json.WriteNumber("seq", alert.Seq);
         json.WritePropertyName("alert");
         json.WriteRawValue(alert.Json, skipInputValidation: true);
+        more?.Invoke(json);
         json.WriteEndObject();
     }
 

@@ -13,7 +13,7 @@ namespace Sysprint.Storage.Postgres;
 /// <see cref="NpgsqlDataSource"/> and nothing else, so any number of instances, in any number of
 /// processes, share one database. Every statement takes its values as parameters.
 /// </summary>
-public sealed class PostgresFleetStore : IFleetStore
+public sealed partial class PostgresFleetStore : IFleetStore
 {
     private const string HostColumns =
         "h.id, h.name, h.grp, h.enrolled, h.revoked, h.last_seen, h.heartbeat_interval_s, h.version, h.lag_bytes, h.files, h.pending, h.last_error";

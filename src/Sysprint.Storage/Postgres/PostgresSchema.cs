@@ -170,6 +170,32 @@ internal static class PostgresSchema
         ON CONFLICT (host, uuid) DO NOTHING;
         DROP TABLE fleet_alerts;
         """,
+
+        // 2 -> 3: the administrator's console. Each alert's status (new, acknowledged, dismissed
+        // as normal) with who set it and when; the program and mismatching window the agent put in
+        // output_fields, as columns the database computes from the body (ingestion is unchanged);
+        // and the audit log of changes made from the console.
+        """
+        ALTER TABLE alerts
+            ADD COLUMN status      text NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'acknowledged', 'dismissed')),
+            ADD COLUMN status_note text,
+            ADD COLUMN status_by   text,
+            ADD COLUMN status_at   timestamptz,
+            ADD COLUMN program     text GENERATED ALWAYS AS (body -> 'output_fields' ->> 'program') STORED,
+            ADD COLUMN win         text GENERATED ALWAYS AS (body -> 'output_fields' ->> 'mismatch.window') STORED;
+        CREATE INDEX alerts_status_seq ON alerts (status, seq DESC);
+        CREATE INDEX alerts_profile_win ON alerts (profile, win);
+        CREATE TABLE fleet_console_changes (
+            id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            time      timestamptz NOT NULL,
+            actor     text NOT NULL,
+            action    text NOT NULL,
+            profile   text,
+            alert_seq bigint REFERENCES alerts (seq),
+            detail    text NOT NULL
+        );
+        CREATE INDEX fleet_console_changes_profile ON fleet_console_changes (profile, id DESC);
+        """,
     ];
 
     /// <summary>The parts in the order they migrate (a later part may use an earlier part's tables).</summary>

@@ -1,0 +1,71 @@
+using System.Text.Json;
+using Sysprint.Fleet;
+
+namespace Sysprint.Server.Console;
+
+/// <summary>The console's JSON: an alert as <see cref="FleetJson.WriteAlert"/> writes it plus its status, detector and program; counts; audit entries.</summary>
+internal static class ConsoleJson
+{
+    /// <summary>
+    /// <see cref="FleetJson.WriteAlert"/>'s members plus <c>"detector", "program", "status", "status_note",
+    /// "status_by", "status_at"</c>.
+    /// </summary>
+    public static void WriteAlert(Utf8JsonWriter json, ConsoleAlert alert) => FleetJson.WriteAlert(json, alert.Alert, more =>
+    {
+        WriteString(more, "detector", alert.Detector);
+        WriteString(more, "program", alert.Program);
+        more.WriteString("status", AlertStatusNames.Name(alert.Status));
+        WriteString(more, "status_note", alert.StatusNote);
+        WriteString(more, "status_by", alert.StatusBy);
+        WriteString(more, "status_at", alert.StatusAt is { } at ? FleetJson.TimeText(at) : null);
+    });
+
+    /// <summary><c>NAME: [{"key", "count"}, ...]</c>.</summary>
+    public static void WriteCounts(Utf8JsonWriter json, string name, IReadOnlyList<AlertCount> counts)
+    {
+        json.WriteStartArray(name);
+        foreach (AlertCount count in counts)
+        {
+            json.WriteStartObject();
+            json.WriteString("key", count.Key);
+            json.WriteNumber("count", count.Count);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+    }
+
+    /// <summary><c>{"id", "time", "actor", "action", "profile", "alert_seq", "detail"}</c>.</summary>
+    public static void WriteChange(Utf8JsonWriter json, ConsoleChange change)
+    {
+        json.WriteStartObject();
+        json.WriteNumber("id", change.Id);
+        json.WriteString("time", FleetJson.TimeText(change.Time));
+        json.WriteString("actor", change.Actor);
+        json.WriteString("action", change.Action);
+        WriteString(json, "profile", change.Profile);
+        if (change.AlertSeq is { } seq)
+        {
+            json.WriteNumber("alert_seq", seq);
+        }
+        else
+        {
+            json.WriteNull("alert_seq");
+        }
+
+        json.WriteString("detail", change.Detail);
+        json.WriteEndObject();
+    }
+
+    public static void WriteString(Utf8JsonWriter json, string name, string? value)
+    {
+        if (value is null)
+        {
+            json.WriteNull(name);
+        }
+        else
+        {
+            json.WriteString(name, value);
+        }
+    }
+}

@@ -1,0 +1,392 @@
+// The console's pages, each drawn from the JSON API. Every page is a function (params) that
+// renders into #main and may return a live handler {alert(a), host(h)} for server-sent events.
+
+import { get, post } from './api.js';
+import { h, show, time, ago, bytes, badge, toast, failure } from './dom.js';
+import { barList, hourChart, heatmap, convergence } from './charts.js';
+
+const STATES = ['ok', 'lagging', 'silent', 'revoked'];
+const enc = encodeURIComponent;
+
+export async function overview() {
+  const o = await get('/api/overview');
+  const states = h('div', { class: 'states', id: 'host-states' },
+    STATES.map((state) => h('a', { class: `state-card state-${state}`, href: `/hosts?state=${state}`, dataset: { state } },
+      h('span', { class: 'count' }, o.hosts[state]), h('span', { class: 'name' }, state))));
+  const day = o.alerts_24h;
+  show(
+    h('h1', {}, 'Overview'),
+    h('section', { class: 'card' }, h('h2', {}, 'Hosts by state'), states),
+    h('div', { class: 'grid3' },
+      h('section', { class: 'card' }, h('h2', {}, 'Alerts, last 24 h (UTC hours)'), hourChart(day.by_hour, o.now, { id: 'chart-hours' })),
+      h('section', { class: 'card' }, h('h2', {}, 'By host'), barList(day.by_host, { id: 'chart-hosts', link: (k) => `/alerts?host=${enc(k)}` })),
+      h('section', { class: 'card' }, h('h2', {}, 'By profile'), barList(day.by_profile, { id: 'chart-profiles', link: (k) => `/alerts?program=${enc(k)}` }))),
+    h('div', { class: 'grid2' },
+      h('section', { class: 'card' }, h('h2', {}, 'Newest alerts ', h('a', { href: '/alerts?status=new', class: 'small' }, `${o.new_alerts} new`)),
+        alertList(o.newest, 'newest-alerts')),
+      h('section', { class: 'card' }, h('h2', {}, 'Fingerprints changed recently'),
+        o.profiles_changed === null ? h('p', { class: 'muted' }, o.profiles_error)
+          : o.profiles_changed.length === 0 ? h('p', { class: 'muted' }, 'none')
+            : h('ul', { class: 'plain', id: 'profiles-changed' }, o.profiles_changed.map((p) => h('li', {},
+              h('a', { href: `/fingerprints/${enc(p.name)}` }, p.name), ` ${p.transitions} transitions, learnt ${ago(p.last_learnt)} `, badge(p.seal.state)))),
+        o.changes.length ? h('h3', {}, 'Changes from the console') : null,
+        o.changes.length ? changeList(o.changes) : null)),
+  );
+  let pending = null;
+  const refresh = () => {
+    clearTimeout(pending);
+    pending = setTimeout(() => { if (location.pathname === '/') overview().catch(() => {}); }, 300);
+  };
+  return { alert: refresh, host: refresh };
+}
+
+function alertList(alerts, id) {
+  if (!alerts.length) return h('p', { class: 'muted', id }, 'no alerts');
+  return h('ul', { class: 'plain alerts', id }, alerts.map((a) => h('li', { dataset: { seq: a.seq } },
+    badge(a.status), ' ', h('a', { href: `/alerts/${a.seq}` }, summary(a)), h('span', { class: 'muted' }, ` ${a.host} · ${ago(a.time)}`))));
+}
+
+function summary(a) {
+  const f = (a.alert && a.alert.output_fields) || {};
+  if (f['mismatch.prev'] !== undefined || f['mismatch.next'] !== undefined) {
+    return `${f['mismatch.prev'] ?? '(start)'} → ${f['mismatch.next']}${f.reason ? ` (${f.reason})` : ''}`;
+  }
+  return a.rule;
+}
+
+function changeList(changes) {
+  return h('ul', { class: 'plain changes' }, changes.map((c) => h('li', {},
+    h('span', { class: 'muted' }, `${time(c.time)} `), h('b', {}, c.actor), ` ${c.action === 'normal' ? 'marked normal' : 'acknowledged'}: `, c.detail)));
+}
+
+// ---- Alerts -----------------------------------------------------------------------------------
+
+const FILTERS = ['host', 'vm', 'program', 'detector', 'status', 'since', 'until'];
+
+export async function alerts() {
+  const params = new URLSearchParams(location.search);
+  const form = filterForm(params);
+  const table = h('table', { id: 'alerts-table', class: 'table' },
+    h('thead', {}, h('tr', {}, ['Time (UTC)', 'Host', 'VM', 'Profile', 'Detector', 'What', 'Status', ''].map((t) => h('th', {}, t)))),
+    h('tbody', {}));
+  const pager = h('div', { class: 'pager' });
+  show(h('h1', {}, 'Alerts'), form, h('p', { class: 'muted', id: 'alerts-total' }, 'Loading…'), table, pager, ackDialog(), normalDialog());
+  const query = new URLSearchParams();
+  for (const name of FILTERS) if (params.get(name)) query.set(name, params.get(name));
+  query.set('limit', params.get('limit') || '50');
+  if (params.get('before')) query.set('before', params.get('before'));
+  const page = await get(`/api/alerts?${query}`);
+  const body = table.tBodies[0];
+  for (const a of page.alerts) body.append(alertRow(a));
+  if (!page.alerts.length) body.append(h('tr', { class: 'empty' }, h('td', { colspan: 8, class: 'muted' }, 'No alert matches these filters.')));
+  document.getElementById('alerts-total').textContent = `${page.total} alert${page.total === 1 ? '' : 's'} match`;
+  if (params.get('before')) pager.append(h('a', { href: `/alerts?${without(params, 'before')}`, class: 'button' }, '← Newest'));
+  if (page.next_before) {
+    const next = new URLSearchParams(params);
+    next.set('before', page.next_before);
+    pager.append(h('a', { href: `/alerts?${next}`, class: 'button', id: 'older' }, 'Older →'));
+  }
+  return {
+    alert(a) {
+      if (params.get('before') || !matches(a, params)) return;
+      const empty = body.querySelector('tr.empty');
+      if (empty) empty.remove();
+      const row = alertRow(a);
+      row.classList.add('fresh');
+      body.prepend(row);
+      const total = document.getElementById('alerts-total');
+      page.total += 1;
+      total.textContent = `${page.total} alert${page.total === 1 ? '' : 's'} match`;
+    },
+  };
+}
+
+function without(params, name) {
+  const copy = new URLSearchParams(params);
+  copy.delete(name);
+  return copy;
+}
+
+/** Whether a live alert belongs on the table as filtered (the server filtered the rest). */
+function matches(a, params) {
+  const want = (name) => params.get(name);
+  if (want('host') && a.host !== want('host')) return false;
+  if (want('vm') && a.vm !== want('vm')) return false;
+  if (want('program') && a.profile !== want('program') && a.program !== want('program')) return false;
+  if (want('detector') && a.detector !== want('detector')) return false;
+  if (want('status') && a.status !== want('status')) return false;
+  if (want('since') && Date.parse(a.time) < Date.parse(want('since'))) return false;
+  if (want('until') && Date.parse(a.time) >= Date.parse(want('until'))) return false;
+  return true;
+}
+
+function filterForm(params) {
+  const text = (name, label, placeholder) => h('label', {}, label,
+    h('input', { type: 'text', name, id: `filter-${name}`, value: params.get(name) || '', placeholder }));
+  const local = (iso) => (iso ? new Date(Date.parse(iso) - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16) : '');
+  const status = h('select', { name: 'status', id: 'filter-status' },
+    [['', 'any'], ['new', 'new'], ['acknowledged', 'acknowledged'], ['dismissed', 'dismissed as normal']].map(([value, label]) =>
+      h('option', { value, selected: (params.get('status') || '') === value }, label)));
+  const form = h('form', { id: 'alert-filters', class: 'filters' },
+    text('host', 'Host', 'hv-01'), text('vm', 'VM', 'web-01'), text('program', 'Program or profile', 'nginx'),
+    text('detector', 'Detector', 'paper'), h('label', {}, 'Status', status),
+    h('label', {}, 'From', h('input', { type: 'datetime-local', name: 'since', id: 'filter-since', value: local(params.get('since')) })),
+    h('label', {}, 'To', h('input', { type: 'datetime-local', name: 'until', id: 'filter-until', value: local(params.get('until')) })),
+    h('button', { type: 'submit', id: 'apply-filters' }, 'Filter'),
+    h('a', { href: '/alerts', class: 'button secondary' }, 'Clear'));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const next = new URLSearchParams();
+    for (const [name, value] of new FormData(form)) {
+      if (!value) continue;
+      next.set(name, name === 'since' || name === 'until' ? new Date(value).toISOString() : value);
+    }
+    navigate(`/alerts${next.toString() ? `?${next}` : ''}`);
+  });
+  return form;
+}
+
+function alertRow(a) {
+  const actions = h('td', { class: 'actions' });
+  if (a.status === 'new') {
+    actions.append(
+      h('button', { type: 'button', class: 'small ack', onclick: () => openAck(a) }, 'Acknowledge'),
+      ' ',
+      h('button', { type: 'button', class: 'small secondary normal', onclick: () => openNormal(a) }, 'This is normal'));
+  }
+  return h('tr', { dataset: { seq: a.seq, host: a.host }, class: `status-${a.status}` },
+    h('td', { class: 'time' }, h('a', { href: `/alerts/${a.seq}` }, time(a.time))),
+    h('td', { class: 'host' }, h('a', { href: `/hosts/${enc(a.host)}` }, a.host)),
+    h('td', { class: 'vm' }, a.vm ?? '—'),
+    h('td', { class: 'profile' }, a.profile ?? '—'),
+    h('td', { class: 'detector' }, a.detector ?? '—'),
+    h('td', { class: 'what' }, h('a', { href: `/alerts/${a.seq}` }, summary(a))),
+    h('td', { class: 'status' }, badge(a.status), a.status_by ? h('span', { class: 'muted small' }, ` by ${a.status_by}`) : null),
+    actions);
+}
+
+function ackDialog() {
+  return h('dialog', { id: 'ack-dialog' },
+    h('form', { method: 'dialog' },
+      h('h2', {}, 'Acknowledge alert ', h('span', { id: 'ack-seq' })),
+      h('p', { class: 'muted', id: 'ack-what' }),
+      h('label', {}, 'Note', h('textarea', { id: 'ack-note', rows: 3, maxlength: 2000, placeholder: 'ticket, reason, who looked' })),
+      h('div', { class: 'buttons' },
+        h('button', { value: 'cancel', class: 'secondary', id: 'ack-cancel' }, 'Cancel'),
+        h('button', { value: 'ok', id: 'ack-confirm' }, 'Acknowledge'))));
+}
+
+function normalDialog() {
+  return h('dialog', { id: 'normal-dialog' },
+    h('form', { method: 'dialog' },
+      h('h2', {}, 'This is normal?'),
+      h('p', { id: 'normal-what' }),
+      h('p', { class: 'warning' }, 'The window is learnt into the profile that every host of the fleet checks against: hosts stop alerting on it, and alerts still new with the same pattern are dismissed. The profile\'s seal must be renewed (sysprint seal) for agents that verify it.'),
+      h('label', {}, 'Note', h('textarea', { id: 'normal-note', rows: 2, maxlength: 2000, placeholder: 'why it is normal' })),
+      h('div', { class: 'buttons' },
+        h('button', { value: 'cancel', class: 'secondary', id: 'normal-cancel' }, 'Cancel'),
+        h('button', { value: 'ok', class: 'danger', id: 'normal-confirm' }, 'Yes, learn it as normal'))));
+}
+
+function openAck(a) {
+  const dialog = document.getElementById('ack-dialog');
+  document.getElementById('ack-seq').textContent = `#${a.seq}`;
+  document.getElementById('ack-what').textContent = `${summary(a)} on ${a.host}${a.vm ? ` / ${a.vm}` : ''}`;
+  document.getElementById('ack-note').value = '';
+  dialog.onclose = async () => {
+    if (dialog.returnValue !== 'ok') return;
+    try {
+      await post(`/api/alerts/${a.seq}/acknowledge`, { note: document.getElementById('ack-note').value });
+      toast(`Alert #${a.seq} acknowledged`);
+      await rerender();
+    } catch (error) {
+      toast(error.message);
+    }
+  };
+  dialog.showModal();
+}
+
+function openNormal(a) {
+  const dialog = document.getElementById('normal-dialog');
+  document.getElementById('normal-what').textContent =
+    `Learn "${(a.alert.output_fields || {})['mismatch.window'] ?? summary(a)}" into profile '${a.profile ?? '?'}' (alert #${a.seq} on ${a.host}).`;
+  document.getElementById('normal-note').value = '';
+  dialog.onclose = async () => {
+    if (dialog.returnValue !== 'ok') return;
+    try {
+      const r = await post(`/api/alerts/${a.seq}/normal`, { confirm: true, note: document.getElementById('normal-note').value });
+      toast(`Learnt '${r.window}' into '${r.profile}' (${r.new_transitions} new); ${r.dismissed} alert${r.dismissed === 1 ? '' : 's'} dismissed`);
+      await rerender();
+    } catch (error) {
+      toast(error.message);
+    }
+  };
+  dialog.showModal();
+}
+
+// ---- Alert detail -----------------------------------------------------------------------------
+
+export async function alertDetail({ seq }) {
+  const d = await get(`/api/alerts/${seq}`);
+  const a = d.alert;
+  const e = d.explanation;
+  const explanation = {
+    transition: () => h('p', { class: 'explain' }, 'The fingerprint has no transition ', h('code', {}, e.prev ?? '(thread start)'), ' → ', h('code', {}, e.next),
+      ': the program made a call after another that it never made after it in the normal runs learnt.'),
+    window: () => h('p', { class: 'explain' }, 'Unseen window of calls: ', h('code', {}, e.window), e.reason ? ` (${e.reason})` : ''),
+    calls_added: () => h('p', { class: 'explain' }, 'Call added: ', h('code', {}, e.next), ' is not in the nearest normal run\'s set of calls.'),
+    calls_missing: () => h('p', { class: 'explain' }, 'Call missing: the nearest normal run makes ', h('code', {}, e.next), ', this run never does.'),
+    internal: () => h('p', { class: 'explain' }, 'Sysprint\'s own trouble: ', a.output),
+  }[e.kind]();
+  const rows = [
+    ['Host', h('a', { href: `/hosts/${enc(a.host)}` }, a.host)], ['VM', a.vm ?? '—'], ['Log', h('code', {}, a.log ?? '—')],
+    ['Line', e.line ?? '—'], ['Pid', e.pid ?? '—'], ['Program', e.program ?? '—'],
+    ['Profile', a.profile ? h('a', { href: `/fingerprints/${enc(a.profile)}` }, a.profile) : '—'], ['Detector', a.detector ?? '—'],
+    ['Raised', time(a.time)], ['Received', time(a.received)], ['Binary SHA-256', e.binary_sha256 ? h('code', {}, e.binary_sha256) : 'not known (sent only by run and attach)'],
+    ['Alert id', h('code', {}, a.id)], ['Status', h('span', {}, badge(a.status), a.status_by ? ` by ${a.status_by} at ${time(a.status_at)}` : '', a.status_note ? ` — ${a.status_note}` : '')],
+  ];
+  const fleet = d.fleet
+    ? h('p', { id: 'fleet-view', class: d.fleet.hosts <= 1 ? 'fleet rare' : 'fleet' },
+      `Seen on ${d.fleet.hosts} of ${d.fleet.of} hosts in the last ${d.fleet.days} days. `,
+      h('span', { class: 'muted' }, d.fleet.hosts <= 1 ? 'Only here: that points to this host.' : 'On several hosts: perhaps a new release.'))
+    : h('p', { class: 'muted', id: 'fleet-view' }, 'No fleet view for this alert (no profile or window).');
+  show(
+    h('p', {}, h('a', { href: '/alerts' }, '← Alerts')),
+    h('h1', {}, `Alert #${a.seq}`, ' ', badge(a.status)),
+    h('section', { class: 'card' }, h('h2', {}, 'Why'), explanation, h('p', { class: 'muted' }, a.output)),
+    h('section', { class: 'card' }, h('h2', {}, 'Fleet view'), fleet),
+    h('section', { class: 'card' }, h('h2', {}, 'Details'), h('table', { class: 'kv', id: 'alert-details' }, rows.map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, v))))),
+    a.status === 'new' ? h('p', {},
+      h('button', { type: 'button', class: 'ack', onclick: () => openAck(a) }, 'Acknowledge'), ' ',
+      h('button', { type: 'button', class: 'secondary normal', onclick: () => openNormal(a) }, 'This is normal')) : null,
+    d.changes.length ? h('section', { class: 'card' }, h('h2', {}, 'History'), changeList(d.changes)) : null,
+    h('details', {}, h('summary', {}, 'The alert as the agent sent it'), h('pre', { class: 'json' }, JSON.stringify(a.alert, null, 2))),
+    ackDialog(), normalDialog(),
+  );
+}
+
+// ---- Hosts ------------------------------------------------------------------------------------
+
+export async function hosts() {
+  const params = new URLSearchParams(location.search);
+  const { hosts: list } = await get('/api/hosts');
+  const only = params.get('state');
+  const shown = only ? list.filter((x) => x.state === only) : list;
+  const counts = Object.fromEntries(STATES.map((st) => [st, list.filter((x) => x.state === st).length]));
+  const body = h('tbody', {}, shown.map(hostRow));
+  show(
+    h('h1', {}, 'Hosts'),
+    h('p', { class: 'tabs' }, h('a', { href: '/hosts', class: only ? '' : 'active' }, `all ${list.length}`),
+      STATES.map((st) => h('a', { href: `/hosts?state=${st}`, class: only === st ? 'active' : '' }, `${st} ${counts[st]}`))),
+    h('table', { id: 'hosts-table', class: 'table' },
+      h('thead', {}, h('tr', {}, ['Host', 'Group', 'State', 'Last seen', 'Version', 'Lag', 'Files', 'Pending per sink', 'Last error'].map((t) => h('th', {}, t)))),
+      body),
+    shown.length ? null : h('p', { class: 'muted' }, 'No host.'),
+  );
+  return {
+    host(x) {
+      const row = body.querySelector(`tr[data-host="${CSS.escape(x.name)}"]`);
+      const fresh = hostRow(x);
+      fresh.classList.add('fresh');
+      if (row) row.replaceWith(fresh);
+      else if (!only || only === x.state) body.append(fresh);
+    },
+  };
+}
+
+function hostRow(x) {
+  const pending = x.pending ? Object.entries(x.pending).map(([sink, n]) => `${sink}: ${n}`).join(', ') || '—' : '—';
+  return h('tr', { dataset: { host: x.name, state: x.state } },
+    h('td', {}, h('a', { href: `/hosts/${enc(x.name)}` }, x.name)),
+    h('td', {}, x.group),
+    h('td', { class: 'state' }, badge(x.state), x.missed_heartbeats > 0 && x.state !== 'revoked' ? h('span', { class: 'muted small' }, ` ${x.missed_heartbeats} missed`) : null),
+    h('td', { title: time(x.last_seen) }, ago(x.last_seen)),
+    h('td', {}, x.version ?? '—'),
+    h('td', {}, bytes(x.lag_bytes)),
+    h('td', {}, x.files ?? '—'),
+    h('td', {}, pending),
+    h('td', { class: 'error-text' }, x.last_error ?? ''));
+}
+
+export async function hostDetail({ name }) {
+  const d = await get(`/api/hosts/${enc(name)}`);
+  const x = d.host;
+  const recent = await get(`/api/alerts?host=${enc(name)}&limit=20`);
+  show(
+    h('p', {}, h('a', { href: '/hosts' }, '← Hosts')),
+    h('h1', {}, x.name, ' ', badge(x.state)),
+    h('section', { class: 'card' }, h('table', { class: 'kv', id: 'host-details' }, [
+      ['Group', x.group], ['Last seen', `${time(x.last_seen)} (${ago(x.last_seen)})`], ['Heartbeat', `every ${x.heartbeat_interval_s} s, ${x.missed_heartbeats} missed`],
+      ['Version', x.version ?? '—'], ['Lag', bytes(x.lag_bytes)], ['Files watched', x.files ?? '—'],
+      ['Pending per sink', x.pending ? JSON.stringify(x.pending) : '—'], ['Last error', x.last_error ?? '—'], ['Enrolled', time(x.enrolled)], ['Revoked', time(x.revoked)],
+    ].map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, v))))),
+    h('section', { class: 'card' }, h('h2', {}, 'VMs (from their alerts)'),
+      d.vms.length ? h('table', { class: 'table', id: 'host-vms' }, h('thead', {}, h('tr', {}, h('th', {}, 'VM'), h('th', {}, 'Alerts'), h('th', {}, 'Newest alert'))),
+        h('tbody', {}, d.vms.map((v) => h('tr', {}, h('td', {}, h('a', { href: `/alerts?host=${enc(name)}&vm=${enc(v.vm)}` }, v.vm)), h('td', {}, v.alerts), h('td', {}, time(v.last_alert))))))
+        : h('p', { class: 'muted' }, 'No VM has raised an alert.')),
+    h('section', { class: 'card' }, h('h2', {}, 'Newest alerts'), alertList(recent.alerts, 'host-alerts')),
+  );
+}
+
+// ---- Fingerprints -----------------------------------------------------------------------------
+
+export async function fingerprints() {
+  const { profiles } = await get('/api/profiles');
+  show(
+    h('h1', {}, 'Fingerprints'),
+    h('table', { id: 'profiles-table', class: 'table' },
+      h('thead', {}, h('tr', {}, ['Profile', 'Window', 'Detector', 'Transitions', 'Calls', 'Logs learnt', 'Last learnt', 'Seal', 'Last change'].map((t) => h('th', {}, t)))),
+      h('tbody', {}, profiles.map((p) => h('tr', { dataset: { profile: p.name } },
+        h('td', {}, h('a', { href: `/fingerprints/${enc(p.name)}` }, p.name)), h('td', {}, p.window), h('td', {}, `${p.detector} ${p.threshold}`),
+        h('td', {}, p.transitions), h('td', {}, p.calls), h('td', {}, p.logs), h('td', {}, ago(p.last_learnt)),
+        h('td', {}, sealText(p.seal)),
+        h('td', {}, p.last_change ? `${p.last_change.actor}, ${ago(p.last_change.time)}` : '—'))))),
+    profiles.length ? null : h('p', { class: 'muted' }, 'No profile learnt yet.'),
+  );
+}
+
+function sealText(seal) {
+  return h('span', {}, badge(seal.state), seal.key_id ? h('span', { class: 'muted small' }, ` key ${seal.key_id.slice(0, 12)}, ${time(seal.sealed_at)}`) : null);
+}
+
+export async function fingerprintDetail({ name }) {
+  const d = await get(`/api/profiles/${enc(name)}`);
+  const p = d.profile;
+  show(
+    h('p', {}, h('a', { href: '/fingerprints' }, '← Fingerprints')),
+    h('h1', {}, `Profile ${p.name}`),
+    h('section', { class: 'card' }, h('table', { class: 'kv', id: 'profile-details' }, [
+      ['Window', p.window], ['Detector', `${p.detector}, threshold ${p.threshold}`], ['Size', `${p.transitions} transitions over ${p.calls} calls`],
+      ['Logs learnt', `${p.logs}, the last ${ago(p.last_learnt)}`], ['Seal', sealText(p.seal)],
+      ['Changed by', p.last_change ? `${p.last_change.actor} at ${time(p.last_change.time)}: ${p.last_change.detail}` : 'no change from the console'],
+    ].map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, v))))),
+    h('div', { class: 'grid2' },
+      h('section', { class: 'card' }, h('h2', {}, 'Transition matrix (previous call → next call)'), heatmap(d.matrix, { id: 'heatmap' })),
+      h('section', { class: 'card' }, h('h2', {}, 'Convergence: new transitions per learnt log'), convergence(d.convergence, { id: 'convergence' }),
+        h('p', { class: 'muted small' }, 'Blue: new transitions brought by each log. Grey: the fingerprint\'s size. A flat blue line means the fingerprint has stabilised.'))),
+    h('section', { class: 'card' }, h('h2', {}, 'Successor arrays (the paper\'s fingerprint)'),
+      h('table', { class: 'table successors', id: 'successors' }, h('tbody', {}, d.successors.map((x) => h('tr', {},
+        h('th', {}, `${x.call} (${x.nr})`), h('td', {}, x.next.length ? x.next.join(', ') : '—')))))),
+    d.changes.length ? h('section', { class: 'card' }, h('h2', {}, 'Changes from the console'), changeList(d.changes)) : null,
+  );
+}
+
+// ---- Navigation -------------------------------------------------------------------------------
+
+let rerenderHook = async () => {};
+
+/** Set by the router: draws the current page again (after a change). */
+export function setRerender(fn) {
+  rerenderHook = fn;
+}
+
+async function rerender() {
+  await rerenderHook();
+}
+
+export function navigate(path) {
+  history.pushState(null, '', path);
+  return rerender();
+}
+
+export { failure };

@@ -1,0 +1,288 @@
+using System.Globalization;
+using Npgsql;
+using NpgsqlTypes;
+using Sysprint.Fleet;
+
+namespace Sysprint.Storage.Postgres;
+
+/// <summary>The console's reads and changes (<see cref="IConsoleStore"/>) over the hosts' alerts in the one alert history (schema part <c>fleet</c>, version 3).</summary>
+public sealed partial class PostgresFleetStore : IConsoleStore
+{
+    private const string ConsoleAlertColumns =
+        "a.seq, a.uuid::uuid, a.host, a.time, a.received, a.body->>'rule', a.priority, a.body->>'source', a.vm, a.log, a.profile, a.summary, a.body::text, " +
+        "a.detector, a.program, a.status, a.status_note, a.status_by, a.status_at";
+
+    /// <summary>
+    /// The hosts' alerts (those of the one alert history that an agent sent) matching every filter
+    /// of <see cref="ConsoleAlertQuery"/>; a parameter left null matches everything (PostgreSQL plans
+    /// the unnamed statement with the values known).
+    /// </summary>
+    private const string AlertFilter =
+        """
+        a.host_id IS NOT NULL
+        AND (@host::text IS NULL OR a.host = @host)
+        AND (@vm::text IS NULL OR a.vm = @vm)
+        AND (@program::text IS NULL OR a.profile = @program OR a.program = @program)
+        AND (@detector::text IS NULL OR a.detector = @detector)
+        AND (@status::text IS NULL OR a.status = @status)
+        AND (@since::timestamptz IS NULL OR a.time >= @since)
+        AND (@until::timestamptz IS NULL OR a.time < @until)
+        """;
+
+    public Task<AlertPage> QueryAlertsAsync(ConsoleAlertQuery query, CancellationToken cancellationToken) =>
+        Run(async () =>
+        {
+            ArgumentNullException.ThrowIfNull(query);
+            var alerts = new List<ConsoleAlert>();
+            await using (NpgsqlCommand page = _source.CreateCommand(
+                $"""
+                SELECT {ConsoleAlertColumns}
+                FROM alerts a
+                WHERE {AlertFilter} AND (@before::bigint IS NULL OR a.seq < @before)
+                ORDER BY a.seq DESC
+                LIMIT @limit
+                """))
+            {
+                AddFilter(page, query);
+                page.Parameters.Add(new NpgsqlParameter<long?>("before", NpgsqlDbType.Bigint) { TypedValue = query.BeforeSeq });
+                page.Parameters.AddWithValue("limit", query.Limit);
+                await using NpgsqlDataReader reader = await page.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    alerts.Add(ReadConsoleAlert(reader));
+                }
+            }
+
+            await using NpgsqlCommand count = _source.CreateCommand(
+                $"SELECT count(*) FROM alerts a WHERE {AlertFilter}");
+            AddFilter(count, query);
+            long total = (long)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            return new AlertPage(alerts, total);
+        });
+
+    public Task<IReadOnlyList<ConsoleAlert>> AlertsAfterAsync(long afterSeq, int limit, CancellationToken cancellationToken) =>
+        Run<IReadOnlyList<ConsoleAlert>>(async () =>
+        {
+            await using NpgsqlCommand command = _source.CreateCommand(
+                $"""
+                SELECT {ConsoleAlertColumns}
+                FROM alerts a
+                WHERE a.seq > @after AND a.host_id IS NOT NULL
+                ORDER BY a.seq
+                LIMIT @limit
+                """);
+            command.Parameters.AddWithValue("after", afterSeq);
+            command.Parameters.AddWithValue("limit", limit);
+            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var alerts = new List<ConsoleAlert>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                alerts.Add(ReadConsoleAlert(reader));
+            }
+
+            return alerts;
+        });
+
+    public Task<long> LatestSeqAsync(CancellationToken cancellationToken) =>
+        Run(async () =>
+        {
+            await using NpgsqlCommand command = _source.CreateCommand("SELECT COALESCE(max(seq), 0) FROM alerts");
+            return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        });
+
+    public Task<ConsoleAlert?> FindAlertAsync(long seq, CancellationToken cancellationToken) =>
+        Run(async () =>
+        {
+            await using NpgsqlCommand command = _source.CreateCommand(
+                $"SELECT {ConsoleAlertColumns} FROM alerts a WHERE a.seq = @seq AND a.host_id IS NOT NULL");
+            command.Parameters.AddWithValue("seq", seq);
+            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadConsoleAlert(reader) : null;
+        });
+
+    public Task<bool> AcknowledgeAlertAsync(long seq, string note, string actor, DateTimeOffset time, CancellationToken cancellationToken) =>
+        Run(async () =>
+        {
+            await using NpgsqlConnection connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            string? profile;
+            await using (var update = new NpgsqlCommand(
+                "UPDATE alerts SET status = 'acknowledged', status_note = @note, status_by = @actor, status_at = @time WHERE seq = @seq AND host_id IS NOT NULL RETURNING profile",
+                connection, transaction))
+            {
+                update.Parameters.AddWithValue("seq", seq);
+                update.Parameters.AddWithValue("note", note);
+                update.Parameters.AddWithValue("actor", actor);
+                update.Parameters.AddWithValue("time", time.ToUniversalTime());
+                await using NpgsqlDataReader reader = await update.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return false;
+                }
+
+                profile = Text(reader, 0);
+            }
+
+            await AddChangeAsync(connection, transaction, time, actor, "acknowledge", profile, seq, note, cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        });
+
+    public Task<int> DismissAlertsAsync(long seq, string? profile, string? window, string note, string actor, string detail, DateTimeOffset time,
+        CancellationToken cancellationToken) =>
+        Run(async () =>
+        {
+            await using NpgsqlConnection connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            int dismissed;
+            await using (var update = new NpgsqlCommand(
+                """
+                UPDATE alerts SET status = 'dismissed', status_note = @note, status_by = @actor, status_at = @time
+                WHERE host_id IS NOT NULL
+                  AND (seq = @seq OR (@window::text IS NOT NULL AND status = 'new' AND profile IS NOT DISTINCT FROM @profile AND win = @window))
+                """, connection, transaction))
+            {
+                update.Parameters.AddWithValue("seq", seq);
+                update.Parameters.Add(new NpgsqlParameter<string?>("profile", NpgsqlDbType.Text) { TypedValue = profile });
+                update.Parameters.Add(new NpgsqlParameter<string?>("window", NpgsqlDbType.Text) { TypedValue = window });
+                update.Parameters.AddWithValue("note", note);
+                update.Parameters.AddWithValue("actor", actor);
+                update.Parameters.AddWithValue("time", time.ToUniversalTime());
+                dismissed = await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            if (dismissed > 0)
+            {
+                await AddChangeAsync(connection, transaction, time, actor, "normal", profile, seq, detail, cancellationToken).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return dismissed;
+        });
+
+    public Task<IReadOnlyList<AlertCount>> CountAlertsAsync(AlertGrouping grouping, DateTimeOffset since, int limit, CancellationToken cancellationToken) =>
+        Run<IReadOnlyList<AlertCount>>(async () =>
+        {
+            string sql = grouping switch
+            {
+                AlertGrouping.Host =>
+                    "SELECT a.host, count(*) AS n FROM alerts a WHERE a.host_id IS NOT NULL AND a.time >= @since GROUP BY a.host ORDER BY n DESC, a.host LIMIT @limit",
+                AlertGrouping.Profile =>
+                    "SELECT COALESCE(a.profile, '(none)'), count(*) AS n FROM alerts a WHERE a.host_id IS NOT NULL AND a.time >= @since GROUP BY 1 ORDER BY n DESC, 1 LIMIT @limit",
+                _ =>
+                    "SELECT to_char(date_trunc('hour', a.time AT TIME ZONE 'UTC'), 'YYYY-MM-DD\"T\"HH24:00:00\"Z\"'), count(*) FROM alerts a WHERE a.host_id IS NOT NULL AND a.time >= @since GROUP BY 1 ORDER BY 1 LIMIT @limit",
+            };
+            await using NpgsqlCommand command = _source.CreateCommand(sql);
+            command.Parameters.AddWithValue("since", since.ToUniversalTime());
+            command.Parameters.AddWithValue("limit", limit);
+            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var counts = new List<AlertCount>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                counts.Add(new AlertCount(reader.GetString(0), reader.GetInt64(1)));
+            }
+
+            return counts;
+        });
+
+    public Task<FleetSeen> HostsSeeingAsync(string profile, string window, DateTimeOffset since, CancellationToken cancellationToken) =>
+        Run(async () =>
+        {
+            await using NpgsqlCommand command = _source.CreateCommand(
+                """
+                SELECT (SELECT count(DISTINCT a.host_id) FROM alerts a WHERE a.profile = @profile AND a.win = @window AND a.time >= @since),
+                       (SELECT count(*) FROM fleet_hosts WHERE revoked IS NULL)
+                """);
+            command.Parameters.AddWithValue("profile", profile);
+            command.Parameters.AddWithValue("window", window);
+            command.Parameters.AddWithValue("since", since.ToUniversalTime());
+            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            return new FleetSeen(reader.GetInt64(0), reader.GetInt64(1));
+        });
+
+    public Task<IReadOnlyList<VmSeen>> VmsOfHostAsync(string host, CancellationToken cancellationToken) =>
+        Run<IReadOnlyList<VmSeen>>(async () =>
+        {
+            await using NpgsqlCommand command = _source.CreateCommand(
+                """
+                SELECT a.vm, count(*), max(a.time) FROM alerts a
+                WHERE a.host = @host AND a.host_id IS NOT NULL AND a.vm IS NOT NULL GROUP BY a.vm ORDER BY 3 DESC, 1 LIMIT 500
+                """);
+            command.Parameters.AddWithValue("host", host);
+            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var vms = new List<VmSeen>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                vms.Add(new VmSeen(reader.GetString(0), reader.GetInt64(1), Time(reader, 2)!.Value));
+            }
+
+            return vms;
+        });
+
+    public Task<IReadOnlyList<ConsoleChange>> ListChangesAsync(string? profile, int limit, CancellationToken cancellationToken) =>
+        Run<IReadOnlyList<ConsoleChange>>(async () =>
+        {
+            await using NpgsqlCommand command = _source.CreateCommand(
+                """
+                SELECT id, time, actor, action, profile, alert_seq, detail FROM fleet_console_changes
+                WHERE @profile::text IS NULL OR profile = @profile
+                ORDER BY id DESC LIMIT @limit
+                """);
+            command.Parameters.Add(new NpgsqlParameter<string?>("profile", NpgsqlDbType.Text) { TypedValue = profile });
+            command.Parameters.AddWithValue("limit", limit);
+            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var changes = new List<ConsoleChange>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                changes.Add(new ConsoleChange(reader.GetInt64(0), Time(reader, 1)!.Value, reader.GetString(2), reader.GetString(3), Text(reader, 4),
+                    reader.IsDBNull(5) ? null : reader.GetInt64(5), reader.GetString(6)));
+            }
+
+            return changes;
+        });
+
+    private static async Task AddChangeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DateTimeOffset time, string actor, string action,
+        string? profile, long? alertSeq, string detail, CancellationToken cancellationToken)
+    {
+        await using var insert = new NpgsqlCommand(
+            "INSERT INTO fleet_console_changes (time, actor, action, profile, alert_seq, detail) VALUES (@time, @actor, @action, @profile, @seq, @detail)",
+            connection, transaction);
+        insert.Parameters.AddWithValue("time", time.ToUniversalTime());
+        insert.Parameters.AddWithValue("actor", actor);
+        insert.Parameters.AddWithValue("action", action);
+        insert.Parameters.Add(new NpgsqlParameter<string?>("profile", NpgsqlDbType.Text) { TypedValue = profile });
+        insert.Parameters.Add(new NpgsqlParameter<long?>("seq", NpgsqlDbType.Bigint) { TypedValue = alertSeq });
+        insert.Parameters.AddWithValue("detail", detail);
+        await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void AddFilter(NpgsqlCommand command, ConsoleAlertQuery query)
+    {
+        command.Parameters.Add(new NpgsqlParameter<string?>("host", NpgsqlDbType.Text) { TypedValue = query.Host });
+        command.Parameters.Add(new NpgsqlParameter<string?>("vm", NpgsqlDbType.Text) { TypedValue = query.Vm });
+        command.Parameters.Add(new NpgsqlParameter<string?>("program", NpgsqlDbType.Text) { TypedValue = query.Program });
+        command.Parameters.Add(new NpgsqlParameter<string?>("detector", NpgsqlDbType.Text) { TypedValue = query.Detector });
+        command.Parameters.Add(new NpgsqlParameter<string?>("status", NpgsqlDbType.Text)
+        {
+            TypedValue = query.Status is { } s ? AlertStatusNames.Name(s) : null,
+        });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset?>("since", NpgsqlDbType.TimestampTz) { TypedValue = query.Since?.ToUniversalTime() });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset?>("until", NpgsqlDbType.TimestampTz) { TypedValue = query.Until?.ToUniversalTime() });
+    }
+
+    private static ConsoleAlert ReadConsoleAlert(NpgsqlDataReader reader)
+    {
+        var alert = new FleetAlert(
+            reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), Time(reader, 3)!.Value, Time(reader, 4)!.Value,
+            reader.GetString(5), reader.GetString(6), reader.GetString(7), Text(reader, 8), Text(reader, 9), Text(reader, 10),
+            reader.GetString(11), reader.GetString(12));
+        string statusName = reader.GetString(15);
+        if (!AlertStatusNames.TryParse(statusName, out AlertStatus status))
+        {
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"alerts.status '{statusName}' at seq {alert.Seq}"));
+        }
+
+        return new ConsoleAlert(alert, Text(reader, 13), Text(reader, 14), status, Text(reader, 16), Text(reader, 17), Time(reader, 18));
+    }
+}

@@ -1,0 +1,217 @@
+using Microsoft.Playwright;
+using Sysprint.Fleet.Tests.Support;
+using static Microsoft.Playwright.Assertions;
+
+namespace Sysprint.Fleet.Tests.Console.Browser;
+
+/// <summary>
+/// The console in a real Chromium against a real server, PostgreSQL and SQLite fingerprint store.
+/// Every wait is on a DOM condition with a generous deadline (<see cref="Chromium.Timeout"/>), never a fixed sleep.
+/// </summary>
+public sealed class ConsoleBrowserTests(Chromium chromium) : FleetFixture, IClassFixture<Chromium>
+{
+    private static readonly LocatorAssertionsToBeVisibleOptions s_visible = new() { Timeout = Chromium.Timeout };
+    private static readonly LocatorAssertionsToHaveTextOptions s_text = new() { Timeout = Chromium.Timeout };
+    private static readonly PageAssertionsToHaveURLOptions s_url = new() { Timeout = Chromium.Timeout };
+    private readonly List<string> _requests = [];
+    private readonly List<string> _consoleErrors = [];
+
+    [Fact]
+    public async Task Signing_in_with_the_admin_token_opens_the_console_and_a_wrong_token_is_rejected()
+    {
+        using ConsoleFleet fleet = await ConsoleFleet.StartAsync(this);
+        IPage page = await NewPageAsync();
+
+        await page.GotoAsync(fleet.Server.Address + "alerts");
+        await Expect(page).ToHaveURLAsync(fleet.Server.Address + "login", s_url);
+        await page.FillAsync("#token", "not-the-token");
+        await page.ClickAsync("#sign-in");
+        await Expect(page.Locator("#login-error")).ToHaveTextAsync("Wrong admin token.", s_text);
+        await page.FillAsync("#token", TestServer.AdminToken);
+        await page.FillAsync("#name", "dana");
+        await page.ClickAsync("#sign-in");
+
+        await Expect(page.Locator("#host-states")).ToBeVisibleAsync(s_visible);
+        await Expect(page.Locator("#user")).ToHaveTextAsync("dana", s_text);
+        Assert.Empty(_consoleErrors);
+    }
+
+    [Fact]
+    public async Task Filtering_narrows_the_table_on_the_server_and_acknowledging_records_the_note()
+    {
+        using ConsoleFleet fleet = await ConsoleFleet.StartAsync(this);
+        await fleet.SendAlertAsync("hv-01", vm: "web-01");
+        await fleet.SendAlertAsync("hv-02", vm: "db-01");
+        await fleet.SendAlertAsync("hv-02", vm: "db-02", detector: "stide");
+        IPage page = await SignInAsync(fleet);
+
+        await page.GotoAsync(fleet.Server.Address + "alerts");
+        await Expect(page.Locator("#alerts-table tbody tr")).ToHaveCountAsync(3, new() { Timeout = Chromium.Timeout });
+        await page.FillAsync("#filter-host", "hv-02");
+        await page.ClickAsync("#apply-filters");
+        await Expect(page.Locator("#alerts-total")).ToHaveTextAsync("2 alerts match", s_text);
+        await page.FillAsync("#filter-detector", "stide");
+        await page.ClickAsync("#apply-filters");
+        await Expect(page.Locator("#alerts-total")).ToHaveTextAsync("1 alert match", s_text);
+        await Expect(page.Locator("#alerts-table tbody tr td.vm")).ToHaveTextAsync("db-02", s_text);
+        Assert.Contains("?host=hv-02&detector=stide", page.Url, StringComparison.Ordinal);
+
+        await page.ClickAsync("#alerts-table tbody tr button.ack");
+        await page.FillAsync("#ack-note", "OPS-7: scanner on db-02");
+        await page.ClickAsync("#ack-confirm");
+
+        await Expect(page.Locator("#alerts-table tbody tr td.status")).ToHaveTextAsync("acknowledged by tester", s_text);
+        await page.SelectOptionAsync("#filter-status", "new");
+        await page.FillAsync("#filter-detector", "");
+        await page.ClickAsync("#apply-filters");
+        await Expect(page.Locator("#alerts-total")).ToHaveTextAsync("1 alert match", s_text);
+        Assert.Empty(_consoleErrors);
+    }
+
+    [Fact]
+    public async Task This_is_normal_after_a_confirmation_learns_the_pattern_so_that_it_no_longer_alerts()
+    {
+        using ConsoleFleet fleet = await ConsoleFleet.StartAsync(this);
+        string log = fleet.Dir.Write("close-socket.strace",
+            """
+            100   openat(AT_FDCWD, "/etc/hostname", O_RDONLY) = 3
+            100   read(3, "vm\n", 131072) = 3
+            100   close(3) = 0
+            100   socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3
+            100   socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 4
+            100   +++ exited with 0 +++
+
+            """);
+        var (before, beforeOut, _) = Support.Cli.Run("check", "--db", fleet.StorePath, log);
+        await fleet.SendAlertAsync("hv-01", prev: "close", next: "socket");
+        await fleet.SendAlertAsync("hv-02", prev: "close", next: "socket");
+        await fleet.SendAlertAsync("hv-02", prev: "socket", next: "socket");
+        IPage page = await SignInAsync(fleet);
+        await page.GotoAsync(fleet.Server.Address + "alerts?host=hv-01");
+        await Expect(page.Locator("#alerts-total")).ToHaveTextAsync("1 alert match", s_text);
+
+        await page.ClickAsync("#alerts-table tbody tr button.normal");
+        await Expect(page.Locator("#normal-what")).ToHaveTextAsync("Learn \"close socket\" into profile 'default' (alert #1 on hv-01).", s_text);
+        await page.ClickAsync("#normal-cancel");
+        await Expect(page.Locator("#alerts-table tbody tr td.status")).ToHaveTextAsync("new", s_text);
+        await page.ClickAsync("#alerts-table tbody tr button.normal");
+        await page.FillAsync("#normal-note", "the new release opens a socket");
+        await page.ClickAsync("#normal-confirm");
+        await Expect(page.Locator("#alerts-table tbody tr td.status")).ToHaveTextAsync("dismissed by tester", s_text);
+        await page.GotoAsync(fleet.Server.Address + "alerts?status=new");
+        await Expect(page.Locator("#alerts-total")).ToHaveTextAsync("1 alert match", s_text);
+        await page.ClickAsync("#alerts-table tbody tr button.normal");
+        await page.ClickAsync("#normal-confirm");
+        await Expect(page.Locator("#alerts-total")).ToHaveTextAsync("0 alerts match", s_text);
+        var (after, afterOut, _) = Support.Cli.Run("check", "--db", fleet.StorePath, log);
+
+        Assert.True(before == 1, beforeOut);
+        Assert.True(after == 0, afterOut);
+        await page.GotoAsync(fleet.Server.Address + "fingerprints/default");
+        await Expect(page.Locator("#profile-details")).ToContainTextAsync("tester at", new() { Timeout = Chromium.Timeout });
+        Assert.Empty(_consoleErrors);
+    }
+
+    [Fact]
+    public async Task A_new_alert_appears_on_the_open_alerts_page_without_a_reload()
+    {
+        using ConsoleFleet fleet = await ConsoleFleet.StartAsync(this);
+        await fleet.SendAlertAsync("hv-01");
+        IPage page = await SignInAsync(fleet);
+        await page.GotoAsync(fleet.Server.Address + "alerts");
+        await Expect(page.Locator("#live")).ToHaveTextAsync("live", s_text);
+        await Expect(page.Locator("#alerts-table tbody tr")).ToHaveCountAsync(1, new() { Timeout = Chromium.Timeout });
+        await page.EvaluateAsync("() => { window.sysprintNoReload = true; }");
+
+        await fleet.SendAlertAsync("hv-07", vm: "mail-03", prev: "read", next: "connect");
+
+        await Expect(page.Locator("#alerts-table tbody tr").First.Locator("td.host")).ToHaveTextAsync("hv-07", s_text);
+        await Expect(page.Locator("#alerts-table tbody tr")).ToHaveCountAsync(2, new() { Timeout = Chromium.Timeout });
+        Assert.True(await page.EvaluateAsync<bool>("() => window.sysprintNoReload === true"));
+        Assert.Empty(_consoleErrors);
+    }
+
+    [Fact]
+    public async Task A_host_that_stops_sending_heartbeats_turns_silent_on_the_open_hosts_page()
+    {
+        using ConsoleFleet fleet = await ConsoleFleet.StartAsync(this, o => o with { HeartbeatInterval = TimeSpan.FromSeconds(1) });
+        await fleet.HeartbeatAsync("hv-01");
+        IPage page = await SignInAsync(fleet);
+        await page.GotoAsync(fleet.Server.Address + "hosts");
+        await Expect(page.Locator("#live")).ToHaveTextAsync("live", s_text);
+        await page.EvaluateAsync("() => { window.sysprintNoReload = true; }");
+
+        // No more heartbeats: after more than two missed intervals the server calls it silent and the feed says so.
+        await Expect(page.Locator("#hosts-table tr[data-host='hv-01'] td.state .badge")).ToHaveTextAsync("silent", s_text);
+
+        Assert.True(await page.EvaluateAsync<bool>("() => window.sysprintNoReload === true"));
+        await fleet.HeartbeatAsync("hv-01");
+        await Expect(page.Locator("#hosts-table tr[data-host='hv-01'] td.state .badge")).ToHaveTextAsync("ok", s_text);
+        Assert.Empty(_consoleErrors);
+    }
+
+    [Fact]
+    public async Task No_page_requests_anything_from_another_origin_nor_breaks_the_content_security_policy()
+    {
+        using ConsoleFleet fleet = await ConsoleFleet.StartAsync(this);
+        await fleet.HeartbeatAsync("hv-01");
+        await fleet.SendAlertAsync("hv-01");
+        IPage page = await SignInAsync(fleet);
+        string origin = fleet.Server.Address.GetLeftPart(UriPartial.Authority);
+
+        foreach (var (path, ready) in new[]
+        {
+            ("", "#chart-hours"), ("alerts", "#alerts-table tbody tr"), ("alerts/1", "#fleet-view"), ("hosts", "#hosts-table"),
+            ("hosts/hv-01", "#host-vms"), ("fingerprints", "#profiles-table"), ("fingerprints/default", "#heatmap"),
+        })
+        {
+            await page.GotoAsync(fleet.Server.Address + path);
+            await Expect(page.Locator(ready).First).ToBeVisibleAsync(s_visible);
+        }
+
+        string[] requests;
+        lock (_requests)
+        {
+            requests = [.. _requests];
+        }
+
+        Assert.True(requests.Length > 14, string.Join('\n', requests));
+        Assert.All(requests, url => Assert.StartsWith(origin + "/", url, StringComparison.Ordinal));
+        Assert.Empty(_consoleErrors);
+    }
+
+    private async Task<IPage> NewPageAsync()
+    {
+        IBrowserContext context = await chromium.NewContextAsync(_requests);
+        IPage page = await context.NewPageAsync();
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error" && !message.Text.Contains("Failed to load resource: the server responded with a status of 401", StringComparison.Ordinal))
+            {
+                lock (_consoleErrors)
+                {
+                    _consoleErrors.Add(message.Text);
+                }
+            }
+        };
+        page.PageError += (_, error) =>
+        {
+            lock (_consoleErrors)
+            {
+                _consoleErrors.Add(error);
+            }
+        };
+        return page;
+    }
+
+    private async Task<IPage> SignInAsync(ConsoleFleet fleet)
+    {
+        IPage page = await NewPageAsync();
+        await page.GotoAsync(fleet.Server.Address + "login");
+        await page.FillAsync("#token", TestServer.AdminToken);
+        await page.FillAsync("#name", "tester");
+        await page.ClickAsync("#sign-in");
+        await Expect(page.Locator("#host-states")).ToBeVisibleAsync(s_visible);
+        return page;
+    }
+}
