@@ -76,7 +76,7 @@ public sealed class ConsoleApiTests : FleetFixture
     {
         using ConsoleFleet fleet = await ConsoleFleet.StartAsync(this);
         string tampered = fleet.Dir.Write("tampered.strace", ConsoleFleet.TamperedLog);
-        Assert.Equal(1, Support.Cli.Run("check", "--db", fleet.StorePath, tampered).Exit);
+        Assert.Equal(1, Support.Cli.Run("check", "--db", fleet.StoreUrl, tampered).Exit);
         await fleet.SendAlertAsync("hv-01", prev: "close", next: "socket");
         await fleet.SendAlertAsync("hv-02", prev: "close", next: "socket");
         await fleet.SendAlertAsync("hv-02", prev: "socket", next: "write");
@@ -87,10 +87,10 @@ public sealed class ConsoleApiTests : FleetFixture
         using HttpResponseMessage normal = await fleet.Server.SendAsync(HttpMethod.Post, $"/api/alerts/{seq}/normal",
             """{"confirm":true,"note":"nginx 1.27 opens a socket","by":"bob"}""", TestServer.AdminToken);
         JsonElement outcome = await TestServer.JsonAsync(normal);
-        int stillAnomalous = Support.Cli.Run("check", "--db", fleet.StorePath, tampered).Exit;
+        int stillAnomalous = Support.Cli.Run("check", "--db", fleet.StoreUrl, tampered).Exit;
         long other = (await GetAsync(fleet, "/api/alerts?status=new")).GetProperty("alerts")[0].GetProperty("seq").GetInt64();
         using HttpResponseMessage second = await fleet.Server.SendAsync(HttpMethod.Post, $"/api/alerts/{other}/normal", """{"confirm":true}""", TestServer.AdminToken);
-        var (cleanExit, cleanOut, _) = Support.Cli.Run("check", "--db", fleet.StorePath, tampered);
+        var (cleanExit, cleanOut, _) = Support.Cli.Run("check", "--db", fleet.StoreUrl, tampered);
         JsonElement dismissed = await GetAsync(fleet, "/api/alerts?status=dismissed");
         JsonElement changes = await GetAsync(fleet, "/api/changes?profile=default");
 
@@ -115,7 +115,7 @@ public sealed class ConsoleApiTests : FleetFixture
     {
         using ConsoleFleet fleet = await ConsoleFleet.StartAsync(this);
         string key = fleet.Dir.PathOf("fleet.key");
-        Assert.Equal(0, Support.Cli.Run("seal", "--db", fleet.StorePath, "--key", key).Exit);
+        Assert.Equal(0, Support.Cli.Run("seal", "--db", fleet.StoreUrl, "--key", key).Exit);
         JsonElement before = (await GetAsync(fleet, "/api/profiles")).GetProperty("profiles")[0];
         await fleet.SendAlertAsync("hv-01");
         long seq = (await GetAsync(fleet, "/api/alerts")).GetProperty("alerts")[0].GetProperty("seq").GetInt64();

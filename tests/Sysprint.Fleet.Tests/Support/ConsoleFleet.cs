@@ -6,9 +6,10 @@ using Sysprint.Storage;
 namespace Sysprint.Fleet.Tests.Support;
 
 /// <summary>
-/// A fleet for the console's tests: a server over this test's PostgreSQL whose fingerprint store
-/// is a real SQLite file learnt from a real strace-shaped log (openat → read → close → write), and
-/// helpers that send alerts as agents do, through the agent API with each host's credential.
+/// A fleet for the console's tests: a server over this test's PostgreSQL database, which is also
+/// its fingerprint store (profile 'default' learnt by the real <c>train</c> from a strace-shaped
+/// log: openat → read → close → write), and helpers that send alerts as agents do, through the
+/// agent API with each host's credential.
 /// </summary>
 internal sealed class ConsoleFleet : IDisposable
 {
@@ -40,24 +41,24 @@ internal sealed class ConsoleFleet : IDisposable
     private readonly Dictionary<string, string> _credentials = new(StringComparer.Ordinal);
     private int _next;
 
-    private ConsoleFleet(TempDir dir, string storePath)
+    private ConsoleFleet(TempDir dir, string storeUrl)
     {
         Dir = dir;
-        StorePath = storePath;
+        StoreUrl = storeUrl;
     }
 
     public TempDir Dir { get; }
 
-    /// <summary>The SQLite fingerprint store the server's console reads and learns into.</summary>
-    public string StorePath { get; }
+    /// <summary>The fingerprint store the server's console reads and learns into: this test's PostgreSQL database.</summary>
+    public string StoreUrl { get; }
 
     public TestServer Server { get; private set; } = null!;
 
-    /// <summary>Learns <see cref="NormalLog"/> into a new SQLite store and starts a server whose console uses it.</summary>
+    /// <summary>Learns <see cref="NormalLog"/> into the test's database and starts a server whose console uses it.</summary>
     public static async Task<ConsoleFleet> StartAsync(FleetFixture fixture, Func<Sysprint.Server.ServeOptions, Sysprint.Server.ServeOptions>? configure = null)
     {
         var dir = new TempDir();
-        string store = dir.PathOf("fingerprints.db");
+        string store = fixture.Db.Url;
         var (exit, _, error) = Cli.Run("train", "--db", store, dir.Write("normal.strace", NormalLog));
         Assert.True(exit == 0, error);
         var fleet = new ConsoleFleet(dir, store);

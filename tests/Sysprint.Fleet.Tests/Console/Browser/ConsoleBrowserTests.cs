@@ -82,7 +82,7 @@ public sealed class ConsoleBrowserTests(Chromium chromium) : FleetFixture, IClas
             100   +++ exited with 0 +++
 
             """);
-        var (before, beforeOut, _) = Support.Cli.Run("check", "--db", fleet.StorePath, log);
+        var (before, beforeOut, _) = Support.Cli.Run("check", "--db", fleet.StoreUrl, log);
         await fleet.SendAlertAsync("hv-01", prev: "close", next: "socket");
         await fleet.SendAlertAsync("hv-02", prev: "close", next: "socket");
         await fleet.SendAlertAsync("hv-02", prev: "socket", next: "socket");
@@ -90,8 +90,9 @@ public sealed class ConsoleBrowserTests(Chromium chromium) : FleetFixture, IClas
         await page.GotoAsync(fleet.Server.Address + "alerts?host=hv-01");
         await Expect(page.Locator("#alerts-total")).ToHaveTextAsync("1 alert match", s_text);
 
+        string seq = (await page.Locator("#alerts-table tbody tr").GetAttributeAsync("data-seq"))!;
         await page.ClickAsync("#alerts-table tbody tr button.normal");
-        await Expect(page.Locator("#normal-what")).ToHaveTextAsync("Learn \"close socket\" into profile 'default' (alert #1 on hv-01).", s_text);
+        await Expect(page.Locator("#normal-what")).ToHaveTextAsync($"Learn \"close socket\" into profile 'default' (alert #{seq} on hv-01).", s_text);
         await page.ClickAsync("#normal-cancel");
         await Expect(page.Locator("#alerts-table tbody tr td.status")).ToHaveTextAsync("new", s_text);
         await page.ClickAsync("#alerts-table tbody tr button.normal");
@@ -103,7 +104,7 @@ public sealed class ConsoleBrowserTests(Chromium chromium) : FleetFixture, IClas
         await page.ClickAsync("#alerts-table tbody tr button.normal");
         await page.ClickAsync("#normal-confirm");
         await Expect(page.Locator("#alerts-total")).ToHaveTextAsync("0 alerts match", s_text);
-        var (after, afterOut, _) = Support.Cli.Run("check", "--db", fleet.StorePath, log);
+        var (after, afterOut, _) = Support.Cli.Run("check", "--db", fleet.StoreUrl, log);
 
         Assert.True(before == 1, beforeOut);
         Assert.True(after == 0, afterOut);
@@ -158,10 +159,12 @@ public sealed class ConsoleBrowserTests(Chromium chromium) : FleetFixture, IClas
         await fleet.SendAlertAsync("hv-01");
         IPage page = await SignInAsync(fleet);
         string origin = fleet.Server.Address.GetLeftPart(UriPartial.Authority);
+        await page.GotoAsync(fleet.Server.Address + "alerts");
+        string seq = (await page.Locator("#alerts-table tbody tr").GetAttributeAsync("data-seq"))!;
 
         foreach (var (path, ready) in new[]
         {
-            ("", "#chart-hours"), ("alerts", "#alerts-table tbody tr"), ("alerts/1", "#fleet-view"), ("hosts", "#hosts-table"),
+            ("", "#chart-hours"), ("alerts", "#alerts-table tbody tr"), ("alerts/" + seq, "#fleet-view"), ("hosts", "#hosts-table"),
             ("hosts/hv-01", "#host-vms"), ("fingerprints", "#profiles-table"), ("fingerprints/default", "#heatmap"),
         })
         {
