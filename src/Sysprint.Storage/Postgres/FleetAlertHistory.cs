@@ -18,14 +18,17 @@ internal static class FleetAlertHistory
     /// <summary>The history's <c>mismatches</c>.</summary>
     public const string Mismatches = "CASE WHEN b->>'source' = 'syscall' THEN 1 ELSE 0 END";
 
-    /// <summary>The history's <c>details_json</c> (as <c>check --json</c>'s details).</summary>
+    /// <summary>The history's <c>details_json</c> (as <c>check --json</c>'s details, members in the agent's order).</summary>
     public const string Details =
+        $"""
+        CASE WHEN b->>'source' <> 'syscall' THEN '[]'
+            WHEN b->'output_fields' ? 'reason' THEN json_build_array(json_build_object({Fields}, 'reason', b->'output_fields'->'reason'))::text
+            ELSE json_build_array(json_build_object({Fields}))::text END
+        """;
+
+    private const string Fields =
         """
-        CASE WHEN b->>'source' = 'syscall' THEN json_build_array(
-            json_build_object('line', b->'output_fields'->'log.line', 'pid', b->'output_fields'->'proc.pid',
-                'prev', b->'output_fields'->'mismatch.prev', 'next', b->'output_fields'->'mismatch.next',
-                'count', b->'output_fields'->'mismatch.count', 'window', b->'output_fields'->'mismatch.window')::jsonb
-            || CASE WHEN b->'output_fields' ? 'reason' THEN jsonb_build_object('reason', b->'output_fields'->'reason') ELSE '{}'::jsonb END)::text
-        ELSE '[]' END
+        'line', b->'output_fields'->'log.line', 'pid', b->'output_fields'->'proc.pid', 'prev', b->'output_fields'->'mismatch.prev',
+            'next', b->'output_fields'->'mismatch.next', 'count', b->'output_fields'->'mismatch.count', 'window', b->'output_fields'->'mismatch.window'
         """;
 }
