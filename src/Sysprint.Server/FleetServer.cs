@@ -108,6 +108,7 @@ public sealed class FleetServer : IAsyncDisposable
         app.UseRateLimiter();
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         AgentApi.Map(app, options, store, time);
+        ProfileFeed.Map(app, options, store);
         AdminApi.Map(app, options, store, time);
         Console.ConsoleApi.Map(app, options, store, time);
         Console.ConsolePages.Map(app, options, time);

@@ -34,6 +34,13 @@ public sealed record ServeOptions
     /// <summary>Requests a host may make at once above its rate.</summary>
     public int HostBurst { get; init; } = 100;
 
+    /// <summary>
+    /// The fleet key (<c>--seal-key</c>): every profile sent to agents is sealed afresh with it, so
+    /// their <c>--trust</c> (its public half) accepts central changes; null sends the seals stored by
+    /// <c>sysprint seal</c>.
+    /// </summary>
+    public System.Security.Cryptography.ECDsa? SealKey { get; init; }
+
     /// <summary>Enrollment requests per minute from one network address.</summary>
     public int EnrollPerMinutePerAddress { get; init; } = 120;
 

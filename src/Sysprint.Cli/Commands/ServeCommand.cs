@@ -34,9 +34,14 @@ internal static class ServeCommand
             DefaultValueFactory = _ => "30s",
             HelpName = "DURATION",
         };
-        var command = new Command("serve", "Run the fleet server: agents enroll, send heartbeats and alerts; administrators list hosts and alerts")
+        var sealKey = new Option<string?>("--seal-key")
         {
-            db, listen, adminToken, tlsCert, tlsKey, heartbeat,
+            Description = "The fleet key (PEM, as 'sysprint seal --key' makes it): every profile sent to agents is sealed with it, for their --trust KEYFILE.pub",
+            HelpName = "KEYFILE",
+        };
+        var command = new Command("serve", "Run the fleet server: agents enroll, send heartbeats and alerts and receive the profiles; administrators list hosts and alerts")
+        {
+            db, listen, adminToken, tlsCert, tlsKey, heartbeat, sealKey,
         };
         command.SetAction(result =>
         {
@@ -49,6 +54,7 @@ internal static class ServeCommand
                 TlsCertificate = result.GetValue(tlsCert),
                 TlsKey = result.GetValue(tlsKey),
                 HeartbeatInterval = Durations.Parse(result.GetValue(heartbeat)!, "--heartbeat-interval"),
+                SealKey = result.GetValue(sealKey) is { } keyFile ? LoadSealKey(keyFile) : null,
             };
             // The console's profiles and "this is normal" use the fingerprint store at the same address.
             Storage.StoreAddress address = StoreLocator.Resolve(result.GetValue(db), context);
@@ -56,6 +62,17 @@ internal static class ServeCommand
             return RunAsync(options, result.GetValue(db), context).GetAwaiter().GetResult();
         });
         return command;
+    }
+
+    /// <summary>The fleet key: an existing private key, refused when others may write it.</summary>
+    private static System.Security.Cryptography.ECDsa LoadSealKey(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new SysprintException(ExitCodes.InputMissing, $"--seal-key {path}: no such key; make it with 'sysprint seal --key {path}'");
+        }
+
+        return Sysprint.Integrity.SealKeys.LoadOrCreatePrivate(path, out _);
     }
 
     private static async Task<int> RunAsync(ServeOptions options, string? db, CliContext context)

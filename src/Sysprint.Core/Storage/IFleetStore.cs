@@ -18,6 +18,19 @@ public interface IFleetStore : IAsyncDisposable
     /// <summary>Where the store lives, for messages (no password).</summary>
     string Location { get; }
 
+    /// <summary>
+    /// The fleet's fingerprint store, in the same database: the profiles agents receive, what
+    /// <c>train</c>, <c>profile</c>, <c>seal</c> and <c>import</c> change centrally. Thread-safe.
+    /// </summary>
+    IFingerprintStore Fingerprints { get; }
+
+    /// <summary>
+    /// The fingerprint store's revision (how many changes to what agents receive were committed):
+    /// at once when <paramref name="known"/> is null or differs from it, else as soon as a change is
+    /// committed, or when <paramref name="timeout"/> passes (then the same revision).
+    /// </summary>
+    Task<long> WaitForProfilesAsync(long? known, TimeSpan timeout, CancellationToken cancellationToken);
+
     /// <summary>Records a new enrollment secret by its hash; returns what was stored.</summary>
     Task<EnrollSecret> AddEnrollSecretAsync(byte[] secretHash, string group, DateTimeOffset created, DateTimeOffset? expires, CancellationToken cancellationToken);
 

@@ -13,41 +13,29 @@ public sealed partial class PostgresFingerprintStore
     {
         ArgumentNullException.ThrowIfNull(check);
         ThrowIfNaN(check.Score);
-        return Write(changesProfiles: false, (connection, transaction) =>
+        return Write(changesProfiles: false, (connection, transaction) => (InsertCheck(connection, transaction, check), true));
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Every check (and alert) of the batch in one transaction: one commit instead of one per check.</remarks>
+    public IReadOnlyList<long> RecordChecks(IReadOnlyList<CheckRecord> checks)
+    {
+        ArgumentNullException.ThrowIfNull(checks);
+        foreach (CheckRecord check in checks)
         {
-            long checkId;
-            using (var insert = new NpgsqlCommand(
-                """
-                INSERT INTO checks (log, vm, host, profile, detector, verdict, syscalls, mismatches, score, summary, details_json, checked_at)
-                VALUES (@log, @vm, @host, @profile, @detector, @verdict, @syscalls, @mismatches, @score, @summary, @details, @time)
-                RETURNING id
-                """,
-                connection, transaction))
+            ArgumentNullException.ThrowIfNull(check, nameof(checks));
+            ThrowIfNaN(check.Score);
+        }
+
+        return Write<IReadOnlyList<long>>(changesProfiles: false, (connection, transaction) =>
+        {
+            var seqs = new long[checks.Count];
+            for (int i = 0; i < seqs.Length; i++)
             {
-                insert.Parameters.AddWithValue("log", check.Log);
-                AddText(insert, "vm", check.Vm);
-                AddText(insert, "host", check.Host);
-                insert.Parameters.AddWithValue("profile", check.Profile);
-                insert.Parameters.AddWithValue("detector", check.Detector);
-                insert.Parameters.AddWithValue("verdict", check.Verdict);
-                insert.Parameters.AddWithValue("syscalls", check.Syscalls);
-                insert.Parameters.AddWithValue("mismatches", check.Mismatches);
-                insert.Parameters.AddWithValue("score", check.Score);
-                insert.Parameters.AddWithValue("summary", check.Summary);
-                insert.Parameters.AddWithValue("details", check.DetailsJson);
-                AddTime(insert, "time", check.Time);
-                checkId = (long)insert.ExecuteScalar()!;
+                seqs[i] = InsertCheck(connection, transaction, checks[i]);
             }
 
-            long alertSeq = 0;
-            if (check.Anomalous)
-            {
-                alertSeq = InsertAlert(connection, transaction, new AlertEntry(0, check.AlertId, check.Time, check.Source, check.Host, check.Vm, check.Log,
-                    check.Profile, check.Detector, null, check.Mismatches, check.Summary, check.DetailsJson), checkId)
-                    ?? throw new InvalidOperationException($"{Location}: an alert with id {check.AlertId} is already recorded");
-            }
-
-            return (alertSeq, true);
+            return (seqs, true);
         });
     }
 
@@ -142,6 +130,44 @@ public sealed partial class PostgresFingerprintStore
 
             return new StoreStats(PostgresSchema.StoreVersion, source, checked((int)counts[0]), checked((int)counts[1]), profiles, counts[2], counts[3], counts[4]);
         });
+
+    /// <summary>Inserts a check and, when anomalous, its alert; returns the alert's seq or 0.</summary>
+    private long InsertCheck(NpgsqlConnection connection, NpgsqlTransaction transaction, CheckRecord check)
+    {
+        long checkId;
+        using (var insert = new NpgsqlCommand(
+            """
+            INSERT INTO checks (log, vm, host, profile, detector, verdict, syscalls, mismatches, score, summary, details_json, checked_at)
+            VALUES (@log, @vm, @host, @profile, @detector, @verdict, @syscalls, @mismatches, @score, @summary, @details, @time)
+            RETURNING id
+            """,
+            connection, transaction))
+        {
+            insert.Parameters.AddWithValue("log", check.Log);
+            AddText(insert, "vm", check.Vm);
+            AddText(insert, "host", check.Host);
+            insert.Parameters.AddWithValue("profile", check.Profile);
+            insert.Parameters.AddWithValue("detector", check.Detector);
+            insert.Parameters.AddWithValue("verdict", check.Verdict);
+            insert.Parameters.AddWithValue("syscalls", check.Syscalls);
+            insert.Parameters.AddWithValue("mismatches", check.Mismatches);
+            insert.Parameters.AddWithValue("score", check.Score);
+            insert.Parameters.AddWithValue("summary", check.Summary);
+            insert.Parameters.AddWithValue("details", check.DetailsJson);
+            AddTime(insert, "time", check.Time);
+            checkId = (long)insert.ExecuteScalar()!;
+        }
+
+        long alertSeq = 0;
+        if (check.Anomalous)
+        {
+            alertSeq = InsertAlert(connection, transaction, new AlertEntry(0, check.AlertId, check.Time, check.Source, check.Host, check.Vm, check.Log,
+                check.Profile, check.Detector, null, check.Mismatches, check.Summary, check.DetailsJson), checkId)
+                ?? throw new InvalidOperationException($"{Location}: an alert with id {check.AlertId} is already recorded");
+        }
+
+        return alertSeq;
+    }
 
     /// <summary>Inserts into the alert history; returns the new row's seq, or null when the host already has an alert with that id.</summary>
     private static long? InsertAlert(NpgsqlConnection connection, NpgsqlTransaction transaction, AlertEntry alert, long? checkId)

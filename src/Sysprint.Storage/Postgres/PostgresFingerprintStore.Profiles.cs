@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using Npgsql;
 using Sysprint.Diagnostics;
 using Sysprint.Model;
@@ -93,6 +96,71 @@ public sealed partial class PostgresFingerprintStore
 
             return profiles;
         });
+
+    /// <summary>
+    /// In one transaction: removes the profile with its fingerprint, learnt logs, window counts and
+    /// seal (the setting <c>seal:NAME</c>); checks and alerts that name it stay in the history.
+    /// Returns false when there is no such profile. A change to the store's revision.
+    /// </summary>
+    public bool DeleteProfile(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return Write(changesProfiles: true, (connection, transaction) =>
+        {
+            ProfileInfo? profile = FindProfile(connection, transaction, name);
+            if (profile is null)
+            {
+                return (false, false);
+            }
+
+            // Children first: grams name the logs, logs name the profile.
+            using var delete = new NpgsqlCommand(
+                """
+                DELETE FROM grams WHERE profile_id = @profile;
+                DELETE FROM logs WHERE profile_id = @profile;
+                DELETE FROM profiles WHERE id = @profile;
+                DELETE FROM store_settings WHERE key = @seal;
+                """,
+                connection, transaction);
+            delete.Parameters.AddWithValue("profile", profile.Id);
+            delete.Parameters.AddWithValue("seal", Integrity.Seal.SettingKey(name));
+            delete.ExecuteNonQuery();
+            return (true, true);
+        });
+    }
+
+    /// <summary>
+    /// A token that changes whenever the profile changes (logs learnt, detector or threshold set,
+    /// seal written, profile deleted and created again), null when there is no such profile: in one
+    /// query, from the profile's id, detector and threshold, its logs (count, newest id), its grams
+    /// counted and its seal.
+    /// </summary>
+    public string? ProfileVersion(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return Run(connection =>
+        {
+            using var command = new NpgsqlCommand(
+                """
+                SELECT p.id, p.detector, p.threshold,
+                    (SELECT COUNT(*) FROM logs WHERE profile_id = p.id), (SELECT COALESCE(MAX(id), 0) FROM logs WHERE profile_id = p.id),
+                    (SELECT COUNT(*) FROM grams WHERE profile_id = p.id), (SELECT value FROM store_settings WHERE key = @seal)
+                FROM profiles p WHERE p.name = @name
+                """,
+                connection);
+            command.Parameters.AddWithValue("name", name);
+            command.Parameters.AddWithValue("seal", Integrity.Seal.SettingKey(name));
+            using NpgsqlDataReader reader = command.ExecuteReader();
+            if (!reader.Read())
+            {
+                return null;
+            }
+
+            string seal = reader.IsDBNull(6) ? "" : reader.GetString(6);
+            return string.Create(CultureInfo.InvariantCulture,
+                $"{reader.GetInt64(0)}/{reader.GetString(1)}/{reader.GetDouble(2):R}/{reader.GetInt64(3)}/{reader.GetInt64(4)}/{reader.GetInt64(5)}/{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(seal)))}");
+        });
+    }
 
     /// <inheritdoc/>
     public Fingerprint LoadFingerprint(ProfileInfo profile)

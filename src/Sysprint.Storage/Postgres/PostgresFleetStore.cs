@@ -19,14 +19,26 @@ public sealed partial class PostgresFleetStore : IFleetStore
         "h.id, h.name, h.grp, h.enrolled, h.revoked, h.last_seen, h.heartbeat_interval_s, h.version, h.lag_bytes, h.files, h.pending, h.last_error";
 
     private readonly NpgsqlDataSource _source;
+    private readonly RevisionWatcher _revisions;
 
     private PostgresFleetStore(NpgsqlDataSource source, string location)
     {
         _source = source;
         Location = location;
+        Fingerprints = PostgresFingerprintStore.Over(source, location);
+        _revisions = new RevisionWatcher(source);
     }
 
     public string Location { get; }
+
+    /// <inheritdoc/>
+    /// <remarks>Over this store's connection pool; thread-safe.</remarks>
+    public IFingerprintStore Fingerprints { get; }
+
+    /// <inheritdoc/>
+    /// <remarks>Woken by PostgreSQL's notification of each committed change (<see cref="RevisionWatcher"/>), not by polling per request.</remarks>
+    public Task<long> WaitForProfilesAsync(long? known, TimeSpan timeout, CancellationToken cancellationToken) =>
+        Run(() => _revisions.WaitAsync(known, timeout, cancellationToken));
 
     /// <summary>Connects to <paramref name="db"/> (a URL or connection string) and creates or migrates the fleet tables.</summary>
     /// <exception cref="SysprintException">Unreachable, refused, or newer than this build (74); a malformed address (64).</exception>
@@ -264,7 +276,12 @@ public sealed partial class PostgresFleetStore : IFleetStore
             return alerts;
         });
 
-    public ValueTask DisposeAsync() => _source.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _revisions.DisposeAsync().ConfigureAwait(false);
+        Fingerprints.Dispose();
+        await _source.DisposeAsync().ConfigureAwait(false);
+    }
 
     private static FleetHost ReadHost(NpgsqlDataReader reader)
     {
