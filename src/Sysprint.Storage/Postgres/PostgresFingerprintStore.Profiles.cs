@@ -97,44 +97,8 @@ public sealed partial class PostgresFingerprintStore
             return profiles;
         });
 
-    /// <summary>
-    /// In one transaction: removes the profile with its fingerprint, learnt logs, window counts and
-    /// seal (the setting <c>seal:NAME</c>); checks and alerts that name it stay in the history.
-    /// Returns false when there is no such profile. A change to the store's revision.
-    /// </summary>
-    public bool DeleteProfile(string name)
-    {
-        ArgumentNullException.ThrowIfNull(name);
-        return Write(changesProfiles: true, (connection, transaction) =>
-        {
-            ProfileInfo? profile = FindProfile(connection, transaction, name);
-            if (profile is null)
-            {
-                return (false, false);
-            }
-
-            // Children first: grams name the logs, logs name the profile.
-            using var delete = new NpgsqlCommand(
-                """
-                DELETE FROM grams WHERE profile_id = @profile;
-                DELETE FROM logs WHERE profile_id = @profile;
-                DELETE FROM profiles WHERE id = @profile;
-                DELETE FROM store_settings WHERE key = @seal;
-                """,
-                connection, transaction);
-            delete.Parameters.AddWithValue("profile", profile.Id);
-            delete.Parameters.AddWithValue("seal", Integrity.Seal.SettingKey(name));
-            delete.ExecuteNonQuery();
-            return (true, true);
-        });
-    }
-
-    /// <summary>
-    /// A token that changes whenever the profile changes (logs learnt, detector or threshold set,
-    /// seal written, profile deleted and created again), null when there is no such profile: in one
-    /// query, from the profile's id, detector and threshold, its logs (count, newest id), its grams
-    /// counted and its seal.
-    /// </summary>
+    /// <inheritdoc/>
+    /// <remarks>One query: the profile's id, detector and threshold, its logs (count, newest id), its grams counted, and its seal.</remarks>
     public string? ProfileVersion(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
