@@ -56,7 +56,7 @@ public abstract class AgentStoreContract : IDisposable
 
         Assert.Equal(["c"], store.PendingAlerts("s", 10).Select(a => a.Id));
         SinkCounts counts = Assert.Single(store.CountDeliveries());
-        Assert.Equal(new SinkCounts("s", 2, 1, 2, s_t0.AddSeconds(3), "refused again", s_t0.AddSeconds(2)), counts);
+        Assert.Equal(new SinkCounts("s", 2, 1, 2, s_t0.AddSeconds(3), "refused again", s_t0.AddSeconds(2), s_t0), counts);
     }
 
     [Fact]
@@ -75,6 +75,73 @@ public abstract class AgentStoreContract : IDisposable
         WatchedFile read = Assert.Single(store.ListWatchedFiles());
         Assert.Equal(added with { Bytes = 100, Size = 120, Lines = 3, Syscalls = 3, Alerts = 1, State = WatchedFileStates.Done, Updated = s_t0.AddMinutes(1) }, read);
         Assert.True(read.Id > 0);
+    }
+
+    [Fact]
+    public void The_oldest_pending_alert_is_counted_per_sink_and_none_once_all_are_delivered()
+    {
+        using IAgentStore store = OpenAgentStore();
+        store.AddAlert(Alert("a", minute: 1), ["s", "t"]);
+        store.AddAlert(Alert("b", minute: 2), ["s", "t"]);
+
+        store.MarkDelivered("a", "s", s_t0.AddMinutes(3));
+        store.MarkDelivered("a", "t", s_t0.AddMinutes(3));
+        store.MarkDelivered("b", "t", s_t0.AddMinutes(3));
+
+        IReadOnlyList<SinkCounts> counts = store.CountDeliveries();
+        Assert.Equal(s_t0.AddMinutes(2), counts.Single(c => c.Sink == "s").OldestPending);
+        Assert.Null(counts.Single(c => c.Sink == "t").OldestPending);
+    }
+
+    [Fact]
+    public void Pruning_removes_old_alerts_every_sink_took_whose_log_is_no_longer_watched_and_only_those()
+    {
+        using IAgentStore store = OpenAgentStore();
+        OutboxAlert Of(string id, int minute, string? log) => Alert(id, minute) with { Log = log };
+        store.AddAlert(Of("old-done", 0, "/spool/web-01/gone.strace"), ["s", "t"]);
+        store.AddAlert(Of("old-pending", 0, "/spool/web-01/gone.strace"), ["s", "t"]);
+        store.AddAlert(Of("old-watched", 0, "/spool/web-01/kept.strace"), ["s"]);
+        store.AddAlert(Of("old-no-log", 0, null), ["s"]);
+        store.AddAlert(Of("old-no-sink", 0, "/spool/web-01/gone.strace"), []);
+        store.AddAlert(Of("new-done", 90, "/spool/web-01/gone.strace"), ["s"]);
+        foreach (string id in new[] { "old-done", "old-watched", "old-no-log", "new-done" })
+        {
+            store.MarkDelivered(id, "s", s_t0.AddMinutes(100));
+        }
+
+        store.MarkDelivered("old-done", "t", s_t0.AddMinutes(100));
+        store.MarkDelivered("old-pending", "s", s_t0.AddMinutes(100));
+        store.AddWatchedFile(new WatchedFile
+        {
+            Key = "k", Vm = "web-01", Path = "/spool/web-01/kept.strace", Device = 1, Inode = 2, HeadLength = 1, HeadHash = "h",
+            State = WatchedFileStates.Done, FirstSeen = s_t0, Updated = s_t0,
+        });
+
+        int pruned = store.PruneDeliveredAlerts(s_t0.AddMinutes(60));
+
+        Assert.Equal(3, pruned);
+        Assert.Equal(["new-done", "old-pending", "old-watched"], store.ListOutboxAlerts(10).Select(a => a.Id).Order(StringComparer.Ordinal));
+        Assert.Equal(["old-pending"], store.PendingAlerts("t", 10).Select(a => a.Id));
+
+        // A pruned alert raised again is new to the outbox: only logs no longer watched lose theirs.
+        Assert.False(store.AddAlert(Of("old-watched", 0, "/spool/web-01/kept.strace"), ["s"]));
+    }
+
+    [Fact]
+    public void Watched_files_are_deleted_by_id()
+    {
+        using IAgentStore store = OpenAgentStore();
+        WatchedFile File(string key) => new()
+        {
+            Key = key, Vm = "web-01", Path = "/spool/web-01/" + key, Device = 1, Inode = 2, HeadLength = 1, HeadHash = "h",
+            State = WatchedFileStates.Done, FirstSeen = s_t0, Updated = s_t0,
+        };
+        WatchedFile a = store.AddWatchedFile(File("a"));
+        WatchedFile b = store.AddWatchedFile(File("b"));
+        WatchedFile c = store.AddWatchedFile(File("c"));
+
+        Assert.Equal(2, store.DeleteWatchedFiles([a.Id, c.Id, 999_999]));
+        Assert.Equal([b], store.ListWatchedFiles());
     }
 
     [Fact]

@@ -141,6 +141,13 @@ public sealed record AgentConfig
     [JsonPropertyName("shutdown_timeout_s")]
     public int ShutdownTimeoutSeconds { get; init; } = 10;
 
+    /// <summary>
+    /// Days the agent keeps what it no longer needs: alerts delivered to every sink, and finished
+    /// files that are gone from the spool (0: keep forever). The alert history (<c>sysprint alerts</c>) is kept.
+    /// </summary>
+    [JsonPropertyName("retention_days")]
+    public int RetentionDays { get; init; } = 30;
+
     /// <summary><c>simple</c> (one line per event), <c>json</c> (structured) or <c>systemd</c> (journald levels); systemd is chosen by itself under systemd.</summary>
     [JsonPropertyName("log_format")]
     public string LogFormat { get; init; } = "simple";
@@ -167,6 +174,8 @@ public sealed record AgentConfig
         AgentConfig config;
         try
         {
+            // Key by key first: an unknown key or a value of the wrong type is named with its position.
+            ConfigKeys.Check(System.Text.Encoding.UTF8.GetBytes(text), path);
             config = JsonSerializer.Deserialize<AgentConfig>(text, s_json)
                 ?? throw new SysprintException(ExitCodes.MalformedInput, $"{path}: the config is null; expected a JSON object");
         }
@@ -210,17 +219,38 @@ public sealed record AgentConfig
         {
             error = $"host '{Printable.Escape(Host)}': expected letters, digits, '.', '-' and '_' (at most 253)";
         }
-        else if (PollIntervalMs < 1 || ScanIntervalMs < 1 || CheckpointIntervalMs < 1 || RetryInitialMs < 1 || RetryMaxMs < RetryInitialMs
-            || IdleTimeoutSeconds < 0 || ProfilePollMs < 0 || RotateGraceMs < 0 || SettleMs < 0 || DeliveryTimeoutSeconds < 1 || ShutdownTimeoutSeconds < 0
-            || MaxAlertsPerLog < 1 || MaxLineBytes < 256)
+        else
         {
-            error = "intervals and timeouts must be positive (retry_max_ms at least retry_initial_ms), max_alerts_per_log at least 1, max_line_bytes at least 256";
+            error = RangeError();
         }
 
         if (error is not null)
         {
             throw new SysprintException(ExitCodes.MalformedInput, $"{where}: {error}");
         }
+    }
+
+    /// <summary>The first number below its least value, named by its key; null when all are in range.</summary>
+    private string? RangeError()
+    {
+        (string Key, int Value, int Least, string Why)[] limits =
+        [
+            ("poll_interval_ms", PollIntervalMs, 1, ""), ("scan_interval_ms", ScanIntervalMs, 1, ""), ("checkpoint_interval_ms", CheckpointIntervalMs, 1, ""),
+            ("profile_poll_ms", ProfilePollMs, 0, " (0: only on SIGHUP)"), ("idle_timeout_s", IdleTimeoutSeconds, 0, " (0: never)"),
+            ("rotate_grace_ms", RotateGraceMs, 0, ""), ("settle_ms", SettleMs, 0, ""), ("retry_initial_ms", RetryInitialMs, 1, ""),
+            ("retry_max_ms", RetryMaxMs, RetryInitialMs, " (retry_initial_ms)"), ("delivery_timeout_s", DeliveryTimeoutSeconds, 1, ""),
+            ("shutdown_timeout_s", ShutdownTimeoutSeconds, 0, ""), ("max_alerts_per_log", MaxAlertsPerLog, 1, ""), ("max_line_bytes", MaxLineBytes, 256, ""),
+            ("retention_days", RetentionDays, 0, " (0: keep forever)"),
+        ];
+        foreach (var (key, value, least, why) in limits)
+        {
+            if (value < least)
+            {
+                return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{key} {value}: expected a whole number of at least {least}{why}");
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The watcher's settings.</summary>
@@ -244,6 +274,7 @@ public sealed record AgentConfig
         ScanInterval = TimeSpan.FromMilliseconds(ScanIntervalMs),
         CheckpointInterval = TimeSpan.FromMilliseconds(CheckpointIntervalMs),
         ProfilePoll = TimeSpan.FromMilliseconds(ProfilePollMs),
+        Retention = TimeSpan.FromDays(RetentionDays),
         Settle = TimeSpan.FromMilliseconds(SettleMs),
         Exclude = Exclude ?? new WatchSettings { Spools = [] }.Exclude,
         FollowSymlinks = FollowSymlinks,

@@ -77,6 +77,9 @@ public sealed class SpoolWatcher
 
     internal ILogger Logger { get; }
 
+    /// <summary>How often the agent's tables are pruned (<see cref="WatchSettings.Retention"/>), after the first time at start.</summary>
+    internal static readonly TimeSpan PruneInterval = TimeSpan.FromHours(1);
+
     /// <summary>Files being read now.</summary>
     public int ActiveFiles => _active.Count;
 
@@ -126,6 +129,7 @@ public sealed class SpoolWatcher
         DateTime nextScan = DateTime.MinValue;
         DateTime nextCheckpoint = DateTime.UtcNow + Settings.CheckpointInterval;
         DateTime nextPoll = DateTime.UtcNow + Settings.ProfilePoll;
+        DateTime nextPrune = DateTime.MinValue;
         TimeSpan tick = Settings.ScanInterval < Settings.CheckpointInterval ? Settings.ScanInterval : Settings.CheckpointInterval;
         bool polling = Settings.ProfilePoll > TimeSpan.Zero;
         if (polling && Settings.ProfilePoll < tick)
@@ -156,6 +160,12 @@ public sealed class SpoolWatcher
             }
 
             ReapFinished();
+            if (now >= nextPrune)
+            {
+                Prune();
+                nextPrune = now + PruneInterval;
+            }
+
             if (now >= nextCheckpoint)
             {
                 Checkpoint();
@@ -718,6 +728,58 @@ public sealed class SpoolWatcher
             {
                 _agentStore.UpdateWatchedFiles(rows);
             }
+        }
+    }
+
+    /// <summary>
+    /// Removes what the agent no longer needs, older than <see cref="WatchSettings.Retention"/>: the
+    /// rows of finished files whose path no longer leads to them (a file still in the spool keeps its
+    /// row, which is what keeps it from being read again), then the alerts every sink took whose log
+    /// no row names any more.
+    /// </summary>
+    private void Prune()
+    {
+        if (Settings.Retention <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        DateTimeOffset before = DateTimeOffset.UtcNow - Settings.Retention;
+        var gone = new List<long>();
+        foreach (WatchedFile row in _rows.Values)
+        {
+            if (row.State is WatchedFileStates.Done or WatchedFileStates.Failed or WatchedFileStates.Replaced && row.Updated < before && !_active.ContainsKey(row.Id)
+                && Posix.FileId(row.Path, noFollow: row.Key.StartsWith("link:", StringComparison.Ordinal)) != (row.Device, row.Inode))
+            {
+                gone.Add(row.Id);
+            }
+        }
+
+        int files;
+        int alerts;
+        try
+        {
+            lock (_storeLock)
+            {
+                files = gone.Count == 0 ? 0 : _agentStore.DeleteWatchedFiles(gone);
+                alerts = _agentStore.PruneDeliveredAlerts(before);
+            }
+        }
+        catch (Diagnostics.SysprintException e)
+        {
+            Logger.LogWarning("could not prune the agent's tables (retention_days), will try again in an hour: {Error}", e.Message);
+            return;
+        }
+
+        foreach (long id in gone)
+        {
+            _rows.Remove(id);
+        }
+
+        if ((files > 0 || alerts > 0) && Logger.IsEnabled(LogLevel.Information))
+        {
+            Logger.LogInformation("pruned {Files} finished files gone from the spool and {Alerts} delivered alerts, older than {Days} days (retention_days)",
+                files, alerts, Settings.Retention.TotalDays);
         }
     }
 

@@ -43,6 +43,12 @@ public sealed record WatchSettings
     /// </summary>
     public TimeSpan ProfilePoll { get; init; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// How long alerts delivered to every sink, and finished files gone from the spool, are kept in
+    /// the agent's tables (zero: forever). Pruned at start and every hour.
+    /// </summary>
+    public TimeSpan Retention { get; init; } = TimeSpan.FromDays(30);
+
     /// <summary>How often progress is written to the store.</summary>
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(1);
 

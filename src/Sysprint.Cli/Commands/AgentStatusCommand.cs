@@ -20,10 +20,17 @@ internal static class AgentStatusCommand
         var db = CommonOptions.Db();
         var json = new Option<bool>("--json") { Description = "One JSON object: agent, files, sinks" };
         var all = new Option<bool>("--all") { Description = "List every file, not only those being read or failed" };
-        var command = new Command("agent-status", "Show the agent's watched files, lag, lines and syscalls read, alerts sent and pending") { db, json, all };
+        var config = new Option<string?>("--config")
+        {
+            Description = "The agent's config file: its store ('db') is the one shown, unless --db",
+            HelpName = "FILE",
+        };
+        var command = new Command("agent-status", "Show the agent's watched files, lag, lines and syscalls read, alerts sent and pending") { db, config, json, all };
         command.SetAction(result =>
         {
-            StoreAddress address = StoreLocator.Resolve(result.GetValue(db), context);
+            string? configPath = result.GetValue(config);
+            string? configDb = configPath is null ? null : Agent.Hosting.AgentConfig.Load(configPath).Db;
+            StoreAddress address = StoreLocator.Resolve(result.GetValue(db) ?? configDb, context);
             using IAgentStore agent = StoreLocator.OpenAgent(address, context);
             IReadOnlyDictionary<string, string> info = agent.GetAgentInfo();
             IReadOnlyList<WatchedFile> files = agent.ListWatchedFiles();
@@ -108,20 +115,61 @@ internal static class AgentStatusCommand
             return;
         }
 
-        output.WriteLine($"{"SENT",8} {"PENDING",8} {"FAILED",7}  SINK");
+        output.WriteLine($"{"SENT",8} {"PENDING",8} {"OLDEST",8} {"FAILED",7}  SINK");
         foreach (SinkCounts s in sinks)
         {
             string error = s.LastError is null || s.Pending == 0 ? "" : $"  (last error {s.LastErrorTime:yyyy-MM-dd HH:mm:ss}Z: {Printable.Escape(s.LastError)})";
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{s.Delivered,8} {s.Pending,8} {s.FailedAttempts,7}  {Printable.Escape(s.Sink)}{error}"));
+            string oldest = s.OldestPending is { } o ? Age(DateTimeOffset.UtcNow - o) : "-";
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{s.Delivered,8} {s.Pending,8} {oldest,8} {s.FailedAttempts,7}  {Printable.Escape(s.Sink)}{error}"));
         }
     }
 
+    /// <summary>The agent's facts as typed values: numbers as numbers, lists as arrays.</summary>
+    private static Dictionary<string, object?> TypedInfo(IReadOnlyDictionary<string, string> info)
+    {
+        var typed = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var (key, value) in info)
+        {
+            typed[key] = key switch
+            {
+                "spools" or "sinks" => value.Length == 0 ? Array.Empty<string>() : value.Split('\n'),
+                "pid" or "checkpoint_ms" or "alerts_raised" or "alerts_repeated" when long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out long number) => number,
+                _ => value,
+            };
+        }
+
+        if (info.TryGetValue("heartbeat", out string? beat) && DateTimeOffset.TryParse(beat, CultureInfo.InvariantCulture, DateTimeStyles.None, out DateTimeOffset heartbeat))
+        {
+            typed["heartbeat_age_s"] = Seconds(DateTimeOffset.UtcNow - heartbeat);
+        }
+
+        return typed;
+    }
+
+    private static double Seconds(TimeSpan age) => Math.Round(Math.Max(0, age.TotalSeconds), 3);
+
     private static void WriteJson(TextWriter output, IReadOnlyDictionary<string, string> info, bool running, IReadOnlyList<WatchedFile> files, IReadOnlyList<SinkCounts> sinks)
     {
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        DateTimeOffset? oldest = sinks.Where(s => s.OldestPending is not null).Select(s => s.OldestPending).Min();
+        var counts = files.GroupBy(f => f.State).ToDictionary(g => g.Key, g => g.Count());
         var document = new Dictionary<string, object?>
         {
             ["running"] = running,
-            ["agent"] = info,
+            ["agent"] = TypedInfo(info),
+            ["totals"] = new Dictionary<string, object?>
+            {
+                ["reading"] = counts.GetValueOrDefault(WatchedFileStates.Reading),
+                ["done"] = counts.GetValueOrDefault(WatchedFileStates.Done),
+                ["failed"] = counts.GetValueOrDefault(WatchedFileStates.Failed),
+                ["replaced"] = counts.GetValueOrDefault(WatchedFileStates.Replaced),
+                ["lines"] = files.Sum(f => f.Lines),
+                ["syscalls"] = files.Sum(f => f.Syscalls),
+                ["lag_bytes"] = files.Sum(Lag),
+                ["pending"] = sinks.Sum(s => s.Pending),
+                ["oldest_pending"] = oldest,
+                ["oldest_pending_age_s"] = oldest is { } o ? Seconds(now - o) : null,
+            },
             ["files"] = files.Select(f => new Dictionary<string, object?>
             {
                 ["vm"] = f.Vm,
@@ -144,10 +192,23 @@ internal static class AgentStatusCommand
                 ["failed_attempts"] = s.FailedAttempts,
                 ["last_delivered"] = s.LastDelivered,
                 ["last_error"] = s.LastError,
+                ["last_error_time"] = s.LastErrorTime,
+                ["oldest_pending"] = s.OldestPending,
+                ["oldest_pending_age_s"] = s.OldestPending is { } p ? Seconds(now - p) : null,
             }).ToList(),
         };
         output.WriteLine(JsonSerializer.Serialize(document, s_json));
     }
+
+    /// <summary>How long an alert has waited: <c>42 s</c>, <c>17 min</c>, <c>3.5 h</c>, <c>2.1 d</c>.</summary>
+    private static string Age(TimeSpan age) => age.TotalSeconds switch
+    {
+        < 0 => "0 s",
+        < 120 => string.Create(CultureInfo.InvariantCulture, $"{age.TotalSeconds:0} s"),
+        < 7200 => string.Create(CultureInfo.InvariantCulture, $"{age.TotalMinutes:0} min"),
+        < 172_800 => string.Create(CultureInfo.InvariantCulture, $"{age.TotalHours:0.0} h"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{age.TotalDays:0.0} d"),
+    };
 
     private static string Bytes(long bytes) => bytes switch
     {

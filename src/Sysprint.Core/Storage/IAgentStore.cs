@@ -31,8 +31,18 @@ public interface IAgentStore : IDisposable
     /// <summary>A delivery attempt failed; the delivery stays pending with the error recorded.</summary>
     void MarkFailed(string alertId, string sink, string reason, DateTimeOffset time);
 
-    /// <summary>Per sink: deliveries done and pending, and the last error.</summary>
+    /// <summary>Per sink: deliveries done and pending, the last error, and the time of the oldest alert pending.</summary>
     IReadOnlyList<SinkCounts> CountDeliveries();
+
+    /// <summary>
+    /// In one transaction: removes the alerts raised before <paramref name="before"/> that every sink
+    /// took, whose log no watched file names any more (a log still watched could be read again, and
+    /// its alerts must then still be known so as not to be sent twice). Returns how many were removed.
+    /// </summary>
+    int PruneDeliveredAlerts(DateTimeOffset before);
+
+    /// <summary>In one transaction: removes these watched files' rows (finished files gone from the spool). Returns how many were removed.</summary>
+    int DeleteWatchedFiles(IReadOnlyList<long> ids);
 
     /// <summary>The newest alerts of the outbox first.</summary>
     IReadOnlyList<OutboxAlert> ListOutboxAlerts(int limit);

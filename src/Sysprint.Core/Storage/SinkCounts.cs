@@ -1,6 +1,6 @@
 namespace Sysprint.Storage;
 
-/// <summary>One sink's deliveries, for <c>agent-status</c>.</summary>
+/// <summary>One sink's deliveries, for <c>agent-status</c>; <see cref="OldestPending"/> is the time of the oldest alert it has not taken yet.</summary>
 public sealed record SinkCounts(
     string Sink,
     long Delivered,
@@ -8,4 +8,5 @@ public sealed record SinkCounts(
     long FailedAttempts,
     DateTimeOffset? LastDelivered,
     string? LastError,
-    DateTimeOffset? LastErrorTime);
+    DateTimeOffset? LastErrorTime,
+    DateTimeOffset? OldestPending = null);

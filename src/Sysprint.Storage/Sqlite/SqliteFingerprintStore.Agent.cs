@@ -152,7 +152,9 @@ public sealed partial class SqliteFingerprintStore : IAgentStore
                     MAX(d.delivered_at),
                     (SELECT e.last_error FROM agent_deliveries e WHERE e.sink = d.sink AND e.last_error IS NOT NULL
                         ORDER BY e.last_attempt DESC LIMIT 1),
-                    (SELECT MAX(e.last_attempt) FROM agent_deliveries e WHERE e.sink = d.sink AND e.last_error IS NOT NULL)
+                    (SELECT MAX(e.last_attempt) FROM agent_deliveries e WHERE e.sink = d.sink AND e.last_error IS NOT NULL),
+                    (SELECT MIN(a.time) FROM agent_deliveries e JOIN agent_alerts a ON a.seq = e.alert_seq
+                        WHERE e.sink = d.sink AND e.delivered_at IS NULL)
                 FROM agent_deliveries d GROUP BY d.sink ORDER BY d.sink
                 """,
                 transaction);
@@ -167,10 +169,81 @@ public sealed partial class SqliteFingerprintStore : IAgentStore
                     reader.GetInt64(3),
                     reader.IsDBNull(4) ? null : ReadTime(reader, 4, "agent_deliveries.delivered_at"),
                     reader.IsDBNull(5) ? null : reader.GetString(5),
-                    reader.IsDBNull(6) ? null : ReadTime(reader, 6, "agent_deliveries.last_attempt")));
+                    reader.IsDBNull(6) ? null : ReadTime(reader, 6, "agent_deliveries.last_attempt"),
+                    reader.IsDBNull(7) ? null : ReadTime(reader, 7, "agent_alerts.time")));
             }
 
             return counts;
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(ex);
+        }
+    }
+
+    /// <inheritdoc/>
+    public int PruneDeliveredAlerts(DateTimeOffset before)
+    {
+        try
+        {
+            using SqliteTransaction transaction = BeginWrite();
+            using (SqliteCommand deliveries = Command(
+                """
+                DELETE FROM agent_deliveries WHERE alert_seq IN (
+                    SELECT a.seq FROM agent_alerts a
+                    WHERE a.time < $before
+                      AND NOT EXISTS (SELECT 1 FROM agent_deliveries d WHERE d.alert_seq = a.seq AND d.delivered_at IS NULL)
+                      AND (a.log IS NULL OR a.log NOT IN (SELECT path FROM agent_files)))
+                """,
+                transaction))
+            {
+                deliveries.Parameters.AddWithValue("$before", StoreTime.Format(before));
+                deliveries.ExecuteNonQuery();
+            }
+
+            int pruned;
+            using (SqliteCommand alerts = Command(
+                """
+                DELETE FROM agent_alerts
+                WHERE time < $before
+                  AND NOT EXISTS (SELECT 1 FROM agent_deliveries d WHERE d.alert_seq = agent_alerts.seq)
+                  AND (log IS NULL OR log NOT IN (SELECT path FROM agent_files))
+                """,
+                transaction))
+            {
+                alerts.Parameters.AddWithValue("$before", StoreTime.Format(before));
+                pruned = alerts.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+            return pruned;
+        }
+        catch (SqliteException ex)
+        {
+            throw Translate(ex);
+        }
+    }
+
+    /// <inheritdoc/>
+    public int DeleteWatchedFiles(IReadOnlyList<long> ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        try
+        {
+            using SqliteTransaction transaction = BeginWrite();
+            int deleted = 0;
+            using (SqliteCommand delete = Command("DELETE FROM agent_files WHERE id = $id", transaction))
+            {
+                SqliteParameter id = delete.Parameters.Add("$id", SqliteType.Integer);
+                foreach (long value in ids)
+                {
+                    id.Value = value;
+                    deleted += delete.ExecuteNonQuery();
+                }
+            }
+
+            transaction.Commit();
+            return deleted;
         }
         catch (SqliteException ex)
         {

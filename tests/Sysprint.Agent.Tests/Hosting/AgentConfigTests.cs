@@ -58,7 +58,9 @@ public sealed class AgentConfigTests : IDisposable
     [Theory]
     [InlineData("""{"priority": "Urgent"}""", "priority 'Urgent': expected one of Emergency, Alert, Critical, Error, Warning, Notice, Informational, Debug")]
     [InlineData("""{"format": "pcap"}""", "format 'pcap': expected auto, strace, nttrace, adfa or unm")]
-    [InlineData("""{"poll_interval_ms": 0}""", "intervals and timeouts must be positive (retry_max_ms at least retry_initial_ms), max_alerts_per_log at least 1, max_line_bytes at least 256")]
+    [InlineData("""{"poll_interval_ms": 0}""", "poll_interval_ms 0: expected a whole number of at least 1")]
+    [InlineData("""{"retry_initial_ms": 500, "retry_max_ms": 100}""", "retry_max_ms 100: expected a whole number of at least 500 (retry_initial_ms)")]
+    [InlineData("""{"retention_days": -1}""", "retention_days -1: expected a whole number of at least 0 (0: keep forever)")]
     [InlineData("""{"log_format": "xml"}""", "log_format 'xml': expected simple, json or systemd")]
     public void A_value_out_of_range_is_refused_with_what_is_expected(string json, string message)
     {
@@ -68,6 +70,29 @@ public sealed class AgentConfigTests : IDisposable
 
         Assert.Equal(ExitCodes.MalformedInput, ex.ExitCode);
         Assert.Equal($"{path}: {message}", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("{\n  \"spools\": [\"/s\"],\n  \"pol_interval_ms\": 100\n}", "3:3: unknown key 'pol_interval_ms' (did you mean 'poll_interval_ms'?); the valid keys are db, trust, server, enroll_token, host, server_ca, credential_file, spools, profile, vm_profiles, detector, threshold, format, skip_malformed, max_line_bytes, max_alerts_per_log, hostname, priority, stdout, sinks, exclude, follow_symlinks, poll_interval_ms, scan_interval_ms, profile_poll_ms, checkpoint_interval_ms, idle_timeout_s, rotate_grace_ms, settle_ms, retry_initial_ms, retry_max_ms, delivery_timeout_s, shutdown_timeout_s, retention_days, log_format, log_level")]
+    [InlineData("{\"sinks\": {\"jsonl\": [\"/a\"], \"webhooks\": [\"http://x\"]}}", "1:29: unknown key 'sinks.webhooks' (did you mean 'webhook'?); the valid keys of 'sinks' are jsonl, syslog, syslog_facility, webhook, program")]
+    [InlineData("{\"poll_interval_ms\": \"100\"}", "1:22: 'poll_interval_ms' takes a whole number, found the string \"100\"")]
+    [InlineData("{\"poll_interval_ms\": 1.5}", "1:22: 'poll_interval_ms' takes a whole number, found the number 1.5")]
+    [InlineData("{\"spools\": \"/var/spool/sysprint\"}", "1:12: 'spools' takes an array of strings, found the string \"/var/spool/sysprint\"")]
+    [InlineData("{\"spools\": [\"/a\", 7]}", "1:19: 'spools' takes an array of strings, found the number 7")]
+    [InlineData("{\"sinks\": {\"jsonl\": \"/a.jsonl\"}}", "1:21: 'sinks.jsonl' takes an array of strings, found the string \"/a.jsonl\"")]
+    [InlineData("{\"stdout\": \"yes\"}", "1:12: 'stdout' takes true or false, found the string \"yes\"")]
+    [InlineData("{\"threshold\": \"high\"}", "1:15: 'threshold' takes a number or null, found the string \"high\"")]
+    [InlineData("{\"profile\": null}", "1:13: 'profile' takes a string, found null")]
+    [InlineData("{\"vm_profiles\": {\"db-01\": 3}}", "1:27: 'vm_profiles' takes an object of strings ({ \"name\": \"value\" }), found the number 3")]
+    [InlineData("[\"/spool\"]", "1:1: the config must be a JSON object ({ \"key\": value, ... }), found an array")]
+    public void A_config_mistake_names_the_key_its_type_and_the_valid_keys_at_its_position(string json, string message)
+    {
+        string path = _dir.Write("bad.json", json);
+
+        var ex = Assert.Throws<SysprintException>(() => AgentConfig.Load(path));
+
+        Assert.Equal(ExitCodes.MalformedInput, ex.ExitCode);
+        Assert.Equal($"{path}:{message}", ex.Message);
     }
 
     [Fact]
