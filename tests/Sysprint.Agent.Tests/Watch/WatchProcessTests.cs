@@ -146,7 +146,7 @@ public sealed class WatchProcessTests : IDisposable
         Assert.All(agent.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => Assert.Contains(": Critical Unknown system-call transition ", l, StringComparison.Ordinal));
         Assert.StartsWith($"agent    running, pid {agent.Id}, since ", running, StringComparison.Ordinal);
         Assert.Matches($@"\nweb-01 +reading +0 B +32 +32 +{expected}  {log}\n", running);
-        Assert.Matches($@"\n +{expected} +0 +0  webhook:{receiver.Url}\n", running);
+        Assert.Matches($@"\n +{expected} +0 +- +0  webhook:{receiver.Url}\n", running);
         Assert.StartsWith("agent    stopped at ", stopped, StringComparison.Ordinal);
     }
 
@@ -197,7 +197,7 @@ public sealed class WatchProcessTests : IDisposable
 
         Assert.Equal(64, exit);
         Assert.Equal("", output);
-        Assert.Equal("sysprint: error: unknown detector 'stide-6': watch knows paper, stide, lfc, zstide, freq, callset\n", error);
+        Assert.Equal("sysprint: error: unknown detector 'stide-6': watch knows paper, stide, lfc, zstide, freq, callset, fused\n", error);
     }
 
     [Fact]
