@@ -5,6 +5,8 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Sysprint.App.Profiles;
 using Sysprint.Fleet;
 using Sysprint.Mapping;
@@ -35,6 +37,7 @@ internal static class ProfileFeed
     public static void Map(IEndpointRouteBuilder app, ServeOptions options, IFleetStore store)
     {
         var cache = new Cache();
+        CancellationToken stopping = app.ServiceProvider.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         app.MapGet("/api/agent/profiles", async (HttpContext context) =>
         {
             CancellationToken ct = context.RequestAborted;
@@ -47,7 +50,20 @@ internal static class ProfileFeed
             }
 
             long? known = KnownRevision(context.Request);
-            long revision = await store.WaitForProfilesAsync(known, TimeSpan.FromSeconds(wait), ct).ConfigureAwait(false);
+            long revision;
+            using (var waiting = CancellationTokenSource.CreateLinkedTokenSource(ct, stopping))
+            {
+                try
+                {
+                    revision = await store.WaitForProfilesAsync(known, TimeSpan.FromSeconds(wait), waiting.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stopping.IsCancellationRequested && !ct.IsCancellationRequested)
+                {
+                    // A long-poll must not hold the server's shutdown: the agent asks another instance, or this one again.
+                    return ApiJson.Error(StatusCodes.Status503ServiceUnavailable, "the server is stopping; ask again");
+                }
+            }
+
             context.Response.Headers.ETag = ETag(revision);
             context.Response.Headers.CacheControl = "no-cache";
             if (known == revision)

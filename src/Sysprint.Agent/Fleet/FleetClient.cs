@@ -21,6 +21,8 @@ public sealed class FleetClient : IDisposable
     private static readonly MediaTypeHeaderValue s_json = new("application/json") { CharSet = "utf-8" };
 
     private readonly HttpClient _http;
+    private readonly HttpClient _poll;
+    private readonly TimeSpan _timeout;
 
     public FleetClient(string server, string? caFile, TimeSpan timeout)
     {
@@ -47,6 +49,11 @@ public sealed class FleetClient : IDisposable
 
         _http = new HttpClient(handler) { BaseAddress = Server, Timeout = timeout };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd("sysprint-agent");
+
+        // Long-polls wait longer than a request may take: their own client over the same connections.
+        _poll = new HttpClient(handler, disposeHandler: false) { BaseAddress = Server, Timeout = Timeout.InfiniteTimeSpan };
+        _poll.DefaultRequestHeaders.UserAgent.ParseAdd("sysprint-agent");
+        _timeout = timeout;
     }
 
     public Uri Server { get; }
@@ -98,7 +105,45 @@ public sealed class FleetClient : IDisposable
         return answer.RootElement.GetProperty("stored").GetInt32();
     }
 
-    public void Dispose() => _http.Dispose();
+    /// <summary>
+    /// Asks for the group's profiles (<c>GET /api/agent/profiles</c>): with <paramref name="etag"/>
+    /// (the revision the agent has), waits up to <paramref name="wait"/> for a central change.
+    /// Returns the new ETag and the answer's JSON, or null when nothing changed (304).
+    /// </summary>
+    public async Task<(string ETag, JsonDocument Profiles)?> GetProfilesAsync(string credential, string? etag, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        string path = string.Create(CultureInfo.InvariantCulture, $"api/agent/profiles?wait={(int)wait.TotalSeconds}");
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", credential);
+        if (etag is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-None-Match", etag);
+        }
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(wait + _timeout);
+        using HttpResponseMessage response = await _poll.SendAsync(request, deadline.Token).ConfigureAwait(false);
+        if (response.StatusCode == System.Net.HttpStatusCode.NotModified)
+        {
+            return null;
+        }
+
+        string text = await response.Content.ReadAsStringAsync(deadline.Token).ConfigureAwait(false);
+        int status = (int)response.StatusCode;
+        if (!response.IsSuccessStatusCode)
+        {
+            string said = string.Create(CultureInfo.InvariantCulture, $"{Server}{path} answered {status}: {Printable.Escape(ErrorOf(text) ?? response.ReasonPhrase ?? "")}");
+            throw status is 429 or >= 500 ? new HttpRequestException(said) : new FleetRefusedException(status, said);
+        }
+
+        return (response.Headers.ETag?.Tag ?? "", JsonDocument.Parse(text));
+    }
+
+    public void Dispose()
+    {
+        _poll.Dispose();
+        _http.Dispose();
+    }
 
     private async Task<JsonDocument> PostAsync(string path, string json, string? credential, CancellationToken cancellationToken)
     {

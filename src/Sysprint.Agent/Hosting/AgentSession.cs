@@ -21,10 +21,13 @@ internal sealed class AgentSession : IAsyncDisposable
     private readonly IAgentStore _watcherStore;
     private readonly FleetConnection? _fleet;
     private readonly HeartbeatService? _heartbeats;
+    private readonly ProfileSync? _profiles;
     private bool _disposed;
 
-    private AgentSession(AgentConfig config, IFingerprintStore store, IAgentStore watcherStore, AlertOutbox outbox, SpoolWatcher watcher, FleetConnection? fleet, HeartbeatService? heartbeats)
+    private AgentSession(AgentConfig config, IFingerprintStore store, IAgentStore watcherStore, AlertOutbox outbox, SpoolWatcher watcher, FleetConnection? fleet,
+        HeartbeatService? heartbeats, ProfileSync? profiles)
     {
+        _profiles = profiles;
         Config = config;
         _store = store;
         _watcherStore = watcherStore;
@@ -76,6 +79,7 @@ internal sealed class AgentSession : IAsyncDisposable
         AlertOutbox? outbox = null;
         FleetConnection? fleet = null;
         HeartbeatService? heartbeats = null;
+        ProfileSync? profiles = null;
         try
         {
             watcherStore = stores.OpenAgentStore(config);
@@ -101,14 +105,19 @@ internal sealed class AgentSession : IAsyncDisposable
             if (fleet is not null)
             {
                 heartbeats = new HeartbeatService(fleet, stores.OpenAgentStore(config), loggers.CreateLogger<HeartbeatService>());
+
+                // The fleet's profiles are written into the local store over a connection of their own; the watcher picks them up.
+                profiles = new ProfileSync(fleet, stores.OpenStore(config), verifier, outbox, factory, loggers.CreateLogger<ProfileSync>());
             }
 
             outbox.Start();
             heartbeats?.Start();
-            return new AgentSession(config, store, watcherStore, outbox, watcher, fleet, heartbeats);
+            profiles?.Start();
+            return new AgentSession(config, store, watcherStore, outbox, watcher, fleet, heartbeats, profiles);
         }
         catch
         {
+            profiles?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             heartbeats?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             outbox?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             fleet?.Dispose();
@@ -126,6 +135,11 @@ internal sealed class AgentSession : IAsyncDisposable
         }
 
         _disposed = true;
+        if (_profiles is not null)
+        {
+            await _profiles.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_heartbeats is not null)
         {
             await _heartbeats.DisposeAsync().ConfigureAwait(false);

@@ -21,6 +21,7 @@ internal sealed class RevisionWatcher : IAsyncDisposable
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _revision = -1;
     private Task? _loop;
+    private bool _disposed;
 
     public RevisionWatcher(NpgsqlDataSource source) => _source = source;
 
@@ -68,6 +69,12 @@ internal sealed class RevisionWatcher : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_loop is not null)
         {

@@ -1,0 +1,140 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Sysprint.Agent.Alerts;
+using Sysprint.Agent.Outbox;
+using Sysprint.App.Profiles;
+using Sysprint.Diagnostics;
+using Sysprint.Integrity;
+using Sysprint.Storage;
+
+namespace Sysprint.Agent.Fleet;
+
+/// <summary>
+/// Fingerprints flow down: keeps the agent's local store in step with the fleet server's profiles
+/// (<c>GET /api/agent/profiles</c>, a long-poll with the ETag of the revision the store has). Each
+/// profile that changed is seal-checked with the agent's <c>--trust</c> key, then written in place of
+/// the local one; the watcher picks it up as it picks up any change to its store. A profile whose
+/// seal fails is not written (the old fingerprint stays) and raises an internal alert, once per
+/// version. While the server is away the agent checks with what its store has, and asks again with
+/// that revision when the server is back, which answers the newest at once.
+/// </summary>
+internal sealed class ProfileSync : IAsyncDisposable
+{
+    /// <summary>The store setting that keeps the ETag of the profiles last applied.</summary>
+    public const string ETagSetting = "fleet.profiles_etag";
+
+    /// <summary>How long one long-poll waits on the server.</summary>
+    private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(50);
+
+    private readonly FleetConnection _connection;
+    private readonly IFingerprintStore _store;
+    private readonly SealVerifier? _verifier;
+    private readonly AlertOutbox _outbox;
+    private readonly AlertFactory _alerts;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _loop;
+
+    public ProfileSync(FleetConnection connection, IFingerprintStore store, SealVerifier? verifier, AlertOutbox outbox, AlertFactory alerts, ILogger logger)
+    {
+        _connection = connection;
+        _store = store;
+        _verifier = verifier;
+        _outbox = outbox;
+        _alerts = alerts;
+        _logger = logger;
+    }
+
+    public void Start() => _loop ??= Task.Run(() => RunAsync(_stop.Token));
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            try
+            {
+                await _loop.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopping.
+            }
+        }
+
+        _store.Dispose();
+        _stop.Dispose();
+    }
+
+    private async Task RunAsync(CancellationToken stop)
+    {
+        string? lastProblem = null;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                FleetCredential credential = await _connection.EnsureEnrolledAsync(stop).ConfigureAwait(false);
+                string? etag = _store.GetSetting(ETagSetting);
+                var answer = await _connection.Client.GetProfilesAsync(credential.Credential, etag, s_wait, stop).ConfigureAwait(false);
+                if (answer is { } changed)
+                {
+                    using JsonDocument profiles = changed.Profiles;
+                    Apply(profiles.RootElement);
+                    _store.SetSetting(ETagSetting, changed.ETag);
+                }
+
+                lastProblem = null;
+            }
+            catch (Exception e) when (!stop.IsCancellationRequested && e is HttpRequestException or FleetRefusedException or TaskCanceledException
+                or SysprintException or JsonException)
+            {
+                // The server away (or refusing): keep checking with the local copy; logged once per distinct problem.
+                if (e.Message != lastProblem)
+                {
+                    Uri server = _connection.Client.Server;
+                    _logger.LogWarning("profiles from {Server} not received: {Error}; checking with the local copy", server, e.Message);
+                    lastProblem = e.Message;
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(2), stop).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Writes each profile that changed since the last one applied; refuses those whose seal fails.</summary>
+    internal void Apply(JsonElement answer)
+    {
+        string where = $"{_connection.Client.Server}api/agent/profiles";
+        foreach (JsonElement element in answer.GetProperty("profiles").EnumerateArray())
+        {
+            ProfileImport profile = ProfileImport.Parse(element, where);
+            string appliedKey = "fleet.profile:" + profile.Profile;
+            if (_store.GetSetting(appliedKey) == profile.Digest)
+            {
+                continue;
+            }
+
+            try
+            {
+                profile.Verify(_verifier, where);
+            }
+            catch (SysprintException e) when (e.ExitCode == ExitCodes.Untrusted)
+            {
+                // The old fingerprint stays; the refusal is an alert, once per version received.
+                Alert alert = _alerts.Internal("Fingerprint from the fleet refused", AlertPriority.Critical, null, "profile:" + profile.Profile,
+                    "fleet-profile:" + profile.Digest, "seal", e.Message, DateTimeOffset.UtcNow);
+                _outbox.Raise(alert);
+                _logger.LogWarning("profile '{Profile}' from the fleet refused: {Error}; keeping the one in the store", profile.Profile, e.Message);
+                continue;
+            }
+
+            profile.ReplaceIn(_store, "fleet:" + where);
+            _store.SetSetting(appliedKey, profile.Digest);
+            if (_logger.IsEnabled(LogLevel.Information))
+            {
+                _logger.LogInformation("profile '{Profile}' received from the fleet ({Grams} grams{Sealed})", profile.Profile, profile.Grams.Count,
+                    _verifier is null ? "" : ", seal verified");
+            }
+        }
+    }
+}
