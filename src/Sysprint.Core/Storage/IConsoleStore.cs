@@ -10,7 +10,7 @@ namespace Sysprint.Storage;
 /// </summary>
 public interface IConsoleStore
 {
-    /// <summary>One page of alerts matching <paramref name="query"/>, newest arrival first, with the number that match in all.</summary>
+    /// <summary>One page of alerts matching <paramref name="query"/>, newest arrival first, with the number that match in all (up to <see cref="AlertPage.MaxCount"/>).</summary>
     Task<AlertPage> QueryAlertsAsync(ConsoleAlertQuery query, CancellationToken cancellationToken);
 
     /// <summary>The alerts that arrived after <paramref name="afterSeq"/>, oldest first, at most <paramref name="limit"/> (the live feed).</summary>
@@ -33,8 +33,8 @@ public interface IConsoleStore
     Task<int> DismissAlertsAsync(long seq, string? profile, string? window, string note, string actor, string detail, DateTimeOffset time,
         CancellationToken cancellationToken);
 
-    /// <summary>Alerts raised at or after <paramref name="since"/>, counted per host, profile or hour, largest first (hours: oldest first).</summary>
-    Task<IReadOnlyList<AlertCount>> CountAlertsAsync(AlertGrouping grouping, DateTimeOffset since, int limit, CancellationToken cancellationToken);
+    /// <summary>Alerts raised at or after <paramref name="since"/>, counted per hour, and per host and profile (the <paramref name="limit"/> largest), in one pass.</summary>
+    Task<AlertCounts> CountAlertsAsync(DateTimeOffset since, int limit, CancellationToken cancellationToken);
 
     /// <summary>How many hosts alerted on this window under this profile since <paramref name="since"/>, of the hosts not revoked.</summary>
     Task<FleetSeen> HostsSeeingAsync(string profile, string window, DateTimeOffset since, CancellationToken cancellationToken);

@@ -3,6 +3,8 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Sysprint.Fleet;
 using Sysprint.Storage;
 
@@ -37,6 +39,7 @@ internal static class ConsoleApi
         });
         IConsoleStore? store = fleet as IConsoleStore;
         var profiles = new ProfilesView(options.OpenFingerprints);
+        app.ServiceProvider.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(profiles.Dispose);
 
         api.MapGet("/session", (HttpContext context) =>
         {
@@ -65,6 +68,7 @@ internal static class ConsoleApi
 
                 json.WriteEndArray();
                 json.WriteNumber("total", page.Total);
+                json.WriteBoolean("total_exact", page.TotalExact);
                 if (page.Alerts.Count == query.Limit)
                 {
                     json.WriteNumber("next_before", page.Alerts[^1].Alert.Seq);
@@ -193,9 +197,7 @@ internal static class ConsoleApi
             DateTimeOffset now = clock.GetUtcNow();
             DateTimeOffset since = now - TimeSpan.FromHours(24);
             IReadOnlyList<FleetHost> hosts = await fleet.ListHostsAsync(ct).ConfigureAwait(false);
-            IReadOnlyList<AlertCount> byHour = await s.CountAlertsAsync(AlertGrouping.Hour, since, 48, ct).ConfigureAwait(false);
-            IReadOnlyList<AlertCount> byHost = await s.CountAlertsAsync(AlertGrouping.Host, since, 10, ct).ConfigureAwait(false);
-            IReadOnlyList<AlertCount> byProfile = await s.CountAlertsAsync(AlertGrouping.Profile, since, 10, ct).ConfigureAwait(false);
+            AlertCounts day = await s.CountAlertsAsync(since, 10, ct).ConfigureAwait(false);
             AlertPage newest = await s.QueryAlertsAsync(new ConsoleAlertQuery { Limit = 10 }, ct).ConfigureAwait(false);
             AlertPage unseen = await s.QueryAlertsAsync(new ConsoleAlertQuery { Limit = 1, Status = AlertStatus.New }, ct).ConfigureAwait(false);
             IReadOnlyList<ConsoleChange> changes = await s.ListChangesAsync(null, 10, ct).ConfigureAwait(false);
@@ -218,10 +220,11 @@ internal static class ConsoleApi
 
                 json.WriteEndObject();
                 json.WriteNumber("new_alerts", unseen.Total);
+                json.WriteBoolean("new_alerts_exact", unseen.TotalExact);
                 json.WriteStartObject("alerts_24h");
-                ConsoleJson.WriteCounts(json, "by_hour", byHour);
-                ConsoleJson.WriteCounts(json, "by_host", byHost);
-                ConsoleJson.WriteCounts(json, "by_profile", byProfile);
+                ConsoleJson.WriteCounts(json, "by_hour", day.ByHour);
+                ConsoleJson.WriteCounts(json, "by_host", day.ByHost);
+                ConsoleJson.WriteCounts(json, "by_profile", day.ByProfile);
                 json.WriteEndObject();
                 json.WriteStartArray("newest");
                 foreach (ConsoleAlert alert in newest.Alerts)
@@ -320,7 +323,7 @@ internal static class ConsoleApi
                 json.WriteStartArray("profiles");
                 foreach (ProfilesView.Summary summary in list)
                 {
-                    summary.Write(json, changes.FirstOrDefault(c => c.Profile == summary.Name));
+                    summary.Write(json, changes.FirstOrDefault(c => c.Profile == summary.Name && c.Action == "normal"));
                 }
 
                 json.WriteEndArray();

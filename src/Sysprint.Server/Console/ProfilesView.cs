@@ -15,9 +15,15 @@ namespace Sysprint.Server.Console;
 /// and the convergence curve (new transitions per learnt log). The store is opened per request
 /// and disposed after it.
 /// </summary>
-internal sealed class ProfilesView(Func<IFingerprintStore>? open)
+internal sealed class ProfilesView(Func<IFingerprintStore>? open) : IDisposable
 {
-    /// <summary>Runs <paramref name="use"/> on a freshly opened store.</summary>
+    private readonly Lock _lock = new();
+
+    // A PostgreSQL store serves several threads at once and holds a connection pool: opened once
+    // and kept (opening one per request cost about 100 ms). A SQLite one is opened per request.
+    private IFingerprintStore? _shared;
+
+    /// <summary>Runs <paramref name="use"/> on the store (the shared PostgreSQL one, or a freshly opened SQLite one).</summary>
     /// <exception cref="BadRequestException">503 when no fingerprint store is configured or it cannot be opened, naming why.</exception>
     public T Use<T>(Func<IFingerprintStore, T> use)
     {
@@ -25,6 +31,11 @@ internal sealed class ProfilesView(Func<IFingerprintStore>? open)
         if (open is null)
         {
             throw new BadRequestException("no fingerprint store: this server shows and changes no profiles", StatusCodes.Status503ServiceUnavailable);
+        }
+
+        if (Volatile.Read(ref _shared) is { } shared)
+        {
+            return use(shared);
         }
 
         IFingerprintStore store;
@@ -37,9 +48,37 @@ internal sealed class ProfilesView(Func<IFingerprintStore>? open)
             throw new BadRequestException($"the fingerprint store cannot be opened: {e.Message}", StatusCodes.Status503ServiceUnavailable);
         }
 
+        if (store is Storage.Postgres.PostgresFingerprintStore)
+        {
+            lock (_lock)
+            {
+                if (_shared is null)
+                {
+                    _shared = store;
+                }
+                else
+                {
+                    store.Dispose();
+                }
+
+                store = _shared;
+            }
+
+            return use(store);
+        }
+
         using (store)
         {
             return use(store);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _shared?.Dispose();
+            _shared = null;
         }
     }
 
@@ -91,7 +130,7 @@ internal sealed class ProfilesView(Func<IFingerprintStore>? open)
         {
             json.WriteStartObject();
             json.WritePropertyName("profile");
-            summary.Write(json, changes.Count > 0 ? changes[0] : null);
+            summary.Write(json, changes.FirstOrDefault(c => c.Action == "normal"));
             json.WriteStartArray("successors");
             foreach (var (call, next) in successors)
             {

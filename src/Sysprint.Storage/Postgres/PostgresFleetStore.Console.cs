@@ -53,11 +53,13 @@ public sealed partial class PostgresFleetStore : IConsoleStore
                 }
             }
 
+            // Counted up to one past the cap: the cost of a page stays bounded however many match.
             await using NpgsqlCommand count = _source.CreateCommand(
-                $"SELECT count(*) FROM alerts a WHERE {AlertFilter}");
+                $"SELECT count(*) FROM (SELECT 1 FROM alerts a WHERE {AlertFilter} LIMIT @cap) c");
             AddFilter(count, query);
+            count.Parameters.AddWithValue("cap", AlertPage.MaxCount + 1);
             long total = (long)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-            return new AlertPage(alerts, total);
+            return new AlertPage(alerts, Math.Min(total, AlertPage.MaxCount), total <= AlertPage.MaxCount);
         });
 
     public Task<IReadOnlyList<ConsoleAlert>> AlertsAfterAsync(long afterSeq, int limit, CancellationToken cancellationToken) =>
@@ -160,29 +162,31 @@ public sealed partial class PostgresFleetStore : IConsoleStore
             return dismissed;
         });
 
-    public Task<IReadOnlyList<AlertCount>> CountAlertsAsync(AlertGrouping grouping, DateTimeOffset since, int limit, CancellationToken cancellationToken) =>
-        Run<IReadOnlyList<AlertCount>>(async () =>
+    public Task<AlertCounts> CountAlertsAsync(DateTimeOffset since, int limit, CancellationToken cancellationToken) =>
+        Run(async () =>
         {
-            string sql = grouping switch
-            {
-                AlertGrouping.Host =>
-                    "SELECT a.host, count(*) AS n FROM alerts a WHERE a.host_id IS NOT NULL AND a.time >= @since GROUP BY a.host ORDER BY n DESC, a.host LIMIT @limit",
-                AlertGrouping.Profile =>
-                    "SELECT COALESCE(a.profile, '(none)'), count(*) AS n FROM alerts a WHERE a.host_id IS NOT NULL AND a.time >= @since GROUP BY 1 ORDER BY n DESC, 1 LIMIT @limit",
-                _ =>
-                    "SELECT to_char(date_trunc('hour', a.time AT TIME ZONE 'UTC'), 'YYYY-MM-DD\"T\"HH24:00:00\"Z\"'), count(*) FROM alerts a WHERE a.host_id IS NOT NULL AND a.time >= @since GROUP BY 1 ORDER BY 1 LIMIT @limit",
-            };
-            await using NpgsqlCommand command = _source.CreateCommand(sql);
+            // One scan of the period, three groupings: 0 = hour, 1 = host, 2 = profile.
+            await using NpgsqlCommand command = _source.CreateCommand(
+                """
+                SELECT CASE WHEN GROUPING(hour) = 0 THEN 0 WHEN GROUPING(a.host) = 0 THEN 1 ELSE 2 END,
+                       CASE WHEN GROUPING(hour) = 0 THEN to_char(hour, 'YYYY-MM-DD"T"HH24:00:00"Z"')
+                            WHEN GROUPING(a.host) = 0 THEN a.host ELSE prof END,
+                       count(*)
+                FROM alerts a, LATERAL (SELECT date_trunc('hour', a.time AT TIME ZONE 'UTC') AS hour, COALESCE(a.profile, '(none)') AS prof) k
+                WHERE a.host_id IS NOT NULL AND a.time >= @since
+                GROUP BY GROUPING SETS ((hour), (a.host), (prof))
+                """);
             command.Parameters.AddWithValue("since", since.ToUniversalTime());
-            command.Parameters.AddWithValue("limit", limit);
             await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            var counts = new List<AlertCount>();
+            var groups = new[] { new List<AlertCount>(), new List<AlertCount>(), new List<AlertCount>() };
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                counts.Add(new AlertCount(reader.GetString(0), reader.GetInt64(1)));
+                groups[reader.GetInt32(0)].Add(new AlertCount(reader.GetString(1), reader.GetInt64(2)));
             }
 
-            return counts;
+            static List<AlertCount> Top(List<AlertCount> counts, int limit) =>
+                [.. counts.OrderByDescending(c => c.Count).ThenBy(c => c.Key, StringComparer.Ordinal).Take(limit)];
+            return new AlertCounts([.. groups[0].OrderBy(c => c.Key, StringComparer.Ordinal)], Top(groups[1], limit), Top(groups[2], limit));
         });
 
     public Task<FleetSeen> HostsSeeingAsync(string profile, string window, DateTimeOffset since, CancellationToken cancellationToken) =>

@@ -22,7 +22,7 @@ export async function overview() {
       h('section', { class: 'card' }, h('h2', {}, 'By host'), barList(day.by_host, { id: 'chart-hosts', link: (k) => `/alerts?host=${enc(k)}` })),
       h('section', { class: 'card' }, h('h2', {}, 'By profile'), barList(day.by_profile, { id: 'chart-profiles', link: (k) => `/alerts?program=${enc(k)}` }))),
     h('div', { class: 'grid2' },
-      h('section', { class: 'card' }, h('h2', {}, 'Newest alerts ', h('a', { href: '/alerts?status=new', class: 'small' }, `${o.new_alerts} new`)),
+      h('section', { class: 'card' }, h('h2', {}, 'Newest alerts ', h('a', { href: '/alerts?status=new', class: 'small' }, `${o.new_alerts_exact ? '' : 'more than '}${o.new_alerts} new`)),
         alertList(o.newest, 'newest-alerts')),
       h('section', { class: 'card' }, h('h2', {}, 'Fingerprints changed recently'),
         o.profiles_changed === null ? h('p', { class: 'muted' }, o.profiles_error)
@@ -79,7 +79,8 @@ export async function alerts() {
   const body = table.tBodies[0];
   for (const a of page.alerts) body.append(alertRow(a));
   if (!page.alerts.length) body.append(h('tr', { class: 'empty' }, h('td', { colspan: 8, class: 'muted' }, 'No alert matches these filters.')));
-  document.getElementById('alerts-total').textContent = `${page.total} alert${page.total === 1 ? '' : 's'} match`;
+  const count = () => `${page.total_exact ? '' : 'more than '}${page.total} alert${page.total === 1 ? '' : 's'} match`;
+  document.getElementById('alerts-total').textContent = count();
   if (params.get('before')) pager.append(h('a', { href: `/alerts?${without(params, 'before')}`, class: 'button' }, '← Newest'));
   if (page.next_before) {
     const next = new URLSearchParams(params);
@@ -94,9 +95,8 @@ export async function alerts() {
       const row = alertRow(a);
       row.classList.add('fresh');
       body.prepend(row);
-      const total = document.getElementById('alerts-total');
-      page.total += 1;
-      total.textContent = `${page.total} alert${page.total === 1 ? '' : 's'} match`;
+      if (page.total_exact) page.total += 1;
+      document.getElementById('alerts-total').textContent = count();
     },
   };
 }
