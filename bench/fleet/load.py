@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""Load test of `sysprint serve` (issue 13, "Real parts and proof"): simulated agents, each with a
+real HTTP client (keep-alive connection of its own), enroll against one of the serve instances in
+turn, then send their share of the alerts in batches and a heartbeat every second. Prints one JSON
+object: alerts/s ingested, request latency p50/p99 per kind, and what PostgreSQL stored.
+
+Usage: load.py --servers URL[,URL...] --secret SECRET [--agents 200] [--alerts 100000] [--batch 20]
+               [--heartbeat-s 1.0]
+"""
+import argparse
+import http.client
+import json
+import statistics
+import sys
+import threading
+import time
+import urllib.parse
+import uuid
+from datetime import datetime, timezone
+
+
+def percentile(values, p):
+    if not values:
+        return None
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, int(round(p / 100.0 * (len(ordered) - 1)))))
+    return ordered[k]
+
+
+class Agent(threading.Thread):
+    def __init__(self, index, server, secret, alerts, batch, heartbeat_s, start_gate, results):
+        super().__init__(daemon=True)
+        self.index = index
+        self.url = urllib.parse.urlsplit(server)
+        self.secret = secret
+        self.alerts = alerts
+        self.batch = batch
+        self.heartbeat_s = heartbeat_s
+        self.start_gate = start_gate
+        self.results = results
+        self.host = f"bench-{index:04d}"
+        self.conn = None
+
+    def request(self, method, path, body, credential=None):
+        headers = {"Content-Type": "application/json"}
+        if credential:
+            headers["Authorization"] = "Bearer " + credential
+        data = json.dumps(body).encode()
+        for attempt in range(20):
+            try:
+                if self.conn is None:
+                    self.conn = http.client.HTTPConnection(self.url.hostname, self.url.port, timeout=60)
+                t0 = time.perf_counter()
+                self.conn.request(method, path, data, headers)
+                response = self.conn.getresponse()
+                text = response.read()
+                elapsed = time.perf_counter() - t0
+                if response.status == 429 or response.status >= 500:
+                    self.results["retries"][self.index] += 1
+                    time.sleep(0.2 * (attempt + 1))
+                    continue
+                if response.status >= 400:
+                    raise RuntimeError(f"{self.host}: {method} {path} answered {response.status}: {text[:200]!r}")
+                return json.loads(text), elapsed
+            except (ConnectionError, http.client.HTTPException, OSError):
+                self.results["retries"][self.index] += 1
+                self.conn = None
+                time.sleep(0.2 * (attempt + 1))
+        raise RuntimeError(f"{self.host}: {method} {path} failed 20 times")
+
+    def alert(self, n):
+        now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        vm = f"vm-{n % 8}"
+        return {
+            "uuid": str(uuid.uuid4()), "time": now, "rule": "Unknown system-call transition", "priority": "Critical",
+            "source": "syscall", "hostname": self.host,
+            "output": f"Unknown system-call transition read -> socket in log /spool/{vm}/run-{n}.strace",
+            "tags": ["sysprint"],
+            "output_fields": {"log.name": f"/spool/{vm}/run-{n}.strace", "log.line": n % 1000, "vm.name": vm, "proc.pid": 1000 + n % 50,
+                              "mismatch.prev": "read", "mismatch.next": "socket", "mismatch.count": 1, "mismatch.window": "read socket",
+                              "profile": "default", "detector": "paper", "program": "cat"},
+        }
+
+    def run(self):
+        try:
+            enrolled, _ = self.request("POST", "/api/agent/enroll", {"enroll_secret": self.secret, "host": self.host})
+            credential = enrolled["credential"]
+            self.start_gate.wait()
+            sent = 0
+            last_beat = 0.0
+            while sent < self.alerts:
+                if time.monotonic() - last_beat >= self.heartbeat_s:
+                    _, elapsed = self.request("POST", "/api/agent/heartbeat",
+                                              {"version": "bench", "lag_bytes": 0, "files": 1, "pending": {"server": self.alerts - sent}, "last_error": None},
+                                              credential)
+                    self.results["heartbeat"][self.index].append(elapsed)
+                    last_beat = time.monotonic()
+                n = min(self.batch, self.alerts - sent)
+                answer, elapsed = self.request("POST", "/api/agent/alerts", {"alerts": [self.alert(sent + i) for i in range(n)]}, credential)
+                self.results["alerts"][self.index].append(elapsed)
+                self.results["stored"][self.index] += answer["stored"]
+                sent += n
+        except Exception as e:  # reported, never swallowed: the run fails
+            self.results["errors"].append(str(e))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--servers", required=True)
+    parser.add_argument("--secret", required=True)
+    parser.add_argument("--agents", type=int, default=200)
+    parser.add_argument("--alerts", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=20)
+    parser.add_argument("--heartbeat-s", type=float, default=1.0)
+    args = parser.parse_args()
+    servers = args.servers.split(",")
+    per_agent = [args.alerts // args.agents + (1 if i < args.alerts % args.agents else 0) for i in range(args.agents)]
+    results = {"alerts": [[] for _ in range(args.agents)], "heartbeat": [[] for _ in range(args.agents)],
+               "stored": [0] * args.agents, "retries": [0] * args.agents, "errors": []}
+    gate = threading.Barrier(args.agents + 1)
+    agents = [Agent(i, servers[i % len(servers)], args.secret, per_agent[i], args.batch, args.heartbeat_s, gate, results) for i in range(args.agents)]
+    for a in agents:
+        a.start()
+    gate.wait()
+    t0 = time.perf_counter()
+    for a in agents:
+        a.join()
+    wall = time.perf_counter() - t0
+    alerts = [x for xs in results["alerts"] for x in xs]
+    beats = [x for xs in results["heartbeat"] for x in xs]
+    stored = sum(results["stored"])
+    out = {
+        "agents": args.agents, "servers": len(servers), "alerts_sent": args.alerts, "batch": args.batch, "alerts_stored": stored,
+        "wall_s": round(wall, 2), "alerts_per_s": round(stored / wall, 1),
+        "alert_requests": len(alerts), "alert_p50_ms": round(1000 * percentile(alerts, 50), 1), "alert_p99_ms": round(1000 * percentile(alerts, 99), 1),
+        "heartbeats": len(beats), "heartbeats_per_s": round(len(beats) / wall, 1),
+        "heartbeat_p50_ms": round(1000 * percentile(beats, 50), 1) if beats else None,
+        "heartbeat_p99_ms": round(1000 * percentile(beats, 99), 1) if beats else None,
+        "retries": sum(results["retries"]), "errors": results["errors"][:5],
+    }
+    json.dump(out, sys.stdout)
+    sys.stdout.write("\n")
+    return 1 if results["errors"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
