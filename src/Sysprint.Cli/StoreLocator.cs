@@ -42,12 +42,48 @@ internal static class StoreLocator
     }
 
     /// <summary>Opens the store; <c>$SYSPRINT_BUSY_TIMEOUT</c> (seconds) sets how long to wait for another process's write.</summary>
-    public static IFingerprintStore Open(StoreAddress address, bool create, CliContext? context = null) =>
-        StoreBackends.Default.Open(address, Options(create, context));
+    /// <remarks>Run as root on another user's store (the service's), the store's files keep that user as their owner (<see cref="StoreOwner"/>).</remarks>
+    public static IFingerprintStore Open(StoreAddress address, bool create, CliContext? context = null)
+    {
+        IReadOnlyList<string> files = StoreBackends.Default.Find(address).LocalFiles(address);
+        bool existed = files.Count > 0 && File.Exists(files[0]);
+        IFingerprintStore store = StoreBackends.Default.Open(address, Options(create, context));
+        try
+        {
+            if (files.Count > 0)
+            {
+                StoreOwner.Keep(files[0], existed, files);
+            }
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+
+        return store;
+    }
 
     /// <summary>Opens the agent's tables (outbox, watched files) of the store, over a connection of their own.</summary>
-    public static IAgentStore OpenAgent(StoreAddress address, CliContext? context = null) =>
-        StoreBackends.Default.OpenAgent(address, Options(create: false, context));
+    public static IAgentStore OpenAgent(StoreAddress address, CliContext? context = null)
+    {
+        IAgentStore store = StoreBackends.Default.OpenAgent(address, Options(create: false, context));
+        IReadOnlyList<string> files = StoreBackends.Default.Find(address).LocalFiles(address);
+        try
+        {
+            if (files.Count > 0)
+            {
+                StoreOwner.Keep(files[0], existed: true, files);
+            }
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+
+        return store;
+    }
 
     /// <summary>The files on this host that hold the store (none for a server).</summary>
     public static IReadOnlyList<string> LocalFiles(StoreAddress address) => StoreBackends.Default.Find(address).LocalFiles(address);

@@ -26,6 +26,34 @@ public sealed class StoreLocatorTests : IDisposable
     }
 
     [Fact]
+    public void Root_writing_another_users_store_leaves_it_and_its_files_that_users()
+    {
+        if (!StoreOwner.IsRoot)
+        {
+            Assert.Skip("needs root: it checks what root's train leaves in a folder another user owns (the service's /var/lib/sysprint)");
+        }
+
+        // The service's state folder, owned by its user (nobody here), before any store exists.
+        string folder = _cli.PathOf("state");
+        Directory.CreateDirectory(folder);
+        using (var chown = System.Diagnostics.Process.Start("chown", ["65534:65534", folder]))
+        {
+            chown.WaitForExit();
+            Assert.Equal(0, chown.ExitCode);
+        }
+
+        string db = Path.Combine(folder, "sysprint.db");
+
+        CliResult created = _cli.Run("train", "--db", db, Fixtures.Strace("single_plain"));
+        CliResult again = _cli.Run("train", "--db", db, Fixtures.Strace("multi_f"));
+
+        Assert.Equal(0, created.Exit);
+        Assert.Equal(0, again.Exit);
+        Assert.All(Directory.GetFiles(folder), f => Assert.Equal((65534u, 65534u), StoreOwner.Of(f)));
+        Assert.Equal(0, _cli.Run("stats", "--db", db).Exit);
+    }
+
+    [Fact]
     public void Db_option_wins_over_sysprint_db()
     {
         string env = _cli.Db("from-env.db");
