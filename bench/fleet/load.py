@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Load test of `sysprint serve` (issue 13, "Real parts and proof"): simulated agents, each with a
-real HTTP client (keep-alive connection of its own), enroll against one of the serve instances in
+"""Load test of `sysprint serve` (issue 13, "Real parts and proof"): simulated agents, each with
+real HTTP clients (keep-alive connections of their own: one for alerts, one for heartbeats, as the
+agent's outbox and heartbeat service are apart), enroll against one of the serve instances in
 turn, then send their share of the alerts in batches and a heartbeat every second. Prints one JSON
 object: alerts/s ingested, request latency p50/p99 per kind, and what PostgreSQL stored.
 
@@ -30,6 +31,7 @@ def percentile(values, p):
 class Agent(threading.Thread):
     def __init__(self, index, server, secret, alerts, batch, heartbeat_s, start_gate, results):
         super().__init__(daemon=True)
+        self.done = threading.Event()
         self.index = index
         self.url = urllib.parse.urlsplit(server)
         self.secret = secret
@@ -85,23 +87,44 @@ class Agent(threading.Thread):
         try:
             enrolled, _ = self.request("POST", "/api/agent/enroll", {"enroll_secret": self.secret, "host": self.host})
             credential = enrolled["credential"]
+            beats = Heartbeats(self, credential)
             self.start_gate.wait()
+            beats.start()
             sent = 0
-            last_beat = 0.0
             while sent < self.alerts:
-                if time.monotonic() - last_beat >= self.heartbeat_s:
-                    _, elapsed = self.request("POST", "/api/agent/heartbeat",
-                                              {"version": "bench", "lag_bytes": 0, "files": 1, "pending": {"server": self.alerts - sent}, "last_error": None},
-                                              credential)
-                    self.results["heartbeat"][self.index].append(elapsed)
-                    last_beat = time.monotonic()
                 n = min(self.batch, self.alerts - sent)
                 answer, elapsed = self.request("POST", "/api/agent/alerts", {"alerts": [self.alert(sent + i) for i in range(n)]}, credential)
                 self.results["alerts"][self.index].append(elapsed)
                 self.results["stored"][self.index] += answer["stored"]
                 sent += n
+            self.done.set()
+            beats.join()
         except Exception as e:  # reported, never swallowed: the run fails
             self.results["errors"].append(str(e))
+            self.done.set()
+
+
+class Heartbeats(threading.Thread):
+    """One agent's heartbeats, every heartbeat_s on a connection of their own, until its alerts are sent."""
+
+    def __init__(self, agent, credential):
+        super().__init__(daemon=True)
+        self.agent = agent
+        self.credential = credential
+        self.client = Agent(agent.index, urllib.parse.urlunsplit(agent.url), agent.secret, 0, 1, 0, None, agent.results)
+
+    def run(self):
+        try:
+            next_beat = time.monotonic()
+            while not self.agent.done.is_set():
+                _, elapsed = self.client.request("POST", "/api/agent/heartbeat",
+                                                 {"version": "bench", "lag_bytes": 0, "files": 1, "pending": {"server": 0}, "last_error": None},
+                                                 self.credential)
+                self.agent.results["heartbeat"][self.agent.index].append(elapsed)
+                next_beat += self.agent.heartbeat_s
+                self.agent.done.wait(max(0.0, next_beat - time.monotonic()))
+        except Exception as e:  # reported, never swallowed: the run fails
+            self.agent.results["errors"].append(str(e))
 
 
 def main():
