@@ -270,6 +270,13 @@ public sealed class SyslogSink : IAlertSink
                 await stream.ConnectAsync(endpoint, cancellationToken).ConfigureAwait(false);
                 return stream;
             }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.AddressNotAvailable or SocketError.ConnectionRefused)
+            {
+                // .NET says "Cannot assign requested address" for a socket file that does not exist.
+                datagram.Dispose();
+                string why = File.Exists(_address) ? "nothing listens on it (connection refused)" : "it does not exist";
+                throw new IOException($"{_address}: no syslog daemon to take the alert, {why}: start one (rsyslog, or systemd-journald's /dev/log), or remove this syslog sink", e);
+            }
             catch
             {
                 datagram.Dispose();

@@ -45,6 +45,17 @@ public sealed class SinkDeliveryTests : IDisposable
     }
 
     [Fact]
+    public async Task A_syslog_socket_that_does_not_exist_is_named_with_the_fix()
+    {
+        string missing = _dir.PathOf("no-such-log");
+        await using SyslogSink sink = SyslogSink.Parse("unix:" + missing, "user");
+
+        IOException gone = await Assert.ThrowsAsync<IOException>(() => sink.DeliverAsync(MakeAlert(1).ToOutbox(), Token));
+
+        Assert.Equal($"{missing}: no syslog daemon to take the alert, it does not exist: start one (rsyslog, or systemd-journald's /dev/log), or remove this syslog sink", gone.Message);
+    }
+
+    [Fact]
     public async Task A_program_that_reads_the_alert_and_exits_0_has_taken_it()
     {
         string output = _dir.PathOf("out.jsonl");
