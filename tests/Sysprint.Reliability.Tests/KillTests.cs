@@ -166,7 +166,11 @@ public sealed class KillTests : IDisposable
         string[] extra = [.. delivered.Except(expected).Order(StringComparer.Ordinal)];
         Assert.True(lost.Length == 0 && extra.Length == 0,
             $"seed {WatchSeed}: {lost.Length} mismatches never alerted (first: {lost.FirstOrDefault()}), {extra.Length} alerts that check does not find (first: {extra.FirstOrDefault()})");
-        Assert.True(working >= WatchKills / 5, $"seed {WatchSeed}: only {working} of {WatchKills} kills landed after the run had raised alerts");
+        // New alerts can only be stored while the logs are still being written: on a loaded machine
+        // each kill cycle is slower and the writer ends after fewer of them (11 of 50 in a loaded CI
+        // run), so the bar is half of the kills made while it wrote, and at least 3, up to a fifth of all.
+        int wanted = Math.Min(WatchKills / 5, Math.Max(3, whileWriting / 2));
+        Assert.True(working >= wanted, $"seed {WatchSeed}: only {working} of {WatchKills} kills ({whileWriting} while the logs were written) landed after the run had raised alerts");
     }
 
     /// <summary>The distinct mismatches of the spool's finished logs, as <c>check --json</c> gives them: the alerts owed.</summary>
