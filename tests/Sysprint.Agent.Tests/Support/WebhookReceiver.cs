@@ -51,8 +51,18 @@ internal sealed class WebhookReceiver : IDisposable
 
     public void Dispose()
     {
-        _listener.Stop();
-        _listener.Close();
+        // Close alone: Stop then Close removes the prefix twice, and the second removal binds the
+        // port again for a moment, failing with "Address already in use" when another test has it
+        // by then (seen in a CI run).
+        try
+        {
+            _listener.Close();
+        }
+        catch (HttpListenerException)
+        {
+            // Closing only; nothing left to release.
+        }
+
         try
         {
             _loop.Wait(TimeSpan.FromSeconds(5));
