@@ -7,6 +7,7 @@ namespace Sysprint.Cli.Tests;
 /// The real <c>./sysprint</c> launcher at the repository root, run as a process from another
 /// directory. Slow the first time: it may build the CLI (Release).
 /// </summary>
+[Trait("Speed", "slow")]
 public sealed class LauncherTests : IDisposable
 {
     // Generous: the launcher may build the CLI first, which took over 3 minutes on a loaded 2-core machine.

@@ -1,6 +1,7 @@
 namespace Sysprint.Agent.Tests.Cli;
 
 /// <summary>Usage errors of <c>run</c>, <c>attach</c> and <c>agent-status</c>, in-process: exit 64 with a plain message.</summary>
+[Trait("Speed", "slow")]
 public sealed class RunUsageTests : IDisposable
 {
     private readonly TempDir _dir = new();

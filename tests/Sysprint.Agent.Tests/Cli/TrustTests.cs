@@ -8,6 +8,7 @@ namespace Sysprint.Agent.Tests.Cli;
 /// back with SQL (the injected call whitelisted), is refused before any log or command is checked.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+[Trait("Speed", "slow")]
 public sealed class TrustTests : IDisposable
 {
     private const string ChangedMessage =

@@ -5,6 +5,7 @@ namespace Sysprint.Agent.Tests.Hosting;
 /// running one exits 75 naming the first one's pid; the lock goes with its holder, SIGKILL
 /// included; agents on different stores run side by side.
 /// </summary>
+[Trait("Speed", "slow")]
 public sealed class AgentLockTests : IDisposable
 {
     private static readonly TimeSpan s_start = TimeSpan.FromSeconds(60);

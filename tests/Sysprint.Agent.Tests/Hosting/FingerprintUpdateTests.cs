@@ -9,6 +9,7 @@ namespace Sysprint.Agent.Tests.Hosting;
 /// SIGHUP; with <c>--trust</c> a change that fails its seal keeps the old fingerprint and raises an
 /// internal alert.
 /// </summary>
+[Trait("Speed", "slow")]
 public sealed class FingerprintUpdateTests : IDisposable
 {
     private const string Reloaded = "profile 'default' changed in the store: its fingerprint is reloaded";

@@ -6,6 +6,7 @@ namespace Sysprint.Agent.Tests.Hosting;
 /// <c>kill -HUP</c> on a running <c>sysprint watch</c> (systemd's <c>ExecReload</c>): the agent
 /// goes on in the same process with the config and fingerprints read again.
 /// </summary>
+[Trait("Speed", "slow")]
 public sealed class ReloadTests : IDisposable
 {
     private readonly TempDir _dir = new();

@@ -19,6 +19,7 @@ namespace Sysprint.Agent.Tests.Sinks;
 /// syslog, an HTTP server, a file, a program) and must arrive as exactly one well-formed message
 /// per alert, holding the text escaped, never interpreted.
 /// </summary>
+[Trait("Speed", "slow")]
 public sealed class OutputSafetyTests : IDisposable
 {
     private static readonly SyscallTable s_table = SyscallTable.Builtin("x86_64");

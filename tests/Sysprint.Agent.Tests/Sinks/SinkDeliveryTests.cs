@@ -13,6 +13,7 @@ namespace Sysprint.Agent.Tests.Sinks;
 /// A sink counts an alert delivered only when it was taken: a program that fails or does not read
 /// its input, and an alert file rotated under the agent, must neither lose nor repeat an alert.
 /// </summary>
+[Trait("Speed", "slow")]
 public sealed class SinkDeliveryTests : IDisposable
 {
     private static readonly SyscallTable s_table = SyscallTable.Builtin("x86_64");

@@ -8,6 +8,7 @@ namespace Sysprint.Agent.Tests.Tracing;
 /// clean up): failing closed, the program dies with it; failing open, it goes on, no longer traced.
 /// A real <c>sleep 600</c> under the native tracer, a real SIGKILL.
 /// </summary>
+[Trait("Speed", "slow")]
 public sealed class FailModeTests : IDisposable
 {
     private readonly TempDir _dir = new();

@@ -10,6 +10,7 @@ namespace Sysprint.Agent.Tests.Tracing;
 /// under the native tracer (both with the standard streams on <c>/dev/null</c>), their logs read by
 /// the same reader; each process's sequence of calls must be the same.
 /// </summary>
+[Trait("Speed", "slow")]
 [Collection(InProcessTracer.Name)]
 public sealed class NativeEquivalenceTests : IDisposable
 {

@@ -15,6 +15,7 @@ namespace Sysprint.Agent.Tests.Tracing;
 /// loopback is stopped before its connection (kill, deny), the program goes on when its call is
 /// denied, and the log it keeps reads back as the calls it checked.
 /// </summary>
+[Trait("Speed", "slow")]
 [Collection(InProcessTracer.Name)]
 public sealed class NativeTracerTests : IDisposable
 {

@@ -11,6 +11,7 @@ namespace Sysprint.Agent.Tests.Tracing;
 /// learnt from clean runs, then runs with code injected at load time (LD_PRELOAD) caught while
 /// they run, their alert at a webhook on loopback.
 /// </summary>
+[Trait("Speed", "slow")]
 public sealed class RunTests : IDisposable
 {
     // A shell that reads a file, then waits: the wait leaves time to see the alert arrive before the end.

@@ -13,6 +13,7 @@ namespace Sysprint.Agent.Tests.Watch;
 /// The spool watcher on real files in a temporary spool: logs appearing and growing, rotated by
 /// rename, copy and truncate, compressed; the watcher stopped and started again.
 /// </summary>
+[Trait("Speed", "slow")]
 public sealed class SpoolWatcherTests : IDisposable
 {
     private readonly TempDir _dir = new();

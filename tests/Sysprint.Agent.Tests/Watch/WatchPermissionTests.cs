@@ -5,6 +5,7 @@ namespace Sysprint.Agent.Tests.Watch;
 /// in a world-writable directory without the sticky bit): real files, real modes.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+[Trait("Speed", "slow")]
 public sealed class WatchPermissionTests : IDisposable
 {
     private readonly TempDir _dir = new();

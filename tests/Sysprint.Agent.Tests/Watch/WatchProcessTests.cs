@@ -8,6 +8,7 @@ namespace Sysprint.Agent.Tests.Watch;
 /// <c>sysprint watch</c> as a real process: killed with SIGKILL in the middle of logs being
 /// written, restarted, and every alert still delivered once; stopped with SIGTERM; its status.
 /// </summary>
+[Trait("Speed", "slow")]
 public sealed class WatchProcessTests : IDisposable
 {
     private static readonly string[] s_foreign =

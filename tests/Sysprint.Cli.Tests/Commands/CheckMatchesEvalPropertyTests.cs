@@ -18,6 +18,7 @@ namespace Sysprint.Cli.Tests.Commands;
 /// the evaluation (the logs learnt in memory, each trace scored whole), so the same verdict at every
 /// threshold. Needs no data set.
 /// </summary>
+[Trait("Speed", "slow")]
 public sealed class CheckMatchesEvalPropertyTests : IDisposable
 {
     // Normal runs use the first six calls; test runs may also make the last two, never learnt.

@@ -3,6 +3,7 @@ using Sysprint.Cli.Demo;
 namespace Sysprint.Cli.Tests.Demo;
 
 /// <summary>The demo's convergence sentence, judged program by program.</summary>
+[Trait("Speed", "slow")]
 public sealed class DemoScenarioTests
 {
     private static readonly string[] s_programs = ["ls", "cat", "sort", "date", "wc"];
