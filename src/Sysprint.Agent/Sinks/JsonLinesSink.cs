@@ -113,8 +113,10 @@ public sealed partial class JsonLinesSink : IAlertSink
         _file = new SafeFileHandle(fd, ownsHandle: true);
         if (!EndsWithNewline(_path))
         {
-            // A line cut short (disk full, power cut): never glue the next alert to it.
-            Append(_file, "\n"u8);
+            // A line cut short (SIGKILL can end a write at a page boundary, or a disk filled up): it is
+            // the last line, and its alert was never marked delivered, so it is written again whole.
+            // Cut it off rather than leave half an alert in the file.
+            CutPartialLastLine(_path);
         }
     }
 
@@ -158,6 +160,30 @@ public sealed partial class JsonLinesSink : IAlertSink
         {
             _recent.Remove(_recentOrder.Dequeue());
         }
+    }
+
+    /// <summary>Truncates the file to just after its last newline (to nothing when it has none).</summary>
+    private static void CutPartialLastLine(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        var buffer = new byte[4096];
+        long end = file.Length;
+        while (end > 0)
+        {
+            int count = (int)Math.Min(buffer.Length, end);
+            file.Position = end - count;
+            file.ReadExactly(buffer, 0, count);
+            int newline = Array.LastIndexOf(buffer, (byte)'\n', count - 1, count);
+            if (newline >= 0)
+            {
+                file.SetLength(end - count + newline + 1);
+                return;
+            }
+
+            end -= count;
+        }
+
+        file.SetLength(0);
     }
 
     private static bool EndsWithNewline(string path)
