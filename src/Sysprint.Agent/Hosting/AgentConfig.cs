@@ -108,8 +108,13 @@ public sealed record AgentConfig
     [JsonPropertyName("poll_interval_ms")]
     public int PollIntervalMs { get; init; } = 100;
 
+    /// <summary>How often the spools are listed: with inotify, the fallback for what it missed; without, how late a new log is seen.</summary>
     [JsonPropertyName("scan_interval_ms")]
     public int ScanIntervalMs { get; init; } = 1000;
+
+    /// <summary>See new logs and appends through inotify at once (false: only the rescan and the readers' polls, e.g. for a network file system inotify does not see).</summary>
+    [JsonPropertyName("inotify")]
+    public bool Inotify { get; init; } = true;
 
     /// <summary>How often the store is asked whether a profile in use changed (train, import, profile, seal); 0: never, SIGHUP only.</summary>
     [JsonPropertyName("profile_poll_ms")]
@@ -272,6 +277,7 @@ public sealed record AgentConfig
             IdleTimeout = TimeSpan.FromSeconds(IdleTimeoutSeconds),
         },
         ScanInterval = TimeSpan.FromMilliseconds(ScanIntervalMs),
+        Inotify = Inotify,
         CheckpointInterval = TimeSpan.FromMilliseconds(CheckpointIntervalMs),
         ProfilePoll = TimeSpan.FromMilliseconds(ProfilePollMs),
         Retention = TimeSpan.FromDays(RetentionDays),

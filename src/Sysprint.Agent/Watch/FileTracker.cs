@@ -17,11 +17,14 @@ namespace Sysprint.Agent.Watch;
 /// made of the VM, the log's content key, the line and the window, so reading the log again
 /// (after a restart) raises nothing twice.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "Its reader thread disposes the wake event (and the stop source) when it ends; Wake after that is a no-op.")]
 internal sealed class FileTracker
 {
     private readonly SpoolWatcher _watcher;
     private readonly CancellationTokenSource _stop;
     private readonly Lock _lock = new();
+    private readonly AutoResetEvent _wake = new(false);
+    private readonly WaitHandle[] _waits;
     private WatchedFile _row;
     private TailStream? _tail;
     private LiveCheck? _check;
@@ -38,6 +41,7 @@ internal sealed class FileTracker
         _watcher = watcher;
         _row = row;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        _waits = [_stop.Token.WaitHandle, _wake];
         Gzip = FileHead.IsGzip(row.Path);
     }
 
@@ -76,6 +80,22 @@ internal sealed class FileTracker
     {
         _thread = new Thread(Run) { IsBackground = true, Name = "sysprint tail " + System.IO.Path.GetFileName(_row.Path) };
         _thread.Start();
+    }
+
+    /// <summary>
+    /// The file was written (inotify): a reader waiting at its end, or for its format or program,
+    /// looks again at once instead of at its next poll. Safe from any thread, also once finished.
+    /// </summary>
+    public void Wake()
+    {
+        try
+        {
+            _wake.Set();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Finished meanwhile.
+        }
     }
 
     /// <summary>Stops reading because the file's content was replaced in place.</summary>
@@ -172,6 +192,7 @@ internal sealed class FileTracker
             }
 
             _stop.Dispose();
+            _wake.Dispose();
             Finished = true;
             _watcher.TrackerFinished(this);
         }
@@ -227,7 +248,7 @@ internal sealed class FileTracker
                 throw new SysprintException(ExitCodes.Untrusted, reason);
             }
 
-            tail = new TailStream(file, _row.Path, _watcher.Settings.Tail, stop);
+            tail = new TailStream(file, _row.Path, _watcher.Settings.Tail, stop, _wake);
             stream = tail;
         }
 
@@ -291,7 +312,7 @@ internal sealed class FileTracker
                 // Too few lines yet to tell: wait for more.
             }
 
-            stop.WaitHandle.WaitOne(_watcher.Settings.Tail.PollInterval);
+            WaitHandle.WaitAny(_waits, _watcher.Settings.Tail.PollInterval);
             stop.ThrowIfCancellationRequested();
         }
     }
@@ -313,7 +334,7 @@ internal sealed class FileTracker
                 throw new SysprintException(ExitCodes.MalformedInput, $"{_row.Path}: no execve in the log to name its profile after (--profile auto)");
             }
 
-            stop.WaitHandle.WaitOne(_watcher.Settings.Tail.PollInterval);
+            WaitHandle.WaitAny(_waits, _watcher.Settings.Tail.PollInterval);
             stop.ThrowIfCancellationRequested();
         }
     }
@@ -336,7 +357,7 @@ internal sealed class FileTracker
     {
         while (!ready())
         {
-            stop.WaitHandle.WaitOne(_watcher.Settings.Tail.PollInterval);
+            WaitHandle.WaitAny(_waits, _watcher.Settings.Tail.PollInterval);
             stop.ThrowIfCancellationRequested();
         }
     }

@@ -15,7 +15,10 @@ namespace Sysprint.Agent.Watch;
 /// <summary>
 /// Watches spool directories where VMs' logs arrive (<c>SPOOL/VM/**</c>): lists them every
 /// <see cref="WatchSettings.ScanInterval"/>, starts a <see cref="FileTracker"/> for each new log or
-/// log that grew, and checkpoints every file's progress in the store.
+/// log that grew, and checkpoints every file's progress in the store. With
+/// <see cref="WatchSettings.Inotify"/>, a file created or written in a spool is seen at once: a
+/// write to a log being read wakes its reader, any other lists the spools again (the periodic
+/// rescan stays, for what inotify cannot report: its queue overflowed, a limit was reached).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -30,6 +33,7 @@ namespace Sysprint.Agent.Watch;
 /// progress, and needs no thread state in the store.
 /// </para>
 /// </remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "Run disposes the wake event when it returns, after inotify stopped; a late event is a no-op.")]
 public sealed class SpoolWatcher
 {
     private readonly IFingerprintStore _store;
@@ -47,8 +51,15 @@ public sealed class SpoolWatcher
     private readonly HashSet<string> _missingSpools = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _refused = new(StringComparer.Ordinal);
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
+    private readonly ConcurrentDictionary<string, FileTracker> _following = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, FileSystemWatcher> _inotify = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _inotifyRefused = new(StringComparer.Ordinal);
+    private readonly AutoResetEvent _wake = new(false);
     private bool _prepared;
     private long _scans;
+    private long _eventScans;
+    private long _inotifyOverflows;
+    private int _scanAsked;
 
     /// <param name="store">The fingerprints; used by the watcher's own thread only.</param>
     /// <param name="agentStore">The agent's tables (watched files, agent info); used by the watcher's own thread only.</param>
@@ -88,6 +99,15 @@ public sealed class SpoolWatcher
     /// a few more scans (the watcher has looked again), not for a fixed time.
     /// </summary>
     public long Scans => Interlocked.Read(ref _scans);
+
+    /// <summary>Scans made at once because inotify reported a file created or written (not counted in <see cref="Scans"/>).</summary>
+    public long EventScans => Interlocked.Read(ref _eventScans);
+
+    /// <summary>Times inotify reported events lost (its queue overflowed, or a watch failed): the spools were listed again.</summary>
+    public long InotifyOverflows => Interlocked.Read(ref _inotifyOverflows);
+
+    /// <summary>The spools inotify watches now.</summary>
+    public int InotifyWatches => _inotify.Count;
 
     /// <summary>Loads the profiles named in the settings (so that a missing one fails at start) and the watched files.</summary>
     /// <exception cref="Diagnostics.SysprintException">A profile is missing or learnt nothing (66).</exception>
@@ -137,9 +157,11 @@ public sealed class SpoolWatcher
             tick = Settings.ProfilePoll;
         }
 
+        WaitHandle[] waits = [stop.WaitHandle, _wake];
         while (!stop.IsCancellationRequested)
         {
             DateTime now = DateTime.UtcNow;
+            bool asked = Interlocked.Exchange(ref _scanAsked, 0) == 1;
             if (polling && now >= nextPoll)
             {
                 if (PollProfiles())
@@ -158,6 +180,12 @@ public sealed class SpoolWatcher
                 Interlocked.Increment(ref _scans);
                 nextScan = now + Settings.ScanInterval;
             }
+            else if (asked)
+            {
+                // inotify saw a file created or written that no reader follows.
+                Scan(stop);
+                Interlocked.Increment(ref _eventScans);
+            }
 
             ReapFinished();
             if (now >= nextPrune)
@@ -172,9 +200,11 @@ public sealed class SpoolWatcher
                 nextCheckpoint = now + Settings.CheckpointInterval;
             }
 
-            stop.WaitHandle.WaitOne(tick);
+            WaitHandle.WaitAny(waits, tick);
         }
 
+        StopInotify();
+        _wake.Dispose();
         foreach (FileTracker tracker in _active.Values.ToList())
         {
             tracker.Join(TimeSpan.FromSeconds(5));
@@ -368,10 +398,17 @@ public sealed class SpoolWatcher
                     Logger.LogWarning("spool {Spool} does not exist (yet)", spool);
                 }
 
+                // Watched again once it exists again.
+                if (_inotify.Remove(spool, out FileSystemWatcher? gone))
+                {
+                    gone.Dispose();
+                }
+
                 continue;
             }
 
             _missingSpools.Remove(spool);
+            WatchSpool(spool);
             string spoolReal = Posix.RealPath(spool) ?? spool;
             foreach (string vmDirectory in Directory.EnumerateDirectories(spool))
             {
@@ -703,6 +740,7 @@ public sealed class SpoolWatcher
         Save(row);
         var tracker = new FileTracker(this, row, stop);
         _active[row.Id] = tracker;
+        _following[row.Path] = tracker;
         if (Logger.IsEnabled(LogLevel.Information))
         {
             Logger.LogInformation("reading {Path} (vm {Vm})", Diagnostics.Printable.Escape(row.Path), Diagnostics.Printable.Escape(row.Vm));
@@ -716,6 +754,7 @@ public sealed class SpoolWatcher
         while (_finished.TryDequeue(out FileTracker? tracker))
         {
             _active.Remove(tracker.Id);
+            _following.TryRemove(new KeyValuePair<string, FileTracker>(tracker.Path, tracker));
             WatchedFile row = tracker.Row;
             _rows[row.Id] = row;
             rows.Add(row);
@@ -818,6 +857,103 @@ public sealed class SpoolWatcher
         lock (_storeLock)
         {
             _agentStore.SetAgentInfo(info);
+        }
+    }
+
+    /// <summary>
+    /// Starts inotify on a spool (all its folders, those made later too), once. Where it cannot
+    /// (inotify's limits reached, a file system without it), says so once and leaves the spool to
+    /// the rescan and the readers' polls.
+    /// </summary>
+    private void WatchSpool(string spool)
+    {
+        if (!Settings.Inotify || _inotify.ContainsKey(spool) || _inotifyRefused.Contains(spool))
+        {
+            return;
+        }
+
+        FileSystemWatcher? watcher = null;
+        try
+        {
+            watcher = new FileSystemWatcher(spool)
+            {
+                IncludeSubdirectories = true,
+                NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
+                InternalBufferSize = 64 * 1024,
+            };
+            watcher.Created += OnWritten;
+            watcher.Changed += OnWritten;
+            watcher.Renamed += OnWritten;
+            watcher.Error += OnInotifyError;
+            watcher.EnableRaisingEvents = true;
+            _inotify[spool] = watcher;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or PlatformNotSupportedException)
+        {
+            watcher?.Dispose();
+            _inotifyRefused.Add(spool);
+            if (Logger.IsEnabled(LogLevel.Warning))
+            {
+                Logger.LogWarning("inotify cannot watch {Spool} ({Error}): new logs are found by listing it every {Scan} ms (scan_interval_ms) and appends by polling every {Poll} ms (poll_interval_ms)",
+                    spool, e.Message, (long)Settings.ScanInterval.TotalMilliseconds, (long)Settings.Tail.PollInterval.TotalMilliseconds);
+            }
+        }
+    }
+
+    private void StopInotify()
+    {
+        foreach (FileSystemWatcher watcher in _inotify.Values)
+        {
+            watcher.Dispose();
+        }
+
+        _inotify.Clear();
+    }
+
+    /// <summary>From inotify's thread: a file was created, written or renamed.</summary>
+    private void OnWritten(object sender, FileSystemEventArgs e)
+    {
+        if (_following.TryGetValue(e.FullPath, out FileTracker? tracker))
+        {
+            tracker.Wake();
+            return;
+        }
+
+        if (e.Name is null || !Excluded(Path.GetFileName(e.FullPath)))
+        {
+            AskScan();
+        }
+    }
+
+    /// <summary>From inotify's thread: events were lost (its queue overflowed) or a watch failed. Everything is looked at again.</summary>
+    private void OnInotifyError(object sender, ErrorEventArgs e)
+    {
+        long lost = Interlocked.Increment(ref _inotifyOverflows);
+        if (Logger.IsEnabled(LogLevel.Warning) && (lost & (lost - 1)) == 0)
+        {
+            // 1st, 2nd, 4th, 8th...: a flood of overflows must not flood the log.
+            Logger.LogWarning("inotify lost events ({Error}; {Lost} times so far): the spools are listed again and every reader looks at its file",
+                e.GetException().Message, lost);
+        }
+
+        foreach (FileTracker tracker in _following.Values)
+        {
+            tracker.Wake();
+        }
+
+        AskScan();
+    }
+
+    private void AskScan()
+    {
+        Interlocked.Exchange(ref _scanAsked, 1);
+        try
+        {
+            _wake.Set();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopping.
         }
     }
 

@@ -7,7 +7,8 @@ namespace Sysprint.Agent.Watch;
 /// end of the file, waits and polls for more instead of returning 0, so a line reader blocks at
 /// the end like on a pipe and sees each line as soon as it lands. It returns 0 (the end) only when
 /// the file is finished (<see cref="TailEnd"/>), and throws <see cref="OperationCanceledException"/>
-/// when asked to stop.
+/// when asked to stop. Given a wake handle (set when inotify reports the file written), it looks
+/// again at once instead of at the next poll.
 /// </summary>
 public sealed class TailStream : Stream
 {
@@ -16,12 +17,14 @@ public sealed class TailStream : Stream
     private readonly (long Device, long Inode)? _id;
     private readonly TailOptions _options;
     private readonly CancellationToken _stop;
+    private readonly WaitHandle[] _waits;
     private long _position;
     private DateTime _lastGrowth = DateTime.UtcNow;
     private DateTime? _goneSince;
 
     /// <param name="file">Opened for reading at its start; owned by the stream.</param>
-    public TailStream(FileStream file, string path, TailOptions options, CancellationToken stop)
+    /// <param name="wake">Set when the file may have grown (inotify): the stream looks at once; null: it polls only.</param>
+    public TailStream(FileStream file, string path, TailOptions options, CancellationToken stop, WaitHandle? wake = null)
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(path);
@@ -30,6 +33,7 @@ public sealed class TailStream : Stream
         _path = path;
         _options = options;
         _stop = stop;
+        _waits = wake is null ? [stop.WaitHandle] : [stop.WaitHandle, wake];
         _id = Posix.FileId(path);
     }
 
@@ -84,7 +88,7 @@ public sealed class TailStream : Stream
                 return 0;
             }
 
-            _stop.WaitHandle.WaitOne(_options.PollInterval);
+            WaitHandle.WaitAny(_waits, _options.PollInterval);
         }
     }
 

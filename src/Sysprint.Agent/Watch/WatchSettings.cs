@@ -34,8 +34,19 @@ public sealed record WatchSettings
 
     public TailOptions Tail { get; init; } = new();
 
-    /// <summary>How often the spools are listed for new files.</summary>
+    /// <summary>
+    /// How often the spools are listed for new files. With <see cref="Inotify"/> this is the
+    /// fallback: new files and appends are seen at once, and the rescan finds what inotify missed.
+    /// </summary>
     public TimeSpan ScanInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// See new files and appends through inotify (a <see cref="FileSystemWatcher"/> per spool) as
+    /// they happen, besides the rescan and the readers' polls. Where inotify cannot be used (its
+    /// limits reached, a file system without it) or its queue overflows, the rescan still finds
+    /// every file.
+    /// </summary>
+    public bool Inotify { get; init; } = true;
 
     /// <summary>
     /// How often the store is asked whether a loaded profile changed (<c>train</c>, <c>import</c>,

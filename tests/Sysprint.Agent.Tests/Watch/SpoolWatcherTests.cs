@@ -36,7 +36,7 @@ public sealed class SpoolWatcherTests : IDisposable
         private readonly AlertOutbox _outbox;
         private readonly SqliteFingerprintStore _store;
 
-        public Running(string db, string spool, TailOptions? tail = null, bool followSymlinks = false, string? detector = null)
+        public Running(string db, string spool, TailOptions? tail = null, bool followSymlinks = false, string? detector = null, TimeSpan? scanInterval = null, bool inotify = true)
         {
             _store = SqliteFingerprintStore.Open(db, createIfMissing: false);
             Console = new StringWriter();
@@ -45,7 +45,8 @@ public sealed class SpoolWatcherTests : IDisposable
             var settings = new WatchSettings
             {
                 Spools = [spool],
-                ScanInterval = TimeSpan.FromMilliseconds(50),
+                ScanInterval = scanInterval ?? TimeSpan.FromMilliseconds(50),
+                Inotify = inotify,
                 CheckpointInterval = TimeSpan.FromMilliseconds(100),
                 Settle = TimeSpan.FromMilliseconds(100),
                 Tail = tail ?? new TailOptions { PollInterval = TimeSpan.FromMilliseconds(20), RotateGrace = TimeSpan.FromMilliseconds(200) },
@@ -140,6 +141,41 @@ public sealed class SpoolWatcherTests : IDisposable
         Assert.Equal(log, alert.Log);
         Assert.Equal("socket", Next(alert));
         Assert.Contains($"(vm=web-01 log={log} line=8 pid=200 ", agent.Console.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Through_inotify_a_new_log_and_an_append_alert_with_no_rescan_and_no_poll()
+    {
+        Directory.CreateDirectory(Path.Combine(Spool, "web-01"));
+        // After the first scan, the spool is not listed again and no reader polls for an hour: only inotify can bring these alerts.
+        var tail = new TailOptions { PollInterval = TimeSpan.FromHours(1), RotateGrace = TimeSpan.FromMilliseconds(200) };
+        await using var agent = new Running(_db, Spool, tail, scanInterval: TimeSpan.FromHours(1));
+        Eventually.True(() => agent.Watcher.Scans == 1 && agent.Watcher.InotifyWatches == 1, "the first scan, and inotify on the spool");
+
+        string log = Append("web-01/new.strace", Logs.NormalLines(900, 2) + "900   socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 4\n");
+        Eventually.True(() => agent.Raised == 1, "the new log's anomaly");
+        Append("web-01/new.strace", "900   bind(4, {sa_family=AF_INET}, 16) = 0\n");
+        Eventually.True(() => agent.Raised == 2, "the appended anomaly");
+
+        Assert.Equal(1, agent.Watcher.Scans);
+        Assert.True(agent.Watcher.EventScans >= 1);
+        Assert.Equal(["socket", "bind"], StoredAlerts().Select(Next));
+        Assert.Equal(log, StoredAlerts()[1].Log);
+    }
+
+    [Fact]
+    public async Task Without_inotify_the_rescan_and_the_polls_still_see_new_logs_and_appends()
+    {
+        await using var agent = new Running(_db, Spool, inotify: false);
+
+        Append("web-01/new.strace", Logs.NormalLines(910, 2) + "910   socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 4\n");
+        Eventually.True(() => agent.Raised == 1, "the new log's anomaly");
+        Append("web-01/new.strace", "910   bind(4, {sa_family=AF_INET}, 16) = 0\n");
+        Eventually.True(() => agent.Raised == 2, "the appended anomaly");
+
+        Assert.Equal(0, agent.Watcher.InotifyWatches);
+        Assert.Equal(0, agent.Watcher.EventScans);
+        Assert.Equal(["socket", "bind"], StoredAlerts().Select(Next));
     }
 
     [Fact]
