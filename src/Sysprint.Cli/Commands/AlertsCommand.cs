@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Sysprint.App.Alerts;
 using Sysprint.Diagnostics;
+using Sysprint.Fleet;
 using Sysprint.Storage;
 
 namespace Sysprint.Cli.Commands;
@@ -47,6 +48,9 @@ internal static class AlertsCommand
             StoreAddress address = StoreLocator.Resolve(result.GetValue(db), context);
             using IFingerprintStore store = StoreLocator.Open(address, create: false, context);
             IReadOnlyList<AlertEntry> alerts = store.ListAlerts(query);
+            IReadOnlyDictionary<long, FleetSeen?[]>? seen = store is IFleetView fleet && alerts.Count > 0
+                ? fleet.FleetSeen([.. alerts.Select(a => a.Seq)], DateTimeOffset.UtcNow)
+                : null;
             if (alerts.Count == 0 && !result.GetValue(json))
             {
                 context.Out.WriteLine("no alerts");
@@ -57,7 +61,7 @@ internal static class AlertsCommand
             {
                 if (result.GetValue(json))
                 {
-                    context.Out.WriteLine(AlertJson.ToJson(a));
+                    context.Out.WriteLine(AlertJson.ToJson(a, seen is null ? null : seen.GetValueOrDefault(a.Seq, [])));
                 }
                 else
                 {
@@ -65,13 +69,37 @@ internal static class AlertsCommand
                     string source = a.Source == AlertSources.Check ? "" : a.Source + "  ";
                     string profileText = a.Profile is null ? "" : $"  profile '{a.Profile}'";
                     context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"#{a.Seq}  {a.Time:yyyy-MM-dd HH:mm:ss}Z  {source}vm {Printable.Escape(a.Vm ?? "-")}  log {Printable.Escape(a.Log ?? "-")}{profileText}  {Printable.Escape(a.Summary)}"));
+                        $"#{a.Seq}  {a.Time:yyyy-MM-dd HH:mm:ss}Z  {source}vm {Printable.Escape(a.Vm ?? "-")}  log {Printable.Escape(a.Log ?? "-")}{profileText}  {Printable.Escape(a.Summary)}{SeenText(seen?.GetValueOrDefault(a.Seq))}"));
                 }
             }
 
             return 0;
         });
         return command;
+    }
+
+    /// <summary>"  seen on N of M hosts in 7 days" (for several mismatches, "seen on 1, 3 and 190 of 212 hosts"), or nothing.</summary>
+    internal static string SeenText(FleetSeen?[]? seen)
+    {
+        if (seen is null)
+        {
+            return "";
+        }
+
+        var counts = seen.Where(s => s is not null).Select(s => s!.Value).ToList();
+        if (counts.Count == 0)
+        {
+            return "";
+        }
+
+        const int Shown = 5;
+        string hosts = string.Join(", ", counts.Take(Shown).Select(c => c.Hosts.ToString(CultureInfo.InvariantCulture)));
+        if (counts.Count > Shown)
+        {
+            hosts += ", ...";
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $"  seen on {hosts} of {counts[0].Of} host{(counts[0].Of == 1 ? "" : "s")} in {FleetSeen.PeriodDays} days");
     }
 
     /// <summary>An ISO-8601 time (UTC unless it says otherwise) or an age before <paramref name="now"/>: <c>30m</c>, <c>24h</c>, <c>7d</c>, <c>90s</c>.</summary>

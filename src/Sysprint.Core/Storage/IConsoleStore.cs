@@ -36,8 +36,8 @@ public interface IConsoleStore
     /// <summary>Alerts raised at or after <paramref name="since"/>, counted per hour, and per host and profile (the <paramref name="limit"/> largest), in one pass.</summary>
     Task<AlertCounts> CountAlertsAsync(DateTimeOffset since, int limit, CancellationToken cancellationToken);
 
-    /// <summary>How many hosts alerted on this window under this profile since <paramref name="since"/>, of the hosts not revoked.</summary>
-    Task<FleetSeen> HostsSeeingAsync(string profile, string window, DateTimeOffset since, CancellationToken cancellationToken);
+    /// <summary>The fleet view of each mismatch of these alerts, as <see cref="IFleetView.FleetSeen"/> gives it (the same definition).</summary>
+    Task<IReadOnlyDictionary<long, FleetSeen?[]>> FleetSeenAsync(IReadOnlyCollection<long> seqs, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>The VMs a host's alerts name, the most recently seen first.</summary>
     Task<IReadOnlyList<VmSeen>> VmsOfHostAsync(string host, CancellationToken cancellationToken);

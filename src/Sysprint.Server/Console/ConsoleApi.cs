@@ -26,9 +26,6 @@ internal static class ConsoleApi
 
     public const int MaxNoteLength = 2000;
 
-    /// <summary>The fleet view's period: how many hosts alerted on a transition in the last 7 days.</summary>
-    public static readonly TimeSpan FleetViewPeriod = TimeSpan.FromDays(7);
-
     public static void Map(IEndpointRouteBuilder app, ServeOptions options, IFleetStore fleet, TimeProvider clock)
     {
         RouteGroupBuilder api = app.MapGroup("/api");
@@ -57,13 +54,15 @@ internal static class ConsoleApi
             IConsoleStore s = Require(store);
             ConsoleAlertQuery query = ParseQuery(context.Request.Query);
             AlertPage page = await s.QueryAlertsAsync(query, context.RequestAborted).ConfigureAwait(false);
+            IReadOnlyDictionary<long, FleetSeen?[]> seen = await s.FleetSeenAsync([.. page.Alerts.Select(a => a.Alert.Seq)], clock.GetUtcNow(), context.RequestAborted)
+                .ConfigureAwait(false);
             return AdminApi.Json(json =>
             {
                 json.WriteStartObject();
                 json.WriteStartArray("alerts");
                 foreach (ConsoleAlert alert in page.Alerts)
                 {
-                    ConsoleJson.WriteAlert(json, alert);
+                    ConsoleJson.WriteAlert(json, alert, seen.GetValueOrDefault(alert.Alert.Seq, []));
                 }
 
                 json.WriteEndArray();
@@ -93,29 +92,18 @@ internal static class ConsoleApi
             }
 
             AlertExplanation explanation = AlertExplanation.Of(alert);
-            FleetSeen? seen = alert.Alert.Profile is { } profile && explanation.Window is { } window
-                ? await s.HostsSeeingAsync(profile, window, clock.GetUtcNow() - FleetViewPeriod, ct).ConfigureAwait(false)
-                : null;
+            FleetSeen?[] perMismatch = (await s.FleetSeenAsync([seq], clock.GetUtcNow(), ct).ConfigureAwait(false)).GetValueOrDefault(seq, []);
+            FleetSeen? seen = perMismatch.Length > 0 ? perMismatch[0] : null;
             IReadOnlyList<ConsoleChange> changes = await s.ListChangesAsync(alert.Alert.Profile, 20, ct).ConfigureAwait(false);
             return AdminApi.Json(json =>
             {
                 json.WriteStartObject();
                 json.WritePropertyName("alert");
-                ConsoleJson.WriteAlert(json, alert);
+                ConsoleJson.WriteAlert(json, alert, perMismatch);
                 json.WritePropertyName("explanation");
                 explanation.Write(json);
-                if (seen is { } fleetSeen)
-                {
-                    json.WriteStartObject("fleet");
-                    json.WriteNumber("hosts", fleetSeen.Hosts);
-                    json.WriteNumber("of", fleetSeen.Of);
-                    json.WriteNumber("days", (int)FleetViewPeriod.TotalDays);
-                    json.WriteEndObject();
-                }
-                else
-                {
-                    json.WriteNull("fleet");
-                }
+                json.WritePropertyName("fleet");
+                ConsoleJson.WriteSeen(json, seen);
 
                 json.WriteStartArray("changes");
                 foreach (ConsoleChange change in changes.Where(c => c.AlertSeq == seq))

@@ -7,11 +7,23 @@ namespace Sysprint.Server.Console;
 internal static class ConsoleJson
 {
     /// <summary>
-    /// <see cref="FleetJson.WriteAlert"/>'s members plus <c>"detector", "program", "status", "status_note",
+    /// <see cref="FleetJson.WriteAlert"/>'s members plus <c>"fleet"</c> (when given), <c>"detector", "program", "status", "status_note",
     /// "status_by", "status_at"</c>.
     /// </summary>
-    public static void WriteAlert(Utf8JsonWriter json, ConsoleAlert alert) => FleetJson.WriteAlert(json, alert.Alert, more =>
+    /// <param name="seen">The fleet view of each of its mismatches (<c>"fleet"</c>: one entry per mismatch, null when it names no transition); omitted when null.</param>
+    public static void WriteAlert(Utf8JsonWriter json, ConsoleAlert alert, FleetSeen?[]? seen = null) => FleetJson.WriteAlert(json, alert.Alert, more =>
     {
+        if (seen is not null)
+        {
+            more.WriteStartArray("fleet");
+            foreach (FleetSeen? mismatch in seen)
+            {
+                WriteSeen(more, mismatch);
+            }
+
+            more.WriteEndArray();
+        }
+
         WriteString(more, "detector", alert.Detector);
         WriteString(more, "program", alert.Program);
         more.WriteString("status", AlertStatusNames.Name(alert.Status));
@@ -19,6 +31,23 @@ internal static class ConsoleJson
         WriteString(more, "status_by", alert.StatusBy);
         WriteString(more, "status_at", alert.StatusAt is { } at ? FleetJson.TimeText(at) : null);
     });
+
+    /// <summary><c>{"hosts": N, "of": M, "days": 7}</c>, or null.</summary>
+    public static void WriteSeen(Utf8JsonWriter json, FleetSeen? seen)
+    {
+        if (seen is { } s)
+        {
+            json.WriteStartObject();
+            json.WriteNumber("hosts", s.Hosts);
+            json.WriteNumber("of", s.Of);
+            json.WriteNumber("days", FleetSeen.PeriodDays);
+            json.WriteEndObject();
+        }
+        else
+        {
+            json.WriteNullValue();
+        }
+    }
 
     /// <summary><c>NAME: [{"key", "count"}, ...]</c>.</summary>
     public static void WriteCounts(Utf8JsonWriter json, string name, IReadOnlyList<AlertCount> counts)

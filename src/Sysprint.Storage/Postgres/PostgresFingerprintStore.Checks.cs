@@ -85,6 +85,14 @@ public sealed partial class PostgresFingerprintStore
     }
 
     /// <inheritdoc/>
+    /// <remarks>The one definition of <see cref="FleetSeenSql"/>.</remarks>
+    public IReadOnlyDictionary<long, Fleet.FleetSeen?[]> FleetSeen(IReadOnlyCollection<long> seqs, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(seqs);
+        return Run(connection => FleetSeenSql.Read(connection, seqs, now));
+    }
+
+    /// <inheritdoc/>
     /// <remarks>
     /// Read in one snapshot. <see cref="StoreStats.MappingSource"/> is empty before the first
     /// <see cref="SaveMapping"/>; <see cref="StoreStats.MappingNames"/> counts the names not learnt;

@@ -21,7 +21,7 @@ namespace Sysprint.Storage.Postgres;
 /// store's revision (<see cref="GetRevision"/>) and notifies <see cref="ChangeChannel"/> on commit.
 /// A wait for that lock longer than the busy timeout is the store being locked (74).
 /// </remarks>
-public sealed partial class PostgresFingerprintStore : IFingerprintStore
+public sealed partial class PostgresFingerprintStore : IFingerprintStore, IFleetView
 {
     /// <summary>The channel a committed change to profiles is announced on (<c>LISTEN sysprint_store</c>); the payload is the new revision.</summary>
     public const string ChangeChannel = "sysprint_store";

@@ -189,21 +189,9 @@ public sealed partial class PostgresFleetStore : IConsoleStore
             return new AlertCounts([.. groups[0].OrderBy(c => c.Key, StringComparer.Ordinal)], Top(groups[1], limit), Top(groups[2], limit));
         });
 
-    public Task<FleetSeen> HostsSeeingAsync(string profile, string window, DateTimeOffset since, CancellationToken cancellationToken) =>
-        Run(async () =>
-        {
-            await using NpgsqlCommand command = _source.CreateCommand(
-                """
-                SELECT (SELECT count(DISTINCT a.host_id) FROM alerts a WHERE a.profile = @profile AND a.win = @window AND a.time >= @since),
-                       (SELECT count(*) FROM fleet_hosts WHERE revoked IS NULL)
-                """);
-            command.Parameters.AddWithValue("profile", profile);
-            command.Parameters.AddWithValue("window", window);
-            command.Parameters.AddWithValue("since", since.ToUniversalTime());
-            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            return new FleetSeen(reader.GetInt64(0), reader.GetInt64(1));
-        });
+    /// <remarks>The one definition of <see cref="FleetSeenSql"/>.</remarks>
+    public Task<IReadOnlyDictionary<long, FleetSeen?[]>> FleetSeenAsync(IReadOnlyCollection<long> seqs, DateTimeOffset now, CancellationToken cancellationToken) =>
+        Run(() => FleetSeenSql.ReadAsync(_source, seqs, now, cancellationToken));
 
     public Task<IReadOnlyList<VmSeen>> VmsOfHostAsync(string host, CancellationToken cancellationToken) =>
         Run<IReadOnlyList<VmSeen>>(async () =>

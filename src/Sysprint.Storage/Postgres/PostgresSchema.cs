@@ -196,6 +196,11 @@ internal static class PostgresSchema
         );
         CREATE INDEX fleet_console_changes_profile ON fleet_console_changes (profile, id DESC);
         """,
+
+        // 3 -> 4: the fleet view of a mismatch (FleetSeenSql): which hosts alerted on which
+        // transition under which profile, and when last, kept by a trigger on every insert into
+        // alerts (check, run, attach and the hosts' alerts alike) and filled from the history.
+        FleetSeenSql.Migration,
     ];
 
     /// <summary>The parts in the order they migrate (a later part may use an earlier part's tables).</summary>

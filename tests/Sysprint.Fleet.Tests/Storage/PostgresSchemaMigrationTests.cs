@@ -49,6 +49,7 @@ public sealed class PostgresSchemaMigrationTests
         IReadOnlyList<FleetAlert> central = await fleet.ListAlertsAsync(new FleetAlertQuery(), TestContext.Current.CancellationToken);
         using IFingerprintStore store = new PostgresBackend().Open(StoreAddress.Parse(db.Url), new StoreOpenOptions());
         IReadOnlyList<AlertEntry> history = store.ListAlerts(new AlertQuery());
+        IReadOnlyDictionary<long, FleetSeen?[]> seen = ((IFleetView)store).FleetSeen([.. history.Select(a => a.Seq)], DateTimeOffset.Parse("2026-12-02T00:00:00Z"));
 
         Assert.Equal(["1b8e4c1a-6f7e-8d2c-9a41-3c5d7e9f1a2b hv-1 Log unreadable", "0b8e4c1a-6f7e-8d2c-9a41-3c5d7e9f1a2b hv-1 Unknown system-call transition"],
             central.Select(a => $"{a.Uuid} {a.Host} {a.Rule}"));
@@ -61,6 +62,9 @@ public sealed class PostgresSchemaMigrationTests
         AlertEntry trouble = history[0];
         Assert.Equal(("Log unreadable", 0L, "[]"), (trouble.Rule, trouble.Mismatches, trouble.DetailsJson));
         Assert.Equal(0L, await ScalarAsync(db, "SELECT count(*) FROM pg_tables WHERE tablename = 'fleet_alerts'"));
+        // Fleet part 4 fills the fleet view from the history it finds: the finding's host, and the internal alert's without a transition.
+        Assert.Equal([new FleetSeen(1, 1)], seen[finding.Seq]);
+        Assert.False(seen.ContainsKey(trouble.Seq));
         Assert.Equal((long)PostgresSchema.FleetVersion, await ScalarAsync(db, "SELECT version::bigint FROM sysprint_schema WHERE part = 'fleet'"));
     }
 

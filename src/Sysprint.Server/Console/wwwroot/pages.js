@@ -67,7 +67,7 @@ export async function alerts() {
   const params = new URLSearchParams(location.search);
   const form = filterForm(params);
   const table = h('table', { id: 'alerts-table', class: 'table' },
-    h('thead', {}, h('tr', {}, ['Time (UTC)', 'Host', 'VM', 'Profile', 'Detector', 'What', 'Status', ''].map((t) => h('th', {}, t)))),
+    h('thead', {}, h('tr', {}, ['Time (UTC)', 'Host', 'VM', 'Profile', 'Detector', 'What', 'Seen on', 'Status', ''].map((t) => h('th', {}, t)))),
     h('tbody', {}));
   const pager = h('div', { class: 'pager' });
   show(h('h1', {}, 'Alerts'), form, h('p', { class: 'muted', id: 'alerts-total' }, 'Loading…'), table, pager, ackDialog(), normalDialog());
@@ -78,7 +78,7 @@ export async function alerts() {
   const page = await get(`/api/alerts?${query}`);
   const body = table.tBodies[0];
   for (const a of page.alerts) body.append(alertRow(a));
-  if (!page.alerts.length) body.append(h('tr', { class: 'empty' }, h('td', { colspan: 8, class: 'muted' }, 'No alert matches these filters.')));
+  if (!page.alerts.length) body.append(h('tr', { class: 'empty' }, h('td', { colspan: 9, class: 'muted' }, 'No alert matches these filters.')));
   const count = () => `${page.total_exact ? '' : 'more than '}${page.total} alert${page.total === 1 ? '' : 's'} match`;
   document.getElementById('alerts-total').textContent = count();
   if (params.get('before')) pager.append(h('a', { href: `/alerts?${without(params, 'before')}`, class: 'button' }, '← Newest'));
@@ -161,8 +161,18 @@ function alertRow(a) {
     h('td', { class: 'profile' }, a.profile ?? '—'),
     h('td', { class: 'detector' }, a.detector ?? '—'),
     h('td', { class: 'what' }, h('a', { href: `/alerts/${a.seq}` }, summary(a))),
+    fleetCell(a),
     h('td', { class: 'status' }, badge(a.status), a.status_by ? h('span', { class: 'muted small' }, ` by ${a.status_by}`) : null),
     actions);
+}
+
+/** The fleet view in a row: the rarest of its mismatches, "1 / 212 hosts" (7 days); '—' when none is known (a live row, an internal alert). */
+function fleetCell(a) {
+  const seen = (a.fleet ?? []).filter((f) => f);
+  if (!seen.length) return h('td', { class: 'fleet muted' }, '—');
+  const rarest = seen.reduce((m, f) => (f.hosts < m.hosts ? f : m));
+  return h('td', { class: rarest.hosts <= 1 ? 'fleet rare' : 'fleet', title: `seen on ${rarest.hosts} of ${rarest.of} hosts in the last ${rarest.days} days` },
+    `${rarest.hosts} / ${rarest.of}`);
 }
 
 function ackDialog() {
