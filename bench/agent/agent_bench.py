@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Measures the agent's targets of issue 5 on this machine (run it through bench/agent/run.sh).
 
-  latency     watch: offending line appended to a spool log -> alert at each sink (stdout, jsonl,
-              syslog udp, webhook); run: offending call made under strace -> alert at stdout and webhook
-  throughput  100 VMs' logs growing at once at 200,000 syscalls/s in total: agent CPU, lag, drain
+  latency     watch: offending line appended to a spool log, and a new log holding one, -> alert at
+              each sink (stdout, jsonl, syslog udp, webhook); run: offending call made under strace
+              -> alert at stdout and webhook
+  throughput  100 VMs' logs growing at once at 200,000 syscalls/s in total: agent CPU, lag, drain;
+              meanwhile, every --marker-every s, an offending line appended to a VM's log or a new
+              log holding one (in turn): alert latency at the webhook under that load, p50/p99
   restarts    a run with a known number of anomalies, the agent killed with SIGKILL at 20 random
               moments and restarted at once: alerts lost or repeated at the jsonl file and the webhook
 
@@ -155,7 +158,7 @@ def percentiles(values):
         return {"n": 0}
     pick = lambda q: values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
     return {"n": len(values), "p50_ms": round(pick(0.5) * 1000, 1), "p95_ms": round(pick(0.95) * 1000, 1),
-            "max_ms": round(values[-1] * 1000, 1), "mean_ms": round(statistics.mean(values) * 1000, 1)}
+            "p99_ms": round(pick(0.99) * 1000, 1), "max_ms": round(values[-1] * 1000, 1), "mean_ms": round(statistics.mean(values) * 1000, 1)}
 
 
 def latency_watch(work, trials):
@@ -183,16 +186,8 @@ def latency_watch(work, trials):
             time.sleep(0.001)
 
     threading.Thread(target=poll_jsonl, daemon=True).start()
-    for i in range(trials):
-        path = os.path.join(spool, f"vm-{i % 5}", f"trial-{i}.strace")
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w") as f:
-            f.write(cycle_lines(500 + i, 3))
-        time.sleep(1.3)
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND)
-        os.write(fd, f"{500 + i}  socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 5\n".encode())
-        t0 = time.time()
-        os.close(fd)
+
+    def arrivals(path, t0):
         deadline = t0 + 10
         arrived = {}
         while time.time() < deadline and len(arrived) < 4:
@@ -208,13 +203,42 @@ def latency_watch(work, trials):
             if path in jsonl_seen and "jsonl" not in arrived:
                 arrived["jsonl"] = jsonl_seen[path]
             time.sleep(0.001)
+        return arrived
+
+    found_new = {sink: [] for sink in found}
+    for i in range(trials):
+        # An offending line appended to a log being read.
+        path = os.path.join(spool, f"vm-{i % 5}", f"trial-{i}.strace")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(cycle_lines(500 + i, 3))
+        time.sleep(1.3)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+        os.write(fd, f"{500 + i}  socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 5\n".encode())
+        t0 = time.time()
+        os.close(fd)
+        arrived = arrivals(path, t0)
         for sink in found:
             found[sink].append(arrived.get(sink, float("inf")) - t0)
+        # A new log that holds one: written whole, in one write.
+        path = os.path.join(spool, f"vm-{i % 5}", f"new-{i}.strace")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        os.write(fd, (cycle_lines(600 + i, 3) + f"{600 + i}  socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 5\n").encode())
+        t0 = time.time()
+        os.close(fd)
+        arrived = arrivals(path, t0)
+        for sink in found_new:
+            found_new[sink].append(arrived.get(sink, float("inf")) - t0)
+        time.sleep(0.3)
     agent.kill(signal.SIGTERM)
     rx.close()
-    return {"measure": "latency_watch", "trials": trials,
-            "sinks": {sink: percentiles([v for v in values if v != float("inf")]) | {"missed": sum(v == float("inf") for v in values)}
-                      for sink, values in found.items()}}
+
+    def summary(found):
+        return {sink: percentiles([v for v in values if v != float("inf")]) | {"missed": sum(v == float("inf") for v in values)}
+                for sink, values in found.items()}
+
+    return [{"measure": "latency_watch", "trials": trials, "sinks": summary(found)},
+            {"measure": "latency_watch_new", "trials": trials, "sinks": summary(found_new)}]
 
 
 STAMP_C = r"""
@@ -277,7 +301,7 @@ def lag_bytes(db, paths):
     return max(0, size - read)
 
 
-def throughput(work, vms, rate, seconds):
+def throughput(work, vms, rate, seconds, marker_every=0.5, inotify=True):
     db = os.path.join(work, "tp.db")
     spool = os.path.join(work, "spool-tp")
     train(work, db)
@@ -286,12 +310,18 @@ def throughput(work, vms, rate, seconds):
         os.makedirs(os.path.dirname(p), exist_ok=True)
         open(p, "w").close()
     rx = Receivers()
-    agent = Agent(["--db", db, "-q", "--webhook", rx.url, spool])
+    config = []
+    if not inotify:
+        config = ["--config", os.path.join(work, "no-inotify.json")]
+        with open(config[1], "w") as f:
+            f.write('{ "inotify": false }\n')
+    agent = Agent([*config, "--db", db, "-q", "--webhook", rx.url, spool])
     wait_ready(db, agent.proc.pid)
     time.sleep(1.5)
-    # Markers: every 2 s an offending line in the next VM's log; its alert's latency at the webhook
-    # is the agent's true lag under load (the checkpointed byte counts lag by up to a second).
-    markers, marker_every, next_marker = {}, 2.0, time.time() + 2.0
+    # Markers: every marker_every s, in turn, an offending line appended to the next VM's log, or a
+    # new log in the next VM's folder holding one; its alert's latency at the webhook is the
+    # agent's true lag under load (the checkpointed byte counts lag by up to a second).
+    markers, kinds, next_marker = {}, {}, time.time() + 2.0
     fds = [os.open(p, os.O_WRONLY | os.O_APPEND) for p in paths]
     chunk_lines = 20
     chunks = [cycle_lines(1000 + i, chunk_lines // len(CYCLE)).encode() for i in range(vms)]
@@ -313,9 +343,19 @@ def throughput(work, vms, rate, seconds):
                 os.write(fd, chunk)
             written += per_chunk
         if now >= next_marker:
-            v = len(markers) % vms
-            os.write(fds[v], f"{1000 + v}  socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 5\n".encode())
-            markers[paths[v]] = time.time()
+            n = len(markers)
+            v = (n // 2) % vms
+            if n % 2 == 0:
+                os.write(fds[v], f"{1000 + v}  socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 5\n".encode())
+                markers[(paths[v], n)] = time.time()
+                kinds[(paths[v], n)] = "append"
+            else:
+                path = os.path.join(spool, f"vm-{v:03d}", f"new-{n}.strace")
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+                os.write(fd, (cycle_lines(5000 + n, 3) + f"{5000 + n}  socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 5\n").encode())
+                markers[(path, n)] = time.time()
+                kinds[(path, n)] = "new"
+                os.close(fd)
             written += 1
             next_marker += marker_every
         if now >= next_sample:
@@ -339,20 +379,34 @@ def throughput(work, vms, rate, seconds):
     drain = time.time() - drain_start
     agent.kill(signal.SIGTERM)
     rx.close()
+    # The n-th alert of a log (appends: a VM's log takes a marker each time its turn comes back) is the n-th marker in it.
     arrived = {}
     for t, body in rx.webhook:
-        arrived.setdefault(body["output_fields"]["log.name"], t)
-    marker_latency = [arrived[p] - t0 for p, t0 in markers.items() if p in arrived]
+        arrived.setdefault(body["output_fields"]["log.name"], []).append(t)
+    per_path = {}
+    latency = {"append": [], "new": []}
+    missed = {"append": 0, "new": 0}
+    for (p, n), t0 in sorted(markers.items(), key=lambda m: m[0][1]):
+        k = per_path.get(p, 0)
+        per_path[p] = k + 1
+        times = sorted(arrived.get(p, []))
+        if k < len(times):
+            latency[kinds[(p, n)]].append(times[k] - t0)
+        else:
+            missed[kinds[(p, n)]] += 1
     with sqlite3.connect(db) as c:
         syscalls = c.execute("SELECT SUM(syscalls) FROM agent_files").fetchone()[0]
     lags = [s["lag_lines"] for s in samples if s["lag_lines"] is not None]
     half = len(lags) // 2
-    return {"measure": "throughput", "vms": vms, "target_syscalls_per_s": rate, "seconds": round(elapsed, 1),
+    return {"measure": "throughput", "inotify": inotify, "vms": vms, "target_syscalls_per_s": rate, "seconds": round(elapsed, 1),
             "syscalls_written": written, "written_per_s": int(written / elapsed), "syscalls_read": syscalls,
             "agent_cpu_cores_mean": round(cpu_total / elapsed, 3), "agent_cpu_cores_max_1s": max(s["cpu_cores"] for s in samples),
             "lag_lines_max": max(lags), "lag_s_max": round(max(lags) / rate, 2),
             "lag_lines_mean_first_half": int(statistics.mean(lags[:half])), "lag_lines_mean_second_half": int(statistics.mean(lags[half:])),
-            "drain_s": round(drain, 2), "alert_latency_under_load": percentiles(marker_latency) | {"missed": len(markers) - len(marker_latency)},
+            "drain_s": round(drain, 2),
+            "alert_latency_under_load": percentiles(latency["append"] + latency["new"]) | {"missed": missed["append"] + missed["new"]},
+            "alert_latency_append": percentiles(latency["append"]) | {"missed": missed["append"]},
+            "alert_latency_new_log": percentiles(latency["new"]) | {"missed": missed["new"]},
             "note": "lag read from the agent's checkpoint (every 1 s), so it includes up to 1 s of checkpoint age",
             "samples": samples}
 
@@ -426,14 +480,18 @@ def summarize(lines):
         m = r["measure"]
         if m.startswith("latency"):
             for sink, p in r["sinks"].items():
-                print(f"{m:14} {sink:8} n={p['n']:3}  p50 {p.get('p50_ms')} ms  p95 {p.get('p95_ms')} ms  "
+                print(f"{m:17} {sink:8} n={p['n']:3}  p50 {p.get('p50_ms')} ms  p95 {p.get('p95_ms')} ms  p99 {p.get('p99_ms')} ms  "
                       f"max {p.get('max_ms')} ms  missed {p.get('missed', 0)}")
         elif m == "throughput":
             a = r["alert_latency_under_load"]
-            print(f"throughput     {r['vms']} VMs, {r['written_per_s']:,} syscalls/s written for {r['seconds']} s, {r['syscalls_read']:,} read; "
+            print(f"throughput     {'inotify' if r.get('inotify', True) else 'no inotify'}, {r['vms']} VMs, {r['written_per_s']:,} syscalls/s written for {r['seconds']} s, {r['syscalls_read']:,} read; "
                   f"agent CPU {r['agent_cpu_cores_mean']} cores mean, {r['agent_cpu_cores_max_1s']} max over 1 s; "
                   f"checkpointed lag max {r['lag_lines_max']:,} lines ({r['lag_s_max']} s); drained {r['drain_s']} s after the writers stopped; "
                   f"alert latency under load p50 {a.get('p50_ms')} / p95 {a.get('p95_ms')} / max {a.get('max_ms')} ms (n={a['n']}, missed {a['missed']})")
+            for kind, key in (("append", "alert_latency_append"), ("new log", "alert_latency_new_log")):
+                a = r.get(key)
+                if a:
+                    print(f"under load     {kind:8} n={a['n']:3}  p50 {a.get('p50_ms')} ms  p99 {a.get('p99_ms')} ms  max {a.get('max_ms')} ms  missed {a['missed']}")
         elif m == "restarts":
             print(f"restarts       {r['sigkills']} SIGKILLs over {r['seconds']} s, {r['anomalies_expected']} alerts expected; "
                   f"jsonl {r['jsonl_distinct']} distinct, {r['jsonl_lost']} lost, {r['jsonl_repeated']} repeated; "
@@ -449,6 +507,8 @@ def main():
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--kills", type=int, default=20)
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--no-inotify", action="store_true", help="throughput: the agent without inotify (rescan and polls only), to compare")
+    parser.add_argument("--marker-every", type=float, default=0.5, help="seconds between latency markers under load (throughput)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args()
     if args.what == "summarize":
@@ -457,10 +517,11 @@ def main():
     work = tempfile.mkdtemp(prefix="sysprint-agent-bench-")
     try:
         if args.what in ("latency", "all"):
-            print(json.dumps(latency_watch(work, args.trials)), flush=True)
+            for record in latency_watch(work, args.trials):
+                print(json.dumps(record), flush=True)
             print(json.dumps(latency_run(work, max(5, args.trials // 3))), flush=True)
         if args.what in ("throughput", "all"):
-            print(json.dumps(throughput(work, args.vms, args.rate, args.seconds)), flush=True)
+            print(json.dumps(throughput(work, args.vms, args.rate, args.seconds, args.marker_every, not args.no_inotify)), flush=True)
         if args.what in ("restarts", "all"):
             print(json.dumps(restarts(work, args.kills, 5, 12, max(40, args.kills * 3), args.seed)), flush=True)
     finally:

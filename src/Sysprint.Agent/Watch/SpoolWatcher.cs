@@ -16,10 +16,16 @@ namespace Sysprint.Agent.Watch;
 /// Watches spool directories where VMs' logs arrive (<c>SPOOL/VM/**</c>): lists them every
 /// <see cref="WatchSettings.ScanInterval"/>, starts a <see cref="FileTracker"/> for each new log or
 /// log that grew, and checkpoints every file's progress in the store. With
-/// <see cref="WatchSettings.Inotify"/>, a file created or written in a spool is seen at once: a
-/// write to a log being read wakes its reader, any other lists the spools again (the periodic
-/// rescan stays, for what inotify cannot report: its queue overflowed, a limit was reached).
+/// <see cref="WatchSettings.Inotify"/>, a file created or renamed in a spool is seen at once (the
+/// spools are listed again; a new file with no complete line yet is looked at every poll interval
+/// until it has one); the periodic rescan stays, for what inotify cannot report (its queue
+/// overflowed, a limit was reached). Appends are read by the readers, which poll their file's end.
 /// </summary>
+/// <remarks>
+/// inotify watches names only (create, rename, delete), not writes: under load a write event per
+/// line written (100 VMs, 200,000 lines a second) cost more CPU than the whole check, while the
+/// readers' poll already bounds an append's latency.
+/// </remarks>
 /// <remarks>
 /// <para>
 /// A log's alerts are keyed by its content (the SHA-256 of its first bytes, fixed when first seen),
@@ -55,6 +61,7 @@ public sealed class SpoolWatcher
     private readonly Dictionary<string, FileSystemWatcher> _inotify = new(StringComparer.Ordinal);
     private readonly HashSet<string> _inotifyRefused = new(StringComparer.Ordinal);
     private readonly AutoResetEvent _wake = new(false);
+    private readonly Dictionary<string, DateTime> _awaitingLine = new(StringComparer.Ordinal);
     private bool _prepared;
     private long _scans;
     private long _eventScans;
@@ -100,7 +107,10 @@ public sealed class SpoolWatcher
     /// </summary>
     public long Scans => Interlocked.Read(ref _scans);
 
-    /// <summary>Scans made at once because inotify reported a file created or written (not counted in <see cref="Scans"/>).</summary>
+    /// <summary>How long a new file with no complete line yet is looked at every poll interval (after that, by the rescan only).</summary>
+    internal static readonly TimeSpan AwaitLineFor = TimeSpan.FromSeconds(10);
+
+    /// <summary>Scans made at once because inotify reported a file created or renamed, or a new file awaits its first line (not counted in <see cref="Scans"/>).</summary>
     public long EventScans => Interlocked.Read(ref _eventScans);
 
     /// <summary>Times inotify reported events lost (its queue overflowed, or a watch failed): the spools were listed again.</summary>
@@ -158,6 +168,7 @@ public sealed class SpoolWatcher
         }
 
         WaitHandle[] waits = [stop.WaitHandle, _wake];
+        DateTime nextLineCheck = DateTime.MinValue;
         while (!stop.IsCancellationRequested)
         {
             DateTime now = DateTime.UtcNow;
@@ -180,11 +191,12 @@ public sealed class SpoolWatcher
                 Interlocked.Increment(ref _scans);
                 nextScan = now + Settings.ScanInterval;
             }
-            else if (asked)
+            else if (asked || (_awaitingLine.Count > 0 && now >= nextLineCheck))
             {
-                // inotify saw a file created or written that no reader follows.
+                // inotify saw a file created or renamed, or a file it saw has no complete line yet.
                 Scan(stop);
                 Interlocked.Increment(ref _eventScans);
+                nextLineCheck = now + Settings.Tail.PollInterval;
             }
 
             ReapFinished();
@@ -200,7 +212,7 @@ public sealed class SpoolWatcher
                 nextCheckpoint = now + Settings.CheckpointInterval;
             }
 
-            WaitHandle.WaitAny(waits, tick);
+            WaitHandle.WaitAny(waits, AwaitLine(now) && Settings.Tail.PollInterval < tick ? Settings.Tail.PollInterval : tick);
         }
 
         StopInotify();
@@ -616,9 +628,16 @@ public sealed class SpoolWatcher
 
         if (KeyHead(path, gzip) is not { } head)
         {
-            // No complete line yet: the key waits for one.
+            // No complete line yet: the key waits for one (looked at every poll interval for a while, with inotify).
+            if (_inotify.Count > 0)
+            {
+                _awaitingLine.TryAdd(path, DateTime.UtcNow);
+            }
+
             return;
         }
+
+        _awaitingLine.Remove(path);
 
         string contentKey = $"{head.Hash}:{head.Length.ToString(CultureInfo.InvariantCulture)}";
         WatchedFile? same = SameContent(vm, path);
@@ -878,12 +897,11 @@ public sealed class SpoolWatcher
             watcher = new FileSystemWatcher(spool)
             {
                 IncludeSubdirectories = true,
-                NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
+                NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName,
                 InternalBufferSize = 64 * 1024,
             };
-            watcher.Created += OnWritten;
-            watcher.Changed += OnWritten;
-            watcher.Renamed += OnWritten;
+            watcher.Created += OnCreated;
+            watcher.Renamed += OnCreated;
             watcher.Error += OnInotifyError;
             watcher.EnableRaisingEvents = true;
             _inotify[spool] = watcher;
@@ -910,19 +928,32 @@ public sealed class SpoolWatcher
         _inotify.Clear();
     }
 
-    /// <summary>From inotify's thread: a file was created, written or renamed.</summary>
-    private void OnWritten(object sender, FileSystemEventArgs e)
+    /// <summary>From inotify's thread: a file or folder was created, or renamed (to its new name).</summary>
+    private void OnCreated(object sender, FileSystemEventArgs e)
     {
-        if (_following.TryGetValue(e.FullPath, out FileTracker? tracker))
-        {
-            tracker.Wake();
-            return;
-        }
-
-        if (e.Name is null || !Excluded(Path.GetFileName(e.FullPath)))
+        if (!_following.ContainsKey(e.FullPath) && !Excluded(Path.GetFileName(e.FullPath)))
         {
             AskScan();
         }
+    }
+
+    /// <summary>True while some new file seen lately awaits its first complete line; forgets those awaited too long.</summary>
+    private bool AwaitLine(DateTime now)
+    {
+        if (_awaitingLine.Count == 0)
+        {
+            return false;
+        }
+
+        foreach (var (path, since) in _awaitingLine.ToList())
+        {
+            if (now - since > AwaitLineFor || _following.ContainsKey(path))
+            {
+                _awaitingLine.Remove(path);
+            }
+        }
+
+        return _awaitingLine.Count > 0;
     }
 
     /// <summary>From inotify's thread: events were lost (its queue overflowed) or a watch failed. Everything is looked at again.</summary>

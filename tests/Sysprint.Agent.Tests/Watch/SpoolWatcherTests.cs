@@ -144,23 +144,26 @@ public sealed class SpoolWatcherTests : IDisposable
     }
 
     [Fact]
-    public async Task Through_inotify_a_new_log_and_an_append_alert_with_no_rescan_and_no_poll()
+    public async Task Through_inotify_a_new_log_and_a_log_moved_in_alert_with_no_rescan()
     {
         Directory.CreateDirectory(Path.Combine(Spool, "web-01"));
-        // After the first scan, the spool is not listed again and no reader polls for an hour: only inotify can bring these alerts.
-        var tail = new TailOptions { PollInterval = TimeSpan.FromHours(1), RotateGrace = TimeSpan.FromMilliseconds(200) };
-        await using var agent = new Running(_db, Spool, tail, scanInterval: TimeSpan.FromHours(1));
+        // After the first scan the spool is not listed again for an hour: only inotify can bring these alerts.
+        await using var agent = new Running(_db, Spool, scanInterval: TimeSpan.FromHours(1));
         Eventually.True(() => agent.Watcher.Scans == 1 && agent.Watcher.InotifyWatches == 1, "the first scan, and inotify on the spool");
 
         string log = Append("web-01/new.strace", Logs.NormalLines(900, 2) + "900   socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 4\n");
         Eventually.True(() => agent.Raised == 1, "the new log's anomaly");
+        string outside = _dir.PathOf("elsewhere.strace");
+        await File.WriteAllTextAsync(outside, Logs.NormalLines(901, 2) + "901   bind(4, {sa_family=AF_INET}, 16) = 0\n", TestContext.Current.CancellationToken);
+        File.Move(outside, Path.Combine(Spool, "web-01", "moved.strace"));
+        Eventually.True(() => agent.Raised == 2, "the anomaly of the log moved into the spool");
         Append("web-01/new.strace", "900   bind(4, {sa_family=AF_INET}, 16) = 0\n");
-        Eventually.True(() => agent.Raised == 2, "the appended anomaly");
+        Eventually.True(() => agent.Raised == 3, "the anomaly appended to the first log (its reader polls)");
 
         Assert.Equal(1, agent.Watcher.Scans);
-        Assert.True(agent.Watcher.EventScans >= 1);
-        Assert.Equal(["socket", "bind"], StoredAlerts().Select(Next));
-        Assert.Equal(log, StoredAlerts()[1].Log);
+        Assert.True(agent.Watcher.EventScans >= 2);
+        Assert.Equal(["socket", "bind", "bind"], StoredAlerts().Select(Next));
+        Assert.Equal(log, StoredAlerts()[0].Log);
     }
 
     [Fact]
