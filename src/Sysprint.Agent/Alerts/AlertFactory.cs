@@ -19,6 +19,12 @@ public sealed class AlertFactory
     /// <summary>The rule of a profile changed in the store that the agent cannot use (its seal fails, it was deleted): the old fingerprint stays.</summary>
     public const string FingerprintKeptRule = "Sysprint kept a fingerprint: its change in the store cannot be used";
 
+    /// <summary>The rule of a VM whose logs stopped growing while a log of it has not reached its end (<c>silent_vm_after_s</c>).</summary>
+    public const string SilentVmRule = "Sysprint saw a VM's logs stop while its program runs";
+
+    /// <summary>The rule of a log that became shorter, or was rewritten from its start, with no rotation's copy of it kept.</summary>
+    public const string LogShrankRule = "Sysprint saw a log shrink or restart without a rotation";
+
     /// <summary>The rule of lines skipped as malformed.</summary>
     public const string SkippedRule = "Sysprint skipped log lines";
 

@@ -153,6 +153,18 @@ public sealed record AgentConfig
     [JsonPropertyName("retention_days")]
     public int RetentionDays { get; init; } = 30;
 
+    /// <summary>
+    /// A VM whose logs did not grow for this many seconds while one of them has not reached its end
+    /// (a thread in it has not exited) raises an internal alert naming it, once per silence (0: never).
+    /// Less than <see cref="IdleTimeoutSeconds"/>: a log idle that long is finished.
+    /// </summary>
+    [JsonPropertyName("silent_vm_after_s")]
+    public int SilentVmAfterSeconds { get; init; } = 120;
+
+    /// <summary>Serve Prometheus metrics at <c>http://HOST:PORT/metrics</c> (e.g. <c>127.0.0.1:9464</c>); null: none. <c>--metrics</c> overrides it.</summary>
+    [JsonPropertyName("metrics")]
+    public string? Metrics { get; init; }
+
     /// <summary><c>simple</c> (one line per event), <c>json</c> (structured) or <c>systemd</c> (journald levels); systemd is chosen by itself under systemd.</summary>
     [JsonPropertyName("log_format")]
     public string LogFormat { get; init; } = "simple";
@@ -224,6 +236,15 @@ public sealed record AgentConfig
         {
             error = $"host '{Printable.Escape(Host)}': expected letters, digits, '.', '-' and '_' (at most 253)";
         }
+        else if (Metrics is not null && Sysprint.Agent.Metrics.MetricsAddress.Parse(Metrics, out string? wrong) is null)
+        {
+            error = $"metrics '{Printable.Escape(Metrics)}': {wrong}";
+        }
+        else if (SilentVmAfterSeconds > 0 && IdleTimeoutSeconds > 0 && SilentVmAfterSeconds >= IdleTimeoutSeconds)
+        {
+            error = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"silent_vm_after_s {SilentVmAfterSeconds}: expected less than idle_timeout_s {IdleTimeoutSeconds} (a log idle that long is finished, so its silence would never be seen), or 0 to turn it off");
+        }
         else
         {
             error = RangeError();
@@ -245,7 +266,7 @@ public sealed record AgentConfig
             ("rotate_grace_ms", RotateGraceMs, 0, ""), ("settle_ms", SettleMs, 0, ""), ("retry_initial_ms", RetryInitialMs, 1, ""),
             ("retry_max_ms", RetryMaxMs, RetryInitialMs, " (retry_initial_ms)"), ("delivery_timeout_s", DeliveryTimeoutSeconds, 1, ""),
             ("shutdown_timeout_s", ShutdownTimeoutSeconds, 0, ""), ("max_alerts_per_log", MaxAlertsPerLog, 1, ""), ("max_line_bytes", MaxLineBytes, 256, ""),
-            ("retention_days", RetentionDays, 0, " (0: keep forever)"),
+            ("retention_days", RetentionDays, 0, " (0: keep forever)"), ("silent_vm_after_s", SilentVmAfterSeconds, 0, " (0: never)"),
         ];
         foreach (var (key, value, least, why) in limits)
         {
@@ -281,6 +302,7 @@ public sealed record AgentConfig
         CheckpointInterval = TimeSpan.FromMilliseconds(CheckpointIntervalMs),
         ProfilePoll = TimeSpan.FromMilliseconds(ProfilePollMs),
         Retention = TimeSpan.FromDays(RetentionDays),
+        SilentVmAfter = TimeSpan.FromSeconds(SilentVmAfterSeconds),
         Settle = TimeSpan.FromMilliseconds(SettleMs),
         Exclude = Exclude ?? new WatchSettings { Spools = [] }.Exclude,
         FollowSymlinks = FollowSymlinks,

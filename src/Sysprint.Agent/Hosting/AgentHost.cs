@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging.Console;
+using Sysprint.Agent.Metrics;
 using Sysprint.Storage;
 
 namespace Sysprint.Agent.Hosting;
@@ -42,8 +43,15 @@ public static class AgentHost
         var stores = new AgentStores(_ => openStore(), _ => openAgentStore());
         using ILoggerFactory loggers = LoggerFactory.Create(b => ConfigureLogging(b, config));
         using var runtime = new AgentRuntime(AgentSession.Open(config, stores, console, loggers), reloadConfig, stores, console, loggers);
+        AgentMetrics? metrics = null;
         try
         {
+            // Served for the process's life: a reload (SIGHUP) keeps the address, as it keeps the store.
+            if (config.Metrics is not null && MetricsAddress.Parse(config.Metrics, out _) is { } address)
+            {
+                metrics = AgentMetrics.Start(address, () => runtime.Session, loggers.CreateLogger<AgentMetrics>());
+            }
+
             builder.Services.AddSingleton(runtime);
             builder.Services.AddHostedService<AgentWorker>();
             using IHost host = builder.Build();
@@ -51,6 +59,7 @@ public static class AgentHost
         }
         finally
         {
+            metrics?.Dispose();
             await runtime.Session.DisposeAsync().ConfigureAwait(false);
         }
 

@@ -18,8 +18,11 @@ public sealed class LiveCheck : ISyscallSink
     private readonly LiveProfile _profile;
     private readonly ScoringSink _sink;
     private readonly List<Mismatch> _waiting = [];
+    private readonly HashSet<long> _alive = [];
     private DetectorScore? _whole;
     private long _seenExplained;
+    private long _lastThread = long.MinValue;
+    private volatile int _threadsAlive;
 
     public LiveCheck(LiveProfile profile, Action<Mismatch> onAlert, bool ignoreThreadStarts = false, int maxAlerts = int.MaxValue)
     {
@@ -49,6 +52,13 @@ public sealed class LiveCheck : ISyscallSink
     public int MaxAlerts { get; }
 
     public long Syscalls => _sink.Syscalls;
+
+    /// <summary>
+    /// Threads that made a call and have not ended (<c>+++ exited</c>, <c>+++ killed by</c>, NtTrace's
+    /// thread exit) as far as the log was read: 0 once every process of a strace log ended. Safe to
+    /// read from another thread.
+    /// </summary>
+    public int ThreadsAlive => _threadsAlive;
 
     /// <summary>The line of the last call read.</summary>
     public long LastLine { get; private set; }
@@ -83,6 +93,15 @@ public sealed class LiveCheck : ISyscallSink
     public void OnSyscall(long thread, int number, long line)
     {
         LastLine = line;
+        if (thread != _lastThread)
+        {
+            _lastThread = thread;
+            if (_alive.Add(thread))
+            {
+                _threadsAlive = _alive.Count;
+            }
+        }
+
         _sink.OnSyscall(thread, number, line);
         if (!_profile.DecidesAtEnd && _sink.Scorer.Explained != _seenExplained)
         {
@@ -96,9 +115,25 @@ public sealed class LiveCheck : ISyscallSink
         }
     }
 
-    public void OnThreadEnd(long thread) => _sink.OnThreadEnd(thread);
+    public void OnThreadEnd(long thread)
+    {
+        _sink.OnThreadEnd(thread);
+        _alive.Remove(thread);
+        _threadsAlive = _alive.Count;
+        _lastThread = long.MinValue;
+    }
 
-    public void OnThreadRenamed(long oldThread, long newThread) => _sink.OnThreadRenamed(oldThread, newThread);
+    public void OnThreadRenamed(long oldThread, long newThread)
+    {
+        _sink.OnThreadRenamed(oldThread, newThread);
+        if (_alive.Remove(oldThread))
+        {
+            _alive.Add(newThread);
+            _threadsAlive = _alive.Count;
+        }
+
+        _lastThread = long.MinValue;
+    }
 
     /// <summary>
     /// The log has ended: a whole-log detector scores it now and, beyond the threshold, reports each

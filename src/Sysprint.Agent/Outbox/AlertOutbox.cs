@@ -34,7 +34,9 @@ public sealed class AlertOutbox : IAsyncDisposable
     private readonly List<SinkLoop> _loops = [];
     private readonly CancellationTokenSource _stop = new();
     private long _raised;
+    private long _raisedInternal;
     private long _duplicates;
+    private (DateTimeOffset Time, string Error)? _lastInternal;
 
     /// <param name="store">Owned by the outbox from now on (disposed with it).</param>
     /// <param name="console">Where the human line of each new alert goes (stdout), or null (<c>--quiet</c>).</param>
@@ -63,6 +65,21 @@ public sealed class AlertOutbox : IAsyncDisposable
 
     /// <summary>Alerts raised for the first time by this process.</summary>
     public long Raised => Interlocked.Read(ref _raised);
+
+    /// <summary>Of <see cref="Raised"/>, the alerts about Sysprint's own trouble (<c>source: internal</c>).</summary>
+    public long RaisedInternal => Interlocked.Read(ref _raisedInternal);
+
+    /// <summary>The newest internal alert this outbox raised (its time and text), or null.</summary>
+    public (DateTimeOffset Time, string Error)? LastInternal
+    {
+        get
+        {
+            lock (_consoleLock)
+            {
+                return _lastInternal;
+            }
+        }
+    }
 
     /// <summary>Alerts dropped because the store already held their id.</summary>
     public long Duplicates => Interlocked.Read(ref _duplicates);
@@ -106,6 +123,15 @@ public sealed class AlertOutbox : IAsyncDisposable
         }
 
         Interlocked.Increment(ref _raised);
+        if (alert.Source == "internal")
+        {
+            Interlocked.Increment(ref _raisedInternal);
+            lock (_consoleLock)
+            {
+                _lastInternal = (alert.Time, alert.Output);
+            }
+        }
+
         if (_console is not null)
         {
             lock (_consoleLock)
@@ -121,6 +147,15 @@ public sealed class AlertOutbox : IAsyncDisposable
         }
 
         return true;
+    }
+
+    /// <summary>Each of this outbox's sinks' deliveries (delivered, pending, last error), from the store.</summary>
+    public IReadOnlyList<SinkCounts> SinkCounts()
+    {
+        lock (_storeLock)
+        {
+            return [.. _store.CountDeliveries().Where(c => _sinkNames.Contains(c.Sink))];
+        }
     }
 
     /// <summary>How many deliveries are pending for this outbox's sinks.</summary>

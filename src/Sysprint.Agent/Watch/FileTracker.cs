@@ -26,14 +26,15 @@ internal sealed class FileTracker
     private readonly AutoResetEvent _wake = new(false);
     private readonly WaitHandle[] _waits;
     private WatchedFile _row;
-    private TailStream? _tail;
-    private LiveCheck? _check;
+    private volatile TailStream? _tail;
+    private volatile LiveCheck? _check;
     private Thread? _thread;
     private string? _program;
     private bool _programLooked;
     private volatile bool _replaced;
     private volatile bool _restarting;
     private volatile string? _profileName;
+    private volatile bool _marksEnds;
     private long _alerts;
 
     public FileTracker(SpoolWatcher watcher, WatchedFile row, CancellationToken stop)
@@ -131,6 +132,33 @@ internal sealed class FileTracker
 
     public void Join(TimeSpan timeout) => _thread?.Join(timeout);
 
+    /// <summary>Lines read so far (from any thread).</summary>
+    public long LinesRead => _check?.LastLine ?? 0;
+
+    /// <summary>System calls checked so far (from any thread).</summary>
+    public long SyscallsChecked => _check?.Syscalls ?? 0;
+
+    /// <summary>Bytes of the file read so far (plain files; from any thread).</summary>
+    public long BytesRead => _tail?.BytesRead ?? 0;
+
+    /// <summary>
+    /// True while the log's program runs, as far as the log tells: its format marks each thread's
+    /// end (strace's <c>+++ exited</c> and <c>+++ killed by</c>, NtTrace's thread exit) and a thread
+    /// that made a call has not ended. False for a compressed log, and for formats without such
+    /// marks (ADFA-LD, UNM): the agent cannot tell those are unfinished.
+    /// </summary>
+    public bool SessionOpen => !Gzip && _marksEnds && _check is { ThreadsAlive: > 0 };
+
+    /// <summary>
+    /// The file's last write time and size, while its path still leads to it (null once renamed
+    /// away or deleted: the log that replaced it counts instead).
+    /// </summary>
+    public (DateTime Written, long Size)? Stat()
+    {
+        var info = new FileInfo(_row.Path);
+        return info.Exists && Posix.FileId(_row.Path) == (_row.Device, _row.Inode) ? (info.LastWriteTimeUtc, info.Length) : null;
+    }
+
     /// <summary>The row with the progress so far.</summary>
     public WatchedFile Snapshot()
     {
@@ -214,6 +242,7 @@ internal sealed class FileTracker
         }
 
         options = options with { Format = WaitForFormat(options, stop) };
+        _marksEnds = options.Format is LogFormat.Strace or LogFormat.NtTrace;
         string profileName = _watcher.Settings.VmProfiles.TryGetValue(_row.Vm, out string? named) ? named : _watcher.Settings.Profile;
         if (profileName == Engine.Trainer.AutoProfile)
         {
@@ -279,8 +308,15 @@ internal sealed class FileTracker
             done = done with { Bytes = read.Bytes, Size = new FileInfo(_row.Path).Length, Lines = read.Lines, Syscalls = read.Syscalls };
         }
 
-        SetState(tail?.End == TailEnd.Truncated ? WatchedFileStates.Replaced : WatchedFileStates.Done,
-            tail is null ? null : "ended: " + tail.End.ToString().ToLowerInvariant(), done);
+        if (tail?.End == TailEnd.Truncated)
+        {
+            // Shorter than what was read: copytruncate leaves a copy of the log beside it; without one, lines were removed.
+            string? shrank = _watcher.Shrank(this, tail.BytesRead, tail.LastSize);
+            SetState(WatchedFileStates.Replaced, shrank ?? "ended: truncated", done);
+            return;
+        }
+
+        SetState(WatchedFileStates.Done, tail is null ? null : "ended: " + tail.End.ToString().ToLowerInvariant(), done);
     }
 
     /// <summary>Stops before reading a byte of a file that is really outside its VM's folder (see <see cref="SpoolWatcher.OutsideReason"/>).</summary>

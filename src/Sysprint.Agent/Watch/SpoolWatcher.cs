@@ -62,6 +62,12 @@ public sealed class SpoolWatcher
     private readonly HashSet<string> _inotifyRefused = new(StringComparer.Ordinal);
     private readonly AutoResetEvent _wake = new(false);
     private readonly Dictionary<string, DateTime> _awaitingLine = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<long, FileTracker> _live = new();
+    private readonly Lock _progressLock = new();
+    private readonly Dictionary<string, DateTime> _silenceAlerted = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTime> _silentVms = new(StringComparer.Ordinal);
+    private long _doneLines;
+    private long _doneSyscalls;
     private bool _prepared;
     private long _scans;
     private long _eventScans;
@@ -209,6 +215,7 @@ public sealed class SpoolWatcher
             if (now >= nextCheckpoint)
             {
                 Checkpoint();
+                CheckSilence(DateTime.UtcNow);
                 nextCheckpoint = now + Settings.CheckpointInterval;
             }
 
@@ -717,8 +724,13 @@ public sealed class SpoolWatcher
         return null;
     }
 
-    /// <summary>A file whose first bytes changed while read was rewritten in place: its reader stops, the next scan starts anew.</summary>
-    private static void CheckRewritten(FileTracker tracker)
+    /// <summary>
+    /// A file whose first bytes changed while read was rewritten in place: its reader stops, the
+    /// next scan starts anew. Unless a copy of the old content was kept beside it (copytruncate,
+    /// then the log grew past where it was read before the reader saw it shrink), that is a log
+    /// restarted without a rotation: an internal alert names it.
+    /// </summary>
+    private void CheckRewritten(FileTracker tracker)
     {
         WatchedFile row = tracker.Row;
         if (tracker.Gzip || tracker.Finished || Posix.FileId(row.Path) != (row.Device, row.Inode))
@@ -729,7 +741,202 @@ public sealed class SpoolWatcher
         string? hash = FileHead.Hash(row.Path, row.HeadLength);
         if (hash is not null && hash != row.HeadHash)
         {
+            bool running = tracker.SessionOpen;
+            long read = tracker.BytesRead;
             tracker.Replace();
+            if (CopyOf(row) is null)
+            {
+                string reason = string.Create(CultureInfo.InvariantCulture,
+                    $"{row.Path} was rewritten from its start while it was read ({read} bytes read, its first {row.HeadLength} bytes changed{(running ? ", before its program ended" : "")}), and no copy of it was kept in {VmDirectory(row) ?? row.Vm} as a rotation keeps one: the lines read before are gone from it");
+                RaiseTampered(tracker, "rewritten:" + read.ToString(CultureInfo.InvariantCulture), reason);
+            }
+        }
+    }
+
+    /// <summary>
+    /// From a reader's thread: its log became shorter (<paramref name="size"/>) than what was read
+    /// (<paramref name="read"/>). A copy of it beside it is logrotate's copytruncate: nothing to
+    /// say. Without one, lines were removed: an internal alert names the log. Returns the reason,
+    /// or null for a rotation.
+    /// </summary>
+    internal string? Shrank(FileTracker tracker, long read, long size)
+    {
+        WatchedFile row = tracker.Row;
+        if (CopyOf(row) is { } copy)
+        {
+            if (Logger.IsEnabled(LogLevel.Information))
+            {
+                Logger.LogInformation("{Path} was truncated after a copy of it was kept ({Copy}): a copytruncate rotation", Diagnostics.Printable.Escape(row.Path), Diagnostics.Printable.Escape(copy));
+            }
+
+            return null;
+        }
+
+        string reason = string.Create(CultureInfo.InvariantCulture,
+            $"{row.Path} shrank from {read} bytes read to {size} bytes{(tracker.SessionOpen ? " before its program ended" : "")}, and no copy of it was kept in {VmDirectory(row) ?? row.Vm} as logrotate's copytruncate keeps one: lines of it were removed");
+        RaiseTampered(tracker, "shrank:" + read.ToString(CultureInfo.InvariantCulture), reason);
+        return reason;
+    }
+
+    private void RaiseTampered(FileTracker tracker, string what, string reason)
+    {
+        WatchedFile row = tracker.Row;
+        if (Logger.IsEnabled(LogLevel.Warning))
+        {
+            Logger.LogWarning("{Reason}", Diagnostics.Printable.Escape(reason));
+        }
+
+        Outbox.Raise(Factory.Internal(AlertFactory.LogShrankRule, AlertPriority.Critical, row.Vm, row.Path, tracker.AlertKey, what, reason, DateTimeOffset.UtcNow));
+    }
+
+    /// <summary>The VM's folder a watched file is in (<c>SPOOL/VM</c>), or null.</summary>
+    private string? VmDirectory(WatchedFile row)
+    {
+        foreach (string spool in Settings.Spools)
+        {
+            string vmDirectory = Path.Combine(Path.GetFullPath(spool), row.Vm);
+            if (row.Path.StartsWith(vmDirectory + "/", StringComparison.Ordinal))
+            {
+                return vmDirectory;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Another file in the log's VM folder that starts with the log's first bytes (its key): a rotation's copy, plain or compressed.</summary>
+    private string? CopyOf(WatchedFile row)
+    {
+        if (VmDirectory(row) is not { } vmDirectory || row.HeadLength == 0 || !Directory.Exists(vmDirectory))
+        {
+            return null;
+        }
+
+        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint };
+        foreach (string file in Directory.EnumerateFiles(vmDirectory, "*", options))
+        {
+            try
+            {
+                if (file != row.Path && FileHead.Hash(file, row.HeadLength) == row.HeadHash)
+                {
+                    return file;
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Gone or unreadable meanwhile: not the copy.
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Per VM: when its logs being read last grew (their files' write times) and whether one of
+    /// them has not reached its end (<see cref="FileTracker.SessionOpen"/>). A VM whose logs did
+    /// not grow for <see cref="WatchSettings.SilentVmAfter"/> while one is open raises an internal
+    /// alert naming it and that log, once per silence (its id is made of the time of the last
+    /// growth, so a restart does not raise it again either); it is raised again only after the
+    /// logs grew and fell silent anew.
+    /// </summary>
+    private void CheckSilence(DateTime now)
+    {
+        if (Settings.SilentVmAfter <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var vms = new Dictionary<string, (DateTime Growth, FileTracker? Open)>(StringComparer.Ordinal);
+        foreach (FileTracker tracker in _active.Values)
+        {
+            if (tracker.Gzip || tracker.Finished || tracker.Stat() is not { } stat)
+            {
+                continue;
+            }
+
+            string vm = tracker.Row.Vm;
+            (DateTime growth, FileTracker? open) = vms.TryGetValue(vm, out var known) ? known : (DateTime.MinValue, null);
+            if (stat.Written > growth)
+            {
+                growth = stat.Written;
+            }
+
+            if (open is null && tracker.SessionOpen)
+            {
+                open = tracker;
+            }
+
+            vms[vm] = (growth, open);
+        }
+
+        foreach (string vm in _silentVms.Keys)
+        {
+            if (!vms.TryGetValue(vm, out var state) || state.Open is null || state.Growth != _silentVms[vm])
+            {
+                _silentVms.TryRemove(vm, out _);
+            }
+        }
+
+        foreach (var (vm, (growth, open)) in vms)
+        {
+            if (open is null || now - growth < Settings.SilentVmAfter)
+            {
+                continue;
+            }
+
+            _silentVms[vm] = growth;
+            if (_silenceAlerted.TryGetValue(vm, out DateTime alerted) && alerted == growth)
+            {
+                continue;
+            }
+
+            _silenceAlerted[vm] = growth;
+            long seconds = (long)(now - growth).TotalSeconds;
+            string reason = string.Create(CultureInfo.InvariantCulture,
+                $"the logs of vm {vm} stopped growing {seconds} s ago (at {growth:yyyy-MM-dd'T'HH:mm:ss'Z'}; silent_vm_after_s {(long)Settings.SilentVmAfter.TotalSeconds}) while {open.Path} has not reached its end (a thread in it has not exited): its tracing may have been stopped or its log suppressed");
+            if (Logger.IsEnabled(LogLevel.Warning))
+            {
+                Logger.LogWarning("{Reason}", Diagnostics.Printable.Escape(reason));
+            }
+
+            Outbox.Raise(Factory.Internal(AlertFactory.SilentVmRule, AlertPriority.Error, vm, open.Path, open.AlertKey,
+                "silent:" + growth.Ticks.ToString(CultureInfo.InvariantCulture), reason, DateTimeOffset.UtcNow));
+        }
+    }
+
+    /// <summary>
+    /// What the metrics show, from any thread: lines and syscalls read by this watcher (logs
+    /// finished and being read), and per VM the bytes written to its logs being read and not read
+    /// yet, when they last grew, and whether it is silent now.
+    /// </summary>
+    internal WatchProgress Progress()
+    {
+        lock (_progressLock)
+        {
+            long lines = _doneLines;
+            long syscalls = _doneSyscalls;
+            int reading = 0;
+            var vms = new Dictionary<string, VmProgress>(StringComparer.Ordinal);
+            foreach (FileTracker tracker in _live.Values)
+            {
+                lines += tracker.LinesRead;
+                syscalls += tracker.SyscallsChecked;
+                reading++;
+                string vm = tracker.Row.Vm;
+                VmProgress known = vms.TryGetValue(vm, out VmProgress v) ? v : new VmProgress(0, null, _silentVms.ContainsKey(vm));
+                if (!tracker.Gzip && tracker.Stat() is { } stat)
+                {
+                    known = known with
+                    {
+                        LagBytes = known.LagBytes + Math.Max(0, stat.Size - tracker.BytesRead),
+                        LastGrowth = known.LastGrowth is { } g && g > stat.Written ? g : stat.Written,
+                    };
+                }
+
+                vms[vm] = known;
+            }
+
+            return new WatchProgress(lines, syscalls, reading, vms);
         }
     }
 
@@ -760,6 +967,7 @@ public sealed class SpoolWatcher
         var tracker = new FileTracker(this, row, stop);
         _active[row.Id] = tracker;
         _following[row.Path] = tracker;
+        _live[row.Id] = tracker;
         if (Logger.IsEnabled(LogLevel.Information))
         {
             Logger.LogInformation("reading {Path} (vm {Vm})", Diagnostics.Printable.Escape(row.Path), Diagnostics.Printable.Escape(row.Vm));
@@ -774,6 +982,14 @@ public sealed class SpoolWatcher
         {
             _active.Remove(tracker.Id);
             _following.TryRemove(new KeyValuePair<string, FileTracker>(tracker.Path, tracker));
+            lock (_progressLock)
+            {
+                // Moved to the totals at once, so that the metrics' counters never step back.
+                _live.TryRemove(tracker.Id, out _);
+                _doneLines += tracker.LinesRead;
+                _doneSyscalls += tracker.SyscallsChecked;
+            }
+
             WatchedFile row = tracker.Row;
             _rows[row.Id] = row;
             rows.Add(row);

@@ -60,6 +60,12 @@ public sealed record WatchSettings
     /// </summary>
     public TimeSpan Retention { get; init; } = TimeSpan.FromDays(30);
 
+    /// <summary>
+    /// A VM whose logs did not grow for this long while one of them has not reached its end (a
+    /// thread in it has not exited) raises an internal alert naming it, once per silence. Zero: never.
+    /// </summary>
+    public TimeSpan SilentVmAfter { get; init; } = TimeSpan.FromSeconds(120);
+
     /// <summary>How often progress is written to the store.</summary>
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(1);
 

@@ -56,10 +56,15 @@ internal static class WatchCommand
         };
         var host = new Option<string?>("--host") { Description = "The name to enroll under (default: the machine's name)", HelpName = "NAME" };
         var serverCa = new Option<string?>("--server-ca") { Description = "PEM file of the CA that signed the server's certificate: trust only it", HelpName = "FILE" };
+        var metrics = new Option<string?>("--metrics")
+        {
+            Description = "Serve Prometheus metrics at http://HOST:PORT/metrics, e.g. 127.0.0.1:9464 (lines read, syscalls checked, alerts raised, pending per sink, lag per VM, last error)",
+            HelpName = "HOST:PORT",
+        };
         var sinks = AlertSinkOptions.Create(withQuiet: true);
         var watch = new Command("watch", "Watch spool directories and check VMs' logs as they are written; alert at once (runs as a service)")
         {
-            db, config, profile, detector, threshold, trust, followSymlinks, server, enrollToken, host, serverCa, spools,
+            db, config, profile, detector, threshold, trust, followSymlinks, server, enrollToken, host, serverCa, metrics, spools,
         };
         sinks.AddTo(watch);
         watch.SetAction(result =>
@@ -91,7 +96,13 @@ internal static class WatchCommand
                     EnrollToken = result.GetValue(enrollToken) ?? settings.EnrollToken ?? NonEmpty(context.Environment("SYSPRINT_ENROLL_TOKEN")),
                     Host = result.GetValue(host) ?? settings.Host,
                     ServerCa = result.GetValue(serverCa) ?? settings.ServerCa,
+                    Metrics = result.GetValue(metrics) ?? settings.Metrics,
                 };
+                if (result.GetValue(metrics) is { } served && Agent.Metrics.MetricsAddress.Parse(served, out string? wrong) is null)
+                {
+                    throw new SysprintException(ExitCodes.Usage, $"--metrics '{Printable.Escape(served)}': {wrong}");
+                }
+
                 if (settings.Server is null && (settings.EnrollToken is not null || settings.ServerCa is not null || settings.Host is not null))
                 {
                     throw new SysprintException(ExitCodes.Usage, "--enroll-token, --host and --server-ca need --server (or 'server' in --config)");

@@ -36,7 +36,8 @@ public sealed class SpoolWatcherTests : IDisposable
         private readonly AlertOutbox _outbox;
         private readonly SqliteFingerprintStore _store;
 
-        public Running(string db, string spool, TailOptions? tail = null, bool followSymlinks = false, string? detector = null, TimeSpan? scanInterval = null, bool inotify = true)
+        public Running(string db, string spool, TailOptions? tail = null, bool followSymlinks = false, string? detector = null, TimeSpan? scanInterval = null, bool inotify = true,
+            TimeSpan? silentAfter = null)
         {
             _store = SqliteFingerprintStore.Open(db, createIfMissing: false);
             Console = new StringWriter();
@@ -47,6 +48,7 @@ public sealed class SpoolWatcherTests : IDisposable
                 Spools = [spool],
                 ScanInterval = scanInterval ?? TimeSpan.FromMilliseconds(50),
                 Inotify = inotify,
+                SilentVmAfter = silentAfter ?? TimeSpan.FromMinutes(2),
                 CheckpointInterval = TimeSpan.FromMilliseconds(100),
                 Settle = TimeSpan.FromMilliseconds(100),
                 Tail = tail ?? new TailOptions { PollInterval = TimeSpan.FromMilliseconds(20), RotateGrace = TimeSpan.FromMilliseconds(200) },
@@ -249,8 +251,85 @@ public sealed class SpoolWatcherTests : IDisposable
         Eventually.True(() => agent.Raised == 2, "the anomaly after the truncation");
         await agent.Settled();
 
+        // The copy kept beside it makes the truncation a rotation, not a shrink.
+        Assert.DoesNotContain(StoredAlerts(), a => a.Source == "internal");
+
         Assert.Equal(2, agent.Raised);
         Assert.Equal(["socket", "bind"], StoredAlerts().Select(Next));
+    }
+
+    private List<OutboxAlert> Internal(string rule) => [.. StoredAlerts().Where(a => a.Rule == rule)];
+
+    [Fact]
+    public async Task A_vm_whose_open_log_stops_growing_is_alerted_once_per_silence_and_a_log_that_ended_never()
+    {
+        await using var agent = new Running(_db, Spool, silentAfter: TimeSpan.FromSeconds(1));
+        Append("web-02/ended.strace", Logs.NormalLines(110, 2) + "110   +++ exited with 0 +++\n");
+        string open = Append("web-01/open.strace", Logs.NormalLines(100, 2));
+
+        Eventually.True(() => Internal(AlertFactory.SilentVmRule).Count == 1, "web-01's silence");
+        await agent.Settled(30);
+
+        OutboxAlert silence = Assert.Single(Internal(AlertFactory.SilentVmRule));
+        Assert.Equal("web-01", silence.Vm);
+        Assert.Equal(open, silence.Log);
+        Assert.Equal("Error", silence.Priority);
+        Assert.StartsWith("the logs of vm web-01 stopped growing ", Reason(silence), StringComparison.Ordinal);
+        Assert.EndsWith($"; silent_vm_after_s 1) while {open} has not reached its end (a thread in it has not exited): its tracing may have been stopped or its log suppressed",
+            Reason(silence), StringComparison.Ordinal);
+        Assert.Equal(1, agent.Watcher.Progress().Vms["web-01"].Silent ? 1 : 0);
+
+        // It grows, then falls silent again: one more alert, a new silence.
+        Append("web-01/open.strace", Logs.NormalLines(100, 1));
+        Eventually.True(() => Internal(AlertFactory.SilentVmRule).Count == 2, "web-01's second silence");
+        await agent.Settled(30);
+
+        Assert.Equal(2, Internal(AlertFactory.SilentVmRule).Count);
+        Assert.DoesNotContain(StoredAlerts(), a => a.Vm == "web-02");
+        Assert.Equal(0, agent.Repeated);
+    }
+
+    [Fact]
+    public async Task A_log_that_shrinks_with_no_copy_kept_is_alerted_naming_it()
+    {
+        await using var agent = new Running(_db, Spool);
+        string log = Append("web-01/app.strace", Logs.NormalLines(120, 4));
+        long size = new FileInfo(log).Length;
+        Eventually.True(() => agent.Watcher.Progress().Lines == 12, "the log read");
+
+        using (var file = new FileStream(log, FileMode.Open, FileAccess.Write))
+        {
+            file.SetLength(40);
+        }
+
+        Eventually.True(() => Internal(AlertFactory.LogShrankRule).Count == 1, "the shrink alerted");
+        await agent.Settled();
+
+        OutboxAlert alert = Assert.Single(Internal(AlertFactory.LogShrankRule));
+        Assert.Equal(("web-01", log, "Critical"), (alert.Vm, alert.Log, alert.Priority));
+        Assert.Equal($"{log} shrank from {size} bytes read to 40 bytes before its program ended, and no copy of it was kept in {Spool}/web-01 as logrotate's copytruncate keeps one: lines of it were removed",
+            Reason(alert));
+    }
+
+    [Fact]
+    public async Task A_log_rewritten_from_its_start_while_read_with_no_copy_kept_is_alerted_naming_it()
+    {
+        await using var agent = new Running(_db, Spool);
+        string log = Append("web-01/app.strace", Logs.NormalLines(130, 4));
+        Eventually.True(() => agent.Watcher.Progress().Lines == 12, "the log read");
+
+        // Written over from its start, never shorter: a log restarted in place.
+        using (var file = new FileStream(log, FileMode.Open, FileAccess.Write))
+        {
+            file.Write(System.Text.Encoding.UTF8.GetBytes(Logs.NormalLines(131, 6)));
+        }
+
+        Eventually.True(() => Internal(AlertFactory.LogShrankRule).Count == 1, "the restart alerted");
+
+        OutboxAlert alert = Assert.Single(Internal(AlertFactory.LogShrankRule));
+        Assert.Equal(log, alert.Log);
+        Assert.StartsWith($"{log} was rewritten from its start while it was read (", Reason(alert), StringComparison.Ordinal);
+        Assert.EndsWith($"before its program ended), and no copy of it was kept in {Spool}/web-01 as a rotation keeps one: the lines read before are gone from it", Reason(alert), StringComparison.Ordinal);
     }
 
     [Fact]
