@@ -15,4 +15,6 @@ public static class AlertFields
     public const string Profile = "profile";
     public const string Detector = "detector";
     public const string Reason = "reason";
+    public const string ExePath = "proc.exepath";
+    public const string ExeSha256 = "proc.exe.sha256";
 }

@@ -5,4 +5,11 @@ namespace Sysprint.Agent.Alerts;
 /// <paramref name="LogKey"/> names the log's content in alert ids (stable across restarts: a
 /// watched file's stored key, a run's own id).
 /// </summary>
-public sealed record AlertSubject(string? Vm, string LogName, string LogKey, string? Program, string Profile, string Detector);
+public sealed record AlertSubject(string? Vm, string LogName, string LogKey, string? Program, string Profile, string Detector)
+{
+    /// <summary>The traced executable's path (<c>run</c>, <c>attach</c>), as alerts name it in <c>proc.exepath</c>.</summary>
+    public string? BinaryPath { get; init; }
+
+    /// <summary>The traced executable's SHA-256, lowercase hex (<c>proc.exe.sha256</c>).</summary>
+    public string? BinarySha256 { get; init; }
+}

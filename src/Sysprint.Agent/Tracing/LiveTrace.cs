@@ -25,6 +25,8 @@ public sealed class LiveTrace
     private readonly Action<Mismatch, LiveTrace> _onAlert;
     private readonly Lock _actionLock = new();
     private int _stracePid;
+    private NativeTracer? _native;
+    private TracedBinary? _binary;
 
     /// <param name="onAlert">Called on the reading thread for each distinct mismatch once the run is anomalous, before any stop or kill.</param>
     public LiveTrace(TraceOptions options, LiveProfile profile, SyscallTable table, Action<Mismatch, LiveTrace> onAlert)
@@ -41,6 +43,7 @@ public sealed class LiveTrace
         {
             Program = ProcessTree.ProgramOf(pid);
             DisplayName = string.Create(CultureInfo.InvariantCulture, $"attach: pid {pid} ({Program ?? "?"})");
+            _binary = TracedBinary.OfProcess(pid);
         }
         else
         {
@@ -62,6 +65,13 @@ public sealed class LiveTrace
     public string? Program { get; }
 
     /// <summary>
+    /// The traced executable and its SHA-256: an attached process's <c>/proc/PID/exe</c> when
+    /// attaching; with the native tracer, the command's <c>/proc/PID/exe</c> at its exec; with
+    /// strace, the command resolved on <c>PATH</c> just before it starts. Null when unreadable.
+    /// </summary>
+    public TracedBinary? Binary => _native?.RootBinary ?? _binary;
+
+    /// <summary>
     /// Traces to the end (the command exits, the process detaches, or <paramref name="cancellationToken"/>
     /// fires: then the command is killed, or strace detaches from an attached process).
     /// </summary>
@@ -80,6 +90,11 @@ public sealed class LiveTrace
             Posix.MakeFifo(fifo);
             var check = new LiveCheck(_profile, OnAlert, ignoreThreadStarts: _options.AttachPid is not null, _options.MaxAlerts);
             Check = check;
+            if (_options.AttachPid is null && _options.Command.Count > 0)
+            {
+                _binary = TracedBinary.OfFile(Executables.Find(_options.Command[0]));
+            }
+
             using Process strace = Start(_options, fifo);
             _stracePid = strace.Id;
             using CancellationTokenRegistration stop = cancellationToken.Register(() => Interrupt(strace));
@@ -139,6 +154,11 @@ public sealed class LiveTrace
         Check = check;
         using var log = new TraceLogWriter(_options.TraceFile is null ? null : OpenLog(_options.TraceFile));
         var tracer = new NativeTracer(_options, _table, check, log);
+        if (_options.AttachPid is null)
+        {
+            _native = tracer;
+        }
+
         tracer.Run(cancellationToken);
         log.Flush();
         cancellationToken.ThrowIfCancellationRequested();

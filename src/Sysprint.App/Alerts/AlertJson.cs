@@ -11,7 +11,8 @@ namespace Sysprint.App.Alerts;
 /// An alert of the history as one JSON object, the shape <c>sysprint alerts --json</c> prints:
 /// <c>id</c> (a UUID; for the agent's alerts the <c>uuid</c> its sinks received), <c>seq</c>,
 /// <c>time</c>, <c>source</c> (check|run|attach|watch), <c>host</c>, <c>vm</c>, <c>log</c>,
-/// <c>profile</c>, <c>detector</c>, <c>rule</c>, <c>mismatches</c>, <c>summary</c>, <c>details</c>
+/// <c>profile</c>, <c>detector</c>, <c>rule</c>, <c>mismatches</c>, <c>summary</c>, <c>binary_path</c> and
+/// <c>binary_sha256</c> (the executable <c>run</c> or <c>attach</c> traced, on a PostgreSQL store; else null), <c>details</c>
 /// (on a store that knows the fleet, each detail ends with its <c>fleet</c> view).
 /// </summary>
 public static class AlertJson
@@ -51,6 +52,8 @@ public static class AlertJson
         WriteNullable(json, "rule", alert.Rule);
         json.WriteNumber("mismatches", alert.Mismatches);
         json.WriteString("summary", alert.Summary);
+        WriteNullable(json, "binary_path", alert.BinaryPath);
+        WriteNullable(json, "binary_sha256", alert.BinarySha256);
         json.WritePropertyName("details");
         if (seen is null)
         {

@@ -156,9 +156,18 @@ internal static class RunCommand
     private static CheckOutcome AsCheck(string name, TraceOutcome outcome, LiveProfile profile) =>
         new(name, profile.Name, profile.Detector, profile.Threshold, outcome.Read, outcome.MismatchCount, outcome.Mismatches, false, outcome.Score);
 
-    /// <summary>Records the run as a check, so <c>sysprint alerts</c> lists it when anomalous.</summary>
-    internal static void Record(IFingerprintStore store, string name, string? vm, string host, bool attached, TraceOutcome outcome, LiveProfile profile, SyscallTable table) =>
-        App.Checking.CheckRecords.Record(store, AsCheck(name, outcome, profile), table, name, vm, host, attached ? AlertSources.Attach : AlertSources.Run);
+    /// <summary>
+    /// Records the run as a check with its program and traced binary, so <c>sysprint alerts</c>
+    /// lists it when anomalous and, on a fleet's PostgreSQL store, <c>hosts --binaries</c> sees the
+    /// host's binary.
+    /// </summary>
+    internal static void Record(IFingerprintStore store, LiveTrace trace, string? vm, string host, bool attached, TraceOutcome outcome, LiveProfile profile, SyscallTable table)
+    {
+        string name = trace.DisplayName;
+        CheckRecord check = App.Checking.CheckRecords.From(AsCheck(name, outcome, profile), table, name, vm, host,
+            attached ? AlertSources.Attach : AlertSources.Run, DateTimeOffset.UtcNow);
+        store.RecordCheck(check with { Program = trace.Program, BinaryPath = trace.Binary?.Path, BinarySha256 = trace.Binary?.Sha256 });
+    }
 
     /// <summary>The options and the execution shared by <c>run</c> and <c>attach</c>.</summary>
     internal sealed class LiveOptions
@@ -319,15 +328,40 @@ internal static class RunCommand
 
             string? vm = result.GetValue(Vm);
             TextWriter? console = Sinks.ShowOnStdout(result) ? context.Out : null;
-            AlertOutbox outbox = AlertSinkOptions.OpenOutbox(address, context, Sinks.Sinks(result), console);
+
+            // The outbox lives in the local store; a fleet's PostgreSQL store has none: there the
+            // run is recorded centrally (with this host's name) and its alerts go to stdout only.
+            bool local = StoreLocator.LocalFiles(address).Count > 0;
+            if (!local && Sinks.AnySink(result))
+            {
+                throw new SysprintException(ExitCodes.Usage,
+                    "alert sinks (--alerts-jsonl, --syslog, --webhook, --alert-program) keep their pending alerts in a local store's outbox: "
+                    + "with --db postgres:// the run is recorded in the fleet's history (sysprint alerts) and its alerts are printed; "
+                    + "for sinks, trace against the host's local store");
+            }
+
+            AlertOutbox? outbox = local ? AlertSinkOptions.OpenOutbox(address, context, Sinks.Sinks(result), console) : null;
             try
             {
                 var factory = new AlertFactory(AlertSinkOptions.Hostname(context));
                 string key = Guid.NewGuid().ToString("N");
                 var trace = new LiveTrace(options, profile, table, (mismatch, t) =>
                 {
-                    var subject = new AlertSubject(vm, t.DisplayName, key, t.Program, profile.Name, profile.Detector);
-                    outbox.Raise(factory.Mismatch(subject, mismatch, table, DateTimeOffset.UtcNow));
+                    var subject = new AlertSubject(vm, t.DisplayName, key, t.Program, profile.Name, profile.Detector)
+                    {
+                        BinaryPath = t.Binary?.Path,
+                        BinarySha256 = t.Binary?.Sha256,
+                    };
+                    Alert alert = factory.Mismatch(subject, mismatch, table, DateTimeOffset.UtcNow);
+                    if (outbox is not null)
+                    {
+                        outbox.Raise(alert);
+                    }
+                    else if (console is not null)
+                    {
+                        console.WriteLine(alert.ToText());
+                        console.Flush();
+                    }
                 });
                 using var cancel = new CancellationTokenSource();
 
@@ -349,13 +383,17 @@ internal static class RunCommand
                 TraceOutcome outcome = trace.Run(cancel.Token);
                 string name = Printable.Escape(trace.DisplayName);
                 WriteVerdict(context.Out, name, outcome, profile, table, options.OnAnomaly, options.DenyErrno);
-                Record(store, trace.DisplayName, vm, AlertSinkOptions.Hostname(context), options.AttachPid is not null, outcome, profile, table);
-                AlertSinkOptions.FlushAsync(outbox, context, TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
+                Record(store, trace, vm, AlertSinkOptions.Hostname(context), options.AttachPid is not null, outcome, profile, table);
+                if (outbox is not null)
+                {
+                    AlertSinkOptions.FlushAsync(outbox, context, TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
+                }
+
                 return outcome.Anomalous ? ExitCodes.Anomalous : ExitCodes.Ok;
             }
             finally
             {
-                outbox.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                outbox?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             }
         }
     }

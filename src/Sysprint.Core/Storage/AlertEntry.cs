@@ -27,4 +27,11 @@ public sealed record AlertEntry(
     string? Rule,
     long Mismatches,
     string Summary,
-    string DetailsJson);
+    string DetailsJson)
+{
+    /// <summary>The traced executable's path (<c>run</c>, <c>attach</c>; kept by the PostgreSQL store), else null.</summary>
+    public string? BinaryPath { get; init; }
+
+    /// <summary>The traced executable's SHA-256, lowercase hex (as <see cref="BinaryPath"/>), else null.</summary>
+    public string? BinarySha256 { get; init; }
+}

@@ -24,5 +24,14 @@ public sealed record CheckRecord(
     /// <summary>The id its alert gets when anomalous (a new UUID unless given).</summary>
     public string AlertId { get; init; } = Guid.NewGuid().ToString();
 
+    /// <summary>The traced program's name (<c>run</c>, <c>attach</c>), else null.</summary>
+    public string? Program { get; init; }
+
+    /// <summary>The traced executable's path (<c>run</c>, <c>attach</c>), else null.</summary>
+    public string? BinaryPath { get; init; }
+
+    /// <summary>The traced executable's SHA-256, lowercase hex (<c>run</c>, <c>attach</c>), else null. Kept by the PostgreSQL store.</summary>
+    public string? BinarySha256 { get; init; }
+
     public string Verdict => Anomalous ? "anomalous" : "normal";
 }

@@ -15,6 +15,12 @@ internal static class FleetAlertHistory
     /// <summary>The history's <c>rule</c>: null for a finding, the agent's rule otherwise.</summary>
     public const string Rule = "CASE WHEN b->>'source' = 'syscall' THEN NULL ELSE b->>'rule' END";
 
+    /// <summary>The history's <c>binary_path</c>: the agent's <c>proc.exepath</c>, when it traced the program.</summary>
+    public const string BinaryPath = "b->'output_fields'->>'proc.exepath'";
+
+    /// <summary>The history's <c>binary_sha256</c>: the agent's <c>proc.exe.sha256</c>, when it traced the program.</summary>
+    public const string BinarySha256 = "b->'output_fields'->>'proc.exe.sha256'";
+
     /// <summary>The history's <c>mismatches</c>.</summary>
     public const string Mismatches = "CASE WHEN b->>'source' = 'syscall' THEN 1 ELSE 0 END";
 

@@ -15,14 +15,15 @@ namespace Sysprint.Storage.Postgres;
 /// a reason (a call-set finding, a rare window). <c>N</c> counts the hosts that recorded an alert
 /// naming that transition under that profile whose alert time is within the period before now
 /// (7 days), revoked hosts left out. <c>M</c> counts the hosts of the fleet: those enrolled and not
-/// revoked, and any other host name that recorded an alert in the period. Alerts without a host or
+/// revoked, and any other host name that recorded an alert or a check in the period. Alerts without a host or
 /// a profile count for neither. It is a lower bound of the hosts that met the transition: a host
 /// whose own profile already holds it does not alert.
 /// </para>
 /// <para>
 /// A trigger on <c>alerts</c> keeps, per (profile, transition, host), the newest alert time
-/// (<c>fleet_transitions_seen</c>) and per host its newest alert (<c>fleet_alert_hosts</c>), so a
-/// count reads at most one row per host, however many alerts there are.
+/// (<c>fleet_transitions_seen</c>), and a trigger on <c>alerts</c> and <c>checks</c> per host its newest
+/// record (<c>fleet_recent_hosts</c>), so a count reads at most one row per host, however many alerts
+/// there are.
 /// </para>
 /// </summary>
 internal static class FleetSeenSql
@@ -57,13 +58,13 @@ internal static class FleetSeenSql
         );
         CREATE FUNCTION sysprint_alerts_seen() RETURNS trigger LANGUAGE plpgsql AS $f$
         BEGIN
-            {{Upsert("new_alerts")}}
+            {{UpsertV4("new_alerts")}}
             RETURN NULL;
         END
         $f$;
         CREATE TRIGGER alerts_seen AFTER INSERT ON alerts REFERENCING NEW TABLE AS new_alerts
             FOR EACH STATEMENT EXECUTE FUNCTION sysprint_alerts_seen();
-        {{Upsert("alerts")}}
+        {{UpsertV4("alerts")}}
         """;
 
     /// <summary>
@@ -83,7 +84,7 @@ internal static class FleetSeenSql
             SELECT count(*) AS hosts FROM (
                 SELECT name FROM fleet_hosts WHERE revoked IS NULL
                 UNION
-                SELECT host FROM fleet_alert_hosts WHERE last_alert >= @since AND host NOT IN (SELECT name FROM revoked)
+                SELECT host FROM fleet_recent_hosts WHERE last_seen >= @since AND host NOT IN (SELECT name FROM revoked)
             ) u
         )
         SELECT m.seq, m.i,
@@ -151,8 +152,55 @@ internal static class FleetSeenSql
         return Done(found);
     }
 
-    /// <summary>The upsert of the alerts in <paramref name="table"/> into the two tables (the trigger's body, and the migration's fill).</summary>
-    private static string Upsert(string table) =>
+    /// <summary>
+    /// Fleet part migration 4 → 5: M counts the hosts that recorded a check too (a normal
+    /// <c>run</c> on a host not enrolled is a host of the fleet): <c>fleet_alert_hosts</c> becomes
+    /// <c>fleet_recent_hosts (host, last_seen)</c>, kept by the alerts' trigger and a new one on
+    /// <c>checks</c>, and filled from the checks.
+    /// </summary>
+    public static readonly string MigrationV5 =
+        $$"""
+        ALTER TABLE fleet_alert_hosts RENAME TO fleet_recent_hosts;
+        ALTER TABLE fleet_recent_hosts RENAME COLUMN last_alert TO last_seen;
+        CREATE OR REPLACE FUNCTION sysprint_alerts_seen() RETURNS trigger LANGUAGE plpgsql AS $f$
+        BEGIN
+            {{UpsertTransitions("new_alerts")}}
+            {{UpsertHosts("new_alerts", "time")}}
+            RETURN NULL;
+        END
+        $f$;
+        CREATE FUNCTION sysprint_checks_seen() RETURNS trigger LANGUAGE plpgsql AS $f$
+        BEGIN
+            {{UpsertHosts("new_checks", "checked_at")}}
+            RETURN NULL;
+        END
+        $f$;
+        CREATE TRIGGER checks_seen AFTER INSERT ON checks REFERENCING NEW TABLE AS new_checks
+            FOR EACH STATEMENT EXECUTE FUNCTION sysprint_checks_seen();
+        {{UpsertHosts("checks", "checked_at")}}
+        """;
+
+    private static string UpsertTransitions(string table) =>
+        $"""
+        INSERT INTO fleet_transitions_seen AS s (profile, transition, host, last_seen)
+            SELECT n.profile, t.transition, n.host, max(n.time)
+            FROM {table} n CROSS JOIN LATERAL sysprint_mismatches(n.details_json) AS d (m) CROSS JOIN LATERAL (SELECT sysprint_transition(d.m) AS transition) t
+            WHERE n.host IS NOT NULL AND n.profile IS NOT NULL AND t.transition IS NOT NULL
+            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+            ON CONFLICT (profile, transition, host) DO UPDATE SET last_seen = greatest(s.last_seen, excluded.last_seen)
+            WHERE s.last_seen < excluded.last_seen;
+        """;
+
+    private static string UpsertHosts(string table, string time) =>
+        $"""
+        INSERT INTO fleet_recent_hosts AS h (host, last_seen)
+            SELECT n.host, max(n.{time}) FROM {table} n WHERE n.host IS NOT NULL GROUP BY 1 ORDER BY 1
+            ON CONFLICT (host) DO UPDATE SET last_seen = greatest(h.last_seen, excluded.last_seen)
+            WHERE h.last_seen < excluded.last_seen;
+        """;
+
+    /// <summary>The upsert of the alerts in <paramref name="table"/> into the two tables as version 4 made them (its trigger's body, and its fill).</summary>
+    private static string UpsertV4(string table) =>
         $"""
         INSERT INTO fleet_transitions_seen AS s (profile, transition, host, last_seen)
             SELECT n.profile, t.transition, n.host, max(n.time)

@@ -5,7 +5,7 @@ namespace Sysprint.Storage.Postgres;
 
 public sealed partial class PostgresFingerprintStore
 {
-    private const string AlertColumns = "seq, uuid, time, source, host, vm, log, profile, detector, rule, mismatches, summary, details_json";
+    private const string AlertColumns = "seq, uuid, time, source, host, vm, log, profile, detector, rule, mismatches, summary, details_json, binary_path, binary_sha256";
 
     /// <inheritdoc/>
     /// <remarks>The alert takes the check's time.</remarks>
@@ -145,8 +145,10 @@ public sealed partial class PostgresFingerprintStore
         long checkId;
         using (var insert = new NpgsqlCommand(
             """
-            INSERT INTO checks (log, vm, host, profile, detector, verdict, syscalls, mismatches, score, summary, details_json, checked_at)
-            VALUES (@log, @vm, @host, @profile, @detector, @verdict, @syscalls, @mismatches, @score, @summary, @details, @time)
+            INSERT INTO checks (log, vm, host, profile, detector, verdict, syscalls, mismatches, score, summary, details_json, checked_at,
+                program, binary_path, binary_sha256)
+            VALUES (@log, @vm, @host, @profile, @detector, @verdict, @syscalls, @mismatches, @score, @summary, @details, @time,
+                @program, @binary_path, @binary_sha256)
             RETURNING id
             """,
             connection, transaction))
@@ -163,6 +165,9 @@ public sealed partial class PostgresFingerprintStore
             insert.Parameters.AddWithValue("summary", check.Summary);
             insert.Parameters.AddWithValue("details", check.DetailsJson);
             AddTime(insert, "time", check.Time);
+            AddText(insert, "program", check.Program);
+            AddText(insert, "binary_path", check.BinaryPath);
+            AddText(insert, "binary_sha256", check.BinarySha256);
             checkId = (long)insert.ExecuteScalar()!;
         }
 
@@ -170,7 +175,11 @@ public sealed partial class PostgresFingerprintStore
         if (check.Anomalous)
         {
             alertSeq = InsertAlert(connection, transaction, new AlertEntry(0, check.AlertId, check.Time, check.Source, check.Host, check.Vm, check.Log,
-                check.Profile, check.Detector, null, check.Mismatches, check.Summary, check.DetailsJson), checkId)
+                check.Profile, check.Detector, null, check.Mismatches, check.Summary, check.DetailsJson)
+                {
+                    BinaryPath = check.BinaryPath,
+                    BinarySha256 = check.BinarySha256,
+                }, checkId)
                 ?? throw new InvalidOperationException($"{Location}: an alert with id {check.AlertId} is already recorded");
         }
 
@@ -182,8 +191,8 @@ public sealed partial class PostgresFingerprintStore
     {
         using var insert = new NpgsqlCommand(
             """
-            INSERT INTO alerts (uuid, check_id, time, source, host, vm, log, profile, detector, rule, mismatches, summary, details_json)
-            VALUES (@uuid, @check, @time, @source, @host, @vm, @log, @profile, @detector, @rule, @mismatches, @summary, @details)
+            INSERT INTO alerts (uuid, check_id, time, source, host, vm, log, profile, detector, rule, mismatches, summary, details_json, binary_path, binary_sha256)
+            VALUES (@uuid, @check, @time, @source, @host, @vm, @log, @profile, @detector, @rule, @mismatches, @summary, @details, @binary_path, @binary_sha256)
             ON CONFLICT (host, uuid) DO NOTHING
             RETURNING seq
             """,
@@ -201,11 +210,17 @@ public sealed partial class PostgresFingerprintStore
         insert.Parameters.AddWithValue("mismatches", alert.Mismatches);
         insert.Parameters.AddWithValue("summary", alert.Summary);
         insert.Parameters.AddWithValue("details", alert.DetailsJson);
+        AddText(insert, "binary_path", alert.BinaryPath);
+        AddText(insert, "binary_sha256", alert.BinarySha256);
         return insert.ExecuteScalar() is long seq ? seq : null;
     }
 
     private static AlertEntry ReadAlert(NpgsqlDataReader reader) =>
         new(reader.GetInt64(0), reader.GetString(1), ReadTime(reader, 2), reader.GetString(3), NullableText(reader, 4), NullableText(reader, 5),
             NullableText(reader, 6), NullableText(reader, 7), NullableText(reader, 8), NullableText(reader, 9), reader.GetInt64(10), reader.GetString(11),
-            reader.GetString(12));
+            reader.GetString(12))
+        {
+            BinaryPath = NullableText(reader, 13),
+            BinarySha256 = NullableText(reader, 14),
+        };
 }

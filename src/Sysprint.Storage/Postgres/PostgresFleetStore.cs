@@ -201,9 +201,11 @@ public sealed partial class PostgresFleetStore : IFleetStore
             // Each alert enters the one alert history (FleetAlertHistory) under its host's name.
             await using NpgsqlCommand command = _source.CreateCommand(
                 $"""
-                INSERT INTO alerts (uuid, host, host_id, time, received, source, vm, log, profile, detector, rule, priority, mismatches, summary, details_json, body)
+                INSERT INTO alerts (uuid, host, host_id, time, received, source, vm, log, profile, detector, rule, priority, mismatches, summary, details_json, body,
+                    binary_path, binary_sha256)
                 SELECT u.uuid::text, (SELECT name FROM fleet_hosts WHERE id = @host), @host, u.time, @received, 'watch', u.vm, u.log, u.profile,
-                    {FleetAlertHistory.Detector}, {FleetAlertHistory.Rule}, u.priority, {FleetAlertHistory.Mismatches}, u.output, {FleetAlertHistory.Details}, b
+                    {FleetAlertHistory.Detector}, {FleetAlertHistory.Rule}, u.priority, {FleetAlertHistory.Mismatches}, u.output, {FleetAlertHistory.Details}, b,
+                    {FleetAlertHistory.BinaryPath}, {FleetAlertHistory.BinarySha256}
                 FROM unnest(@uuids, @times, @rules, @priorities, @sources, @vms, @logs, @profiles, @outputs, @bodies)
                     AS u (uuid, time, rule, priority, source, vm, log, profile, output, body),
                     LATERAL (SELECT u.body::jsonb AS b) j
@@ -297,6 +299,35 @@ public sealed partial class PostgresFleetStore : IFleetStore
         return new FleetHost(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), Time(reader, 3)!.Value, Time(reader, 4), Time(reader, 5),
             TimeSpan.FromSeconds(reader.GetInt32(6)), heartbeat);
     }
+
+    /// <summary>
+    /// Each host's latest binary of <paramref name="program"/> (a name, matched against the traced
+    /// program's; or, with a '/', a path, matched against the binary's path), from the checks
+    /// <c>run</c> and <c>attach</c> recorded in this store; revoked hosts left out.
+    /// </summary>
+    public Task<ProgramBinaries> BinariesAsync(string program, CancellationToken cancellationToken) =>
+        Run(async () =>
+        {
+            ArgumentNullException.ThrowIfNull(program);
+            string column = program.Contains('/', StringComparison.Ordinal) ? "c.binary_path" : "c.program";
+            await using NpgsqlCommand command = _source.CreateCommand(
+                $"""
+                SELECT DISTINCT ON (c.host) c.host, c.binary_sha256, c.binary_path, c.checked_at
+                FROM checks c
+                WHERE {column} = @program AND c.binary_sha256 IS NOT NULL AND c.host IS NOT NULL
+                    AND c.host NOT IN (SELECT name FROM fleet_hosts WHERE revoked IS NOT NULL)
+                ORDER BY c.host, c.id DESC
+                """);
+            command.Parameters.AddWithValue("program", program);
+            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var hosts = new List<HostBinary>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                hosts.Add(new HostBinary(reader.GetString(0), reader.GetString(1), Text(reader, 2), Time(reader, 3)!.Value));
+            }
+
+            return new ProgramBinaries(program, hosts);
+        });
 
     private static DateTimeOffset? Time(DbDataReader reader, int column) =>
         reader.IsDBNull(column) ? null : new DateTimeOffset(reader.GetFieldValue<DateTime>(column), TimeSpan.Zero);

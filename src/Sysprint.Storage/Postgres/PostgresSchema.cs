@@ -109,6 +109,20 @@ internal static class PostgresSchema
         CREATE INDEX alerts_time ON alerts (time DESC, seq DESC);
         CREATE INDEX alerts_host ON alerts (host, seq DESC);
         """,
+
+        // 1 -> 2: the binary a run or attach traced (issue 13 item 6): its program, path and
+        // SHA-256 on every check (normal or not, so `hosts --binaries` knows each host's binary),
+        // and on the alert.
+        """
+        ALTER TABLE checks
+            ADD COLUMN program       text,
+            ADD COLUMN binary_path   text,
+            ADD COLUMN binary_sha256 text;
+        ALTER TABLE alerts
+            ADD COLUMN binary_path   text,
+            ADD COLUMN binary_sha256 text;
+        CREATE INDEX checks_program_host ON checks (program, host, id DESC) WHERE binary_sha256 IS NOT NULL;
+        """,
     ];
 
     /// <summary>Migration <c>i</c> takes the fleet part from version <c>i</c> to <c>i + 1</c>.</summary>
@@ -201,6 +215,9 @@ internal static class PostgresSchema
         // transition under which profile, and when last, kept by a trigger on every insert into
         // alerts (check, run, attach and the hosts' alerts alike) and filled from the history.
         FleetSeenSql.Migration,
+
+        // 4 -> 5: hosts that recorded only checks (a normal run, a clean check) count in M too.
+        FleetSeenSql.MigrationV5,
     ];
 
     /// <summary>The parts in the order they migrate (a later part may use an earlier part's tables).</summary>

@@ -45,6 +45,24 @@ public sealed class AlertTests
     }
 
     [Fact]
+    public void A_traced_runs_alert_names_its_binary_and_its_sha256_and_a_logs_alert_names_none()
+    {
+        var subject = new AlertSubject(null, "run: cat", "key-1", "cat", "default", "paper")
+        {
+            BinaryPath = "/usr/bin/cat",
+            BinarySha256 = "008f819498fe591f3cc920d543709347d8d14a139bb3482bc2cd8635c1b3162e",
+        };
+
+        using JsonDocument traced = JsonDocument.Parse(new AlertFactory("dom0").Mismatch(subject, new Mismatch([11, 41], 39, 10248), s_table, s_time).ToJson());
+        using JsonDocument log = JsonDocument.Parse(Sample().ToJson());
+
+        JsonElement fields = traced.RootElement.GetProperty("output_fields");
+        Assert.Equal(("/usr/bin/cat", "008f819498fe591f3cc920d543709347d8d14a139bb3482bc2cd8635c1b3162e"),
+            (fields.GetProperty("proc.exepath").GetString(), fields.GetProperty("proc.exe.sha256").GetString()));
+        Assert.False(log.RootElement.GetProperty("output_fields").TryGetProperty("proc.exe.sha256", out _));
+    }
+
+    [Fact]
     public void Text_is_time_priority_and_output()
     {
         Alert alert = Sample();

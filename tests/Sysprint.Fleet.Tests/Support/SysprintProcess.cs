@@ -29,7 +29,10 @@ internal sealed class SysprintProcess : IDisposable
 
     public string Error => Read(_error);
 
-    public static SysprintProcess Start(params string[] args)
+    public static SysprintProcess Start(params string[] args) => StartWith(null, args);
+
+    /// <summary>Starts it with these environment variables set (e.g. <c>SYSPRINT_HOSTNAME</c>).</summary>
+    public static SysprintProcess StartWith(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -55,6 +58,11 @@ internal sealed class SysprintProcess : IDisposable
         start.Environment["LC_ALL"] = "C";
         start.Environment.Remove("SYSPRINT_DB");
         start.Environment.Remove("SYSPRINT_ENROLL_TOKEN");
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         Process process = Process.Start(start)!;
         process.StandardInput.Close();
         return new SysprintProcess(process);

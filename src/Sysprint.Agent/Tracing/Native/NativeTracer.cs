@@ -86,6 +86,9 @@ internal sealed unsafe class NativeTracer
     /// <summary>The program of the first exec.</summary>
     public string? FirstProgram { get; private set; }
 
+    /// <summary>The command's executable, read through <c>/proc/PID/exe</c> at its exec (a run only; null before, or when unreadable).</summary>
+    public TracedBinary? RootBinary { get; private set; }
+
     /// <summary>
     /// Traces to the end: every traced thread has exited or, after <paramref name="cancellationToken"/>
     /// fired, been killed (failing closed) or detached (failing open). Runs on a thread of its own.
@@ -642,6 +645,7 @@ internal sealed unsafe class NativeTracer
             long line = _log.BeginCall(t.Tid, t.Name, _log.Writes ? RootExecveArguments() : default);
             Syscalls++;
             FirstProgram ??= Path.GetFileName(_rootPath);
+            RootBinary = TracedBinary.OfProcess(t.Tid) ?? TracedBinary.OfFile(_rootPath);
             Decide(t, mapped, line, 0, atEntry: false);
         }
         else if (FirstProgram is null)
