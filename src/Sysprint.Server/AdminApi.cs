@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -47,22 +48,22 @@ internal static class AdminApi
 
         admin.MapPost("/hosts/{name}/revoke", async (string name, HttpContext context) =>
             await store.RevokeHostAsync(name, clock.GetUtcNow(), context.RequestAborted).ConfigureAwait(false)
-                ? ApiJson.Ok(new { Host = name, Revoked = true })
+                ? ApiJson.Ok(new JsonObject { ["host"] = name, ["revoked"] = true })
                 : ApiJson.Error(StatusCodes.Status404NotFound, $"no host named '{Diagnostics.Printable.Escape(name)}'"));
 
         admin.MapGet("/enroll-tokens", async (HttpContext context) =>
         {
             IReadOnlyList<EnrollSecret> secrets = await store.ListEnrollSecretsAsync(context.RequestAborted).ConfigureAwait(false);
-            return ApiJson.Ok(new
+            return ApiJson.Ok(new JsonObject
             {
-                EnrollTokens = secrets.Select(s => new
+                ["enroll_tokens"] = new JsonArray([.. secrets.Select(s => new JsonObject
                 {
-                    s.Id,
-                    s.Group,
-                    Created = FleetJson.TimeText(s.Created),
-                    Expires = s.Expires is { } e ? FleetJson.TimeText(e) : null,
-                    Revoked = s.Revoked is { } r ? FleetJson.TimeText(r) : null,
-                }),
+                    ["id"] = s.Id,
+                    ["group"] = s.Group,
+                    ["created"] = FleetJson.TimeText(s.Created),
+                    ["expires"] = s.Expires is { } e ? FleetJson.TimeText(e) : null,
+                    ["revoked"] = s.Revoked is { } r ? FleetJson.TimeText(r) : null,
+                })]),
             });
         });
 
@@ -84,12 +85,12 @@ internal static class AdminApi
             try
             {
                 var (stored, secret) = await EnrollTokens.CreateAsync(store, group, validFor, clock.GetUtcNow(), context.RequestAborted).ConfigureAwait(false);
-                return ApiJson.Ok(new
+                return ApiJson.Ok(new JsonObject
                 {
-                    stored.Id,
-                    stored.Group,
-                    Expires = stored.Expires is { } x ? FleetJson.TimeText(x) : null,
-                    Secret = secret,
+                    ["id"] = stored.Id,
+                    ["group"] = stored.Group,
+                    ["expires"] = stored.Expires is { } x ? FleetJson.TimeText(x) : null,
+                    ["secret"] = secret,
                 }, StatusCodes.Status201Created);
             }
             catch (Diagnostics.SysprintException ex) when (ex.ExitCode == Diagnostics.ExitCodes.Usage)
@@ -100,7 +101,7 @@ internal static class AdminApi
 
         admin.MapPost("/enroll-tokens/{id:long}/revoke", async (long id, HttpContext context) =>
             await store.RevokeEnrollSecretAsync(id, clock.GetUtcNow(), context.RequestAborted).ConfigureAwait(false)
-                ? ApiJson.Ok(new { Id = id, Revoked = true })
+                ? ApiJson.Ok(new JsonObject { ["id"] = id, ["revoked"] = true })
                 : ApiJson.Error(StatusCodes.Status404NotFound, string.Create(CultureInfo.InvariantCulture, $"no enrollment secret {id}")));
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -45,12 +46,12 @@ internal static class AgentApi
                 clock.GetUtcNow(), ct).ConfigureAwait(false);
             return outcome switch
             {
-                EnrollOutcome.Enrolled => ApiJson.Ok(new
+                EnrollOutcome.Enrolled => ApiJson.Ok(new JsonObject
                 {
-                    Host = host!.Name,
-                    host.Group,
-                    Credential = credential,
-                    HeartbeatIntervalS = (int)options.HeartbeatInterval.TotalSeconds,
+                    ["host"] = host!.Name,
+                    ["group"] = host.Group,
+                    ["credential"] = credential,
+                    ["heartbeat_interval_s"] = (int)options.HeartbeatInterval.TotalSeconds,
                 }, StatusCodes.Status201Created),
                 EnrollOutcome.UnknownSecret => ApiJson.Error(StatusCodes.Status401Unauthorized, "unknown enrollment secret"),
                 EnrollOutcome.Expired => ApiJson.Error(StatusCodes.Status401Unauthorized, "the enrollment secret has expired"),
@@ -73,7 +74,7 @@ internal static class AgentApi
             using JsonDocument document = body!;
             FleetHeartbeat heartbeat = ParseHeartbeat(document.RootElement);
             await store.RecordHeartbeatAsync(host.Id, heartbeat, clock.GetUtcNow(), ct).ConfigureAwait(false);
-            return ApiJson.Ok(new { Host = host.Name, HeartbeatIntervalS = (int)options.HeartbeatInterval.TotalSeconds });
+            return ApiJson.Ok(new JsonObject { ["host"] = host.Name, ["heartbeat_interval_s"] = (int)options.HeartbeatInterval.TotalSeconds });
         });
 
         app.MapPost("/api/agent/alerts", async (HttpContext context) =>
@@ -89,7 +90,7 @@ internal static class AgentApi
             using JsonDocument document = body!;
             List<AlertUpload> alerts = AlertParser.Parse(document.RootElement, host.Name, options.MaxAlertsPerBatch);
             int stored = await store.AddAlertsAsync(host.Id, alerts, clock.GetUtcNow(), ct).ConfigureAwait(false);
-            return ApiJson.Ok(new { Received = alerts.Count, Stored = stored });
+            return ApiJson.Ok(new JsonObject { ["received"] = alerts.Count, ["stored"] = stored });
         });
     }
 

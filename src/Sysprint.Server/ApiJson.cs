@@ -1,20 +1,38 @@
+using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 
 namespace Sysprint.Server;
 
-/// <summary>The API's JSON: snake_case names, errors as <c>{"error": "..."}</c>.</summary>
+/// <summary>
+/// The API's small answers: JSON objects with snake_case names, errors as <c>{"error": "..."}</c>.
+/// Built as <see cref="JsonObject"/>s, not serialised from .NET objects by reflection, so that the
+/// native (AOT) binary answers them the same; larger documents are written with a
+/// <see cref="Utf8JsonWriter"/> (<see cref="AdminApi.Json"/>).
+/// </summary>
 internal static class ApiJson
 {
-    public static readonly JsonSerializerOptions Options = new()
+    public const string ContentType = "application/json; charset=utf-8";
+
+    private static readonly JsonSerializerOptions s_options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static IResult Ok(JsonObject value, int status = StatusCodes.Status200OK)
     {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DictionaryKeyPolicy = null,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
+        ArgumentNullException.ThrowIfNull(value);
+        return Results.Text(value.ToJsonString(s_options), ContentType, Encoding.UTF8, status);
+    }
 
-    public static IResult Ok(object value, int status = StatusCodes.Status200OK) => Results.Json(value, Options, statusCode: status);
+    public static IResult Error(int status, string message) => Ok(ErrorObject(message), status);
 
-    public static IResult Error(int status, string message) => Results.Json(new { Error = message }, Options, statusCode: status);
+    /// <summary>Writes <c>{"error": MESSAGE}</c> as the response's body (the status is the caller's).</summary>
+    public static Task WriteErrorAsync(HttpResponse response, string message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        response.ContentType = ContentType;
+        return response.WriteAsync(ErrorObject(message).ToJsonString(s_options), Encoding.UTF8, cancellationToken);
+    }
+
+    private static JsonObject ErrorObject(string message) => new() { ["error"] = message };
 }

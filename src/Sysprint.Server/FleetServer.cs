@@ -80,8 +80,7 @@ public sealed class FleetServer : IAsyncDisposable
                     rejected.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
                 }
 
-                await rejected.HttpContext.Response.WriteAsJsonAsync(new { Error = "too many requests from this host: slow down" }, ApiJson.Options, ct)
-                    .ConfigureAwait(false);
+                await ApiJson.WriteErrorAsync(rejected.HttpContext.Response, "too many requests from this host: slow down", ct).ConfigureAwait(false);
             };
         });
 
@@ -184,7 +183,7 @@ public sealed class FleetServer : IAsyncDisposable
 
         context.Response.Clear();
         context.Response.StatusCode = status;
-        return context.Response.WriteAsJsonAsync(new { Error = message }, ApiJson.Options, context.RequestAborted);
+        return ApiJson.WriteErrorAsync(context.Response, message, context.RequestAborted);
     }
 
     private static X509Certificate2? LoadCertificate(ServeOptions options)

@@ -61,7 +61,8 @@ public sealed class FleetClient : IDisposable
     /// <summary>Exchanges the enrollment secret for this host's credential.</summary>
     public async Task<FleetCredential> EnrollAsync(string secret, string host, CancellationToken cancellationToken)
     {
-        string body = JsonSerializer.Serialize(new Dictionary<string, string> { ["enroll_secret"] = secret, ["host"] = host });
+        string body = JsonSerializer.Serialize(new Dictionary<string, string> { ["enroll_secret"] = secret, ["host"] = host },
+            FleetJsonContext.Default.DictionaryStringString);
         using JsonDocument answer = await PostAsync("api/agent/enroll", body, null, cancellationToken).ConfigureAwait(false);
         JsonElement root = answer.RootElement;
         return new FleetCredential
@@ -85,7 +86,7 @@ public sealed class FleetClient : IDisposable
             ["files"] = heartbeat.Files,
             ["pending"] = heartbeat.Pending,
             ["last_error"] = heartbeat.LastError,
-        });
+        }, FleetJsonContext.Default.DictionaryStringObject);
         using JsonDocument answer = await PostAsync("api/agent/heartbeat", body, credential, cancellationToken).ConfigureAwait(false);
         return TimeSpan.FromSeconds(Math.Max(1, answer.RootElement.GetProperty("heartbeat_interval_s").GetInt32()));
     }

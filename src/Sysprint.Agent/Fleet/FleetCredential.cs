@@ -13,19 +13,19 @@ namespace Sysprint.Agent.Fleet;
 public sealed record FleetCredential
 {
     [JsonPropertyName("server")]
-    public required string Server { get; init; }
+    public required string Server { get; set; }
 
     [JsonPropertyName("host")]
-    public required string Host { get; init; }
+    public required string Host { get; set; }
 
     [JsonPropertyName("group")]
-    public required string Group { get; init; }
+    public required string Group { get; set; }
 
     [JsonPropertyName("credential")]
-    public required string Credential { get; init; }
+    public required string Credential { get; set; }
 
     [JsonPropertyName("heartbeat_interval_s")]
-    public int HeartbeatIntervalSeconds { get; init; } = 30;
+    public int HeartbeatIntervalSeconds { get; set; } = 30;
 
     /// <summary>The credential file, or null when there is none yet.</summary>
     /// <exception cref="SysprintException">Open to others (77), unreadable (66) or not a credential file (65).</exception>
@@ -41,7 +41,7 @@ public sealed record FleetCredential
         FleetCredential? credential;
         try
         {
-            credential = JsonSerializer.Deserialize<FleetCredential>(text);
+            credential = JsonSerializer.Deserialize(text, FleetJsonContext.Default.FleetCredential);
         }
         catch (JsonException e)
         {
@@ -58,5 +58,5 @@ public sealed record FleetCredential
     }
 
     /// <summary>Writes the file with mode 0600 (atomically).</summary>
-    public void Save(string path) => SecretFiles.Write(path, JsonSerializer.Serialize(this) + "\n", "host credential");
+    public void Save(string path) => SecretFiles.Write(path, JsonSerializer.Serialize(this, FleetJsonContext.Default.FleetCredential) + "\n", "host credential");
 }

@@ -13,19 +13,16 @@ namespace Sysprint.Agent.Hosting;
 /// The agent's JSON config file (<c>sysprint watch --config FILE</c>; <c>deploy/agent.json</c> is a
 /// full example). Every key is optional; unknown keys are errors (a typo must not silently
 /// disable a sink). Command-line flags add to it (spools, sinks) or override it (db, profile).
+/// Read by System.Text.Json's generated code (<see cref="AgentConfigJson"/>, no reflection, for the
+/// native binary); its properties have setters, not <c>init</c>: the generator sets init-only
+/// properties through the constructor and so gives an absent key default(T) instead of the default
+/// written here.
 /// </summary>
 public sealed record AgentConfig
 {
-    private static readonly JsonSerializerOptions s_json = new()
-    {
-        ReadCommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    };
-
     /// <summary>The store; else <c>--db</c>, <c>$SYSPRINT_DB</c>, <c>./sysprint.db</c>.</summary>
     [JsonPropertyName("db")]
-    public string? Db { get; init; }
+    public string? Db { get; set; }
 
     /// <summary>
     /// The public key (<c>KEYFILE.pub</c>) every profile's seal is verified with before use; a
@@ -33,84 +30,84 @@ public sealed record AgentConfig
     /// overrides it; <c>$SYSPRINT_TRUST</c> applies when neither is set.
     /// </summary>
     [JsonPropertyName("trust")]
-    public string? Trust { get; init; }
+    public string? Trust { get; set; }
 
     /// <summary>The fleet server (<c>sysprint serve</c>) to enroll with and send alerts and heartbeats to, e.g. <c>https://fleet.example:8443</c>.</summary>
     [JsonPropertyName("server")]
-    public string? Server { get; init; }
+    public string? Server { get; set; }
 
     /// <summary>The enrollment secret, needed once: the credential it buys is kept in <see cref="CredentialFile"/>.</summary>
     [JsonPropertyName("enroll_token")]
-    public string? EnrollToken { get; init; }
+    public string? EnrollToken { get; set; }
 
     /// <summary>The name to enroll under (and the <c>hostname</c> of alerts); default: <see cref="Hostname"/>, else the machine's name.</summary>
     [JsonPropertyName("host")]
-    public string? Host { get; init; }
+    public string? Host { get; set; }
 
     /// <summary>A PEM file of the CA that signed the server's certificate: only it is trusted (pinned) instead of the system's roots.</summary>
     [JsonPropertyName("server_ca")]
-    public string? ServerCa { get; init; }
+    public string? ServerCa { get; set; }
 
     /// <summary>Where the host's credential is kept (mode 0600); default: beside the store, <c>STORE.credential</c>.</summary>
     [JsonPropertyName("credential_file")]
-    public string? CredentialFile { get; init; }
+    public string? CredentialFile { get; set; }
 
     [JsonPropertyName("spools")]
-    public IReadOnlyList<string> Spools { get; init; } = [];
+    public IReadOnlyList<string> Spools { get; set; } = [];
 
     [JsonPropertyName("profile")]
-    public string Profile { get; init; } = Storage.ProfileInfo.DefaultName;
+    public string Profile { get; set; } = Storage.ProfileInfo.DefaultName;
 
     [JsonPropertyName("vm_profiles")]
-    public IReadOnlyDictionary<string, string> VmProfiles { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> VmProfiles { get; set; } = new Dictionary<string, string>();
 
     [JsonPropertyName("detector")]
-    public string? Detector { get; init; }
+    public string? Detector { get; set; }
 
     [JsonPropertyName("threshold")]
-    public double? Threshold { get; init; }
+    public double? Threshold { get; set; }
 
     /// <summary><c>auto</c>, <c>strace</c>, <c>nttrace</c>, <c>adfa</c> or <c>unm</c>.</summary>
     [JsonPropertyName("format")]
-    public string Format { get; init; } = "auto";
+    public string Format { get; set; } = "auto";
 
     [JsonPropertyName("skip_malformed")]
-    public bool SkipMalformed { get; init; } = true;
+    public bool SkipMalformed { get; set; } = true;
 
     [JsonPropertyName("max_line_bytes")]
-    public int MaxLineBytes { get; init; } = LogReadOptions.DefaultMaxLineBytes;
+    public int MaxLineBytes { get; set; } = LogReadOptions.DefaultMaxLineBytes;
 
     [JsonPropertyName("max_alerts_per_log")]
-    public int MaxAlertsPerLog { get; init; } = 100;
+    public int MaxAlertsPerLog { get; set; } = 100;
 
     /// <summary>The <c>hostname</c> of alerts; the machine's name when absent.</summary>
     [JsonPropertyName("hostname")]
-    public string? Hostname { get; init; }
+    public string? Hostname { get; set; }
 
     /// <summary>The priority of mismatch alerts (Falco's names).</summary>
     [JsonPropertyName("priority")]
-    public string Priority { get; init; } = nameof(AlertPriority.Critical);
+    public string Priority { get; set; } = nameof(AlertPriority.Critical);
 
     /// <summary>Print each alert's human line on stdout (journald keeps it under systemd).</summary>
     [JsonPropertyName("stdout")]
-    public bool Stdout { get; init; } = true;
+    public bool Stdout { get; set; } = true;
 
     [JsonPropertyName("sinks")]
-    public SinkSettings Sinks { get; init; } = new();
+    public SinkSettings Sinks { get; set; } = new();
 
     [JsonPropertyName("exclude")]
-    public IReadOnlyList<string>? Exclude { get; init; }
+    public IReadOnlyList<string>? Exclude { get; set; }
 
     /// <summary>Follow symbolic links in the spools wherever they lead (off: a link leading outside its VM's folder is reported, not read).</summary>
     [JsonPropertyName("follow_symlinks")]
-    public bool FollowSymlinks { get; init; }
+    public bool FollowSymlinks { get; set; }
 
     [JsonPropertyName("poll_interval_ms")]
-    public int PollIntervalMs { get; init; } = 100;
+    public int PollIntervalMs { get; set; } = 100;
 
     /// <summary>How often the spools are listed: with inotify, the fallback for what it missed; without, how late a new log is seen.</summary>
     [JsonPropertyName("scan_interval_ms")]
-    public int ScanIntervalMs { get; init; } = 1000;
+    public int ScanIntervalMs { get; set; } = 1000;
 
     /// <summary>See new logs and appends through inotify at once (false: only the rescan and the readers' polls, e.g. for a network file system inotify does not see).</summary>
     [JsonPropertyName("inotify")]
@@ -118,40 +115,40 @@ public sealed record AgentConfig
 
     /// <summary>How often the store is asked whether a profile in use changed (train, import, profile, seal); 0: never, SIGHUP only.</summary>
     [JsonPropertyName("profile_poll_ms")]
-    public int ProfilePollMs { get; init; } = 500;
+    public int ProfilePollMs { get; set; } = 500;
 
     [JsonPropertyName("checkpoint_interval_ms")]
-    public int CheckpointIntervalMs { get; init; } = 1000;
+    public int CheckpointIntervalMs { get; set; } = 1000;
 
     /// <summary>A log that did not grow for this long is finished (0: never); it is read again if it grows.</summary>
     [JsonPropertyName("idle_timeout_s")]
-    public int IdleTimeoutSeconds { get; init; } = 300;
+    public int IdleTimeoutSeconds { get; set; } = 300;
 
     [JsonPropertyName("rotate_grace_ms")]
-    public int RotateGraceMs { get; init; } = 2000;
+    public int RotateGraceMs { get; set; } = 2000;
 
     [JsonPropertyName("settle_ms")]
-    public int SettleMs { get; init; } = 1000;
+    public int SettleMs { get; set; } = 1000;
 
     [JsonPropertyName("retry_initial_ms")]
-    public int RetryInitialMs { get; init; } = 250;
+    public int RetryInitialMs { get; set; } = 250;
 
     [JsonPropertyName("retry_max_ms")]
-    public int RetryMaxMs { get; init; } = 30_000;
+    public int RetryMaxMs { get; set; } = 30_000;
 
     [JsonPropertyName("delivery_timeout_s")]
-    public int DeliveryTimeoutSeconds { get; init; } = 10;
+    public int DeliveryTimeoutSeconds { get; set; } = 10;
 
     /// <summary>How long a stop (SIGTERM) waits for the sinks to take pending alerts.</summary>
     [JsonPropertyName("shutdown_timeout_s")]
-    public int ShutdownTimeoutSeconds { get; init; } = 10;
+    public int ShutdownTimeoutSeconds { get; set; } = 10;
 
     /// <summary>
     /// Days the agent keeps what it no longer needs: alerts delivered to every sink, and finished
     /// files that are gone from the spool (0: keep forever). The alert history (<c>sysprint alerts</c>) is kept.
     /// </summary>
     [JsonPropertyName("retention_days")]
-    public int RetentionDays { get; init; } = 30;
+    public int RetentionDays { get; set; } = 30;
 
     /// <summary>
     /// A VM whose logs did not grow for this many seconds while one of them has not reached its end
@@ -167,11 +164,11 @@ public sealed record AgentConfig
 
     /// <summary><c>simple</c> (one line per event), <c>json</c> (structured) or <c>systemd</c> (journald levels); systemd is chosen by itself under systemd.</summary>
     [JsonPropertyName("log_format")]
-    public string LogFormat { get; init; } = "simple";
+    public string LogFormat { get; set; } = "simple";
 
     /// <summary>Trace, Debug, Information, Warning, Error, Critical or None.</summary>
     [JsonPropertyName("log_level")]
-    public string LogLevel { get; init; } = "Information";
+    public string LogLevel { get; set; } = "Information";
 
     /// <summary>Reads a config file.</summary>
     /// <exception cref="SysprintException">Missing (66) or not valid (65), with the line and what is wrong.</exception>
@@ -193,7 +190,7 @@ public sealed record AgentConfig
         {
             // Key by key first: an unknown key or a value of the wrong type is named with its position.
             ConfigKeys.Check(System.Text.Encoding.UTF8.GetBytes(text), path);
-            config = JsonSerializer.Deserialize<AgentConfig>(text, s_json)
+            config = JsonSerializer.Deserialize(text, AgentConfigJson.Default.AgentConfig)
                 ?? throw new SysprintException(ExitCodes.MalformedInput, $"{path}: the config is null; expected a JSON object");
         }
         catch (JsonException e)
@@ -315,6 +312,8 @@ public sealed record AgentConfig
         DeliveryTimeout = TimeSpan.FromSeconds(DeliveryTimeoutSeconds),
     };
 
+    /// <summary>The parsed <see cref="Priority"/>; not a key of the file.</summary>
+    [JsonIgnore]
     public AlertPriority AlertPriority => Enum.Parse<AlertPriority>(Priority);
 
     private static LogFormat? ParseFormat(string value) => value switch

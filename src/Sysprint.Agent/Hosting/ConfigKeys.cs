@@ -1,7 +1,6 @@
-using System.Reflection;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Sysprint.Agent.Sinks;
 using Sysprint.Diagnostics;
 
@@ -19,8 +18,8 @@ internal static class ConfigKeys
     /// <summary>What each key of an object takes: the config's top level, and <c>sinks</c>.</summary>
     private static readonly Dictionary<Type, IReadOnlyDictionary<string, KeyType>> s_keys = new()
     {
-        [typeof(AgentConfig)] = KeysOf(typeof(AgentConfig)),
-        [typeof(SinkSettings)] = KeysOf(typeof(SinkSettings)),
+        [typeof(AgentConfig)] = KeysOf(AgentConfigJson.Default.AgentConfig),
+        [typeof(SinkSettings)] = KeysOf(AgentConfigJson.Default.SinkSettings),
     };
 
     /// <summary>The config's keys, in the order the type declares them.</summary>
@@ -227,16 +226,23 @@ internal static class ConfigKeys
         return new SysprintException(ExitCodes.MalformedInput, $"{path}:{line}:{column}: {message}");
     }
 
-    private static Dictionary<string, KeyType> KeysOf(Type type)
+    /// <summary>
+    /// The keys as the generated serializer reads them ([JsonPropertyName]), with their types and
+    /// whether null is allowed (a nullable annotation): no reflection, so the native binary has them too.
+    /// </summary>
+    private static Dictionary<string, KeyType> KeysOf(JsonTypeInfo type)
     {
-        var nullability = new NullabilityInfoContext();
         var keys = new Dictionary<string, KeyType>(StringComparer.Ordinal);
-        foreach (PropertyInfo property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        foreach (JsonPropertyInfo property in type.Properties)
         {
-            if (property.GetCustomAttribute<JsonPropertyNameAttribute>() is { } name)
+            if (property.Set is null)
             {
-                keys[name.Name] = new KeyType(property.PropertyType, nullability.Create(property).WriteState == NullabilityState.Nullable);
+                // Ignored ([JsonIgnore]) or computed: not a key the file may hold.
+                continue;
             }
+
+            bool canBeNull = Nullable.GetUnderlyingType(property.PropertyType) is not null || property.IsSetNullable;
+            keys[property.Name] = new KeyType(property.PropertyType, canBeNull);
         }
 
         return keys;

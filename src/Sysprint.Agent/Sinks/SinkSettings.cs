@@ -10,19 +10,19 @@ namespace Sysprint.Agent.Sinks;
 public sealed record SinkSettings
 {
     [JsonPropertyName("jsonl")]
-    public IReadOnlyList<string> Jsonl { get; init; } = [];
+    public IReadOnlyList<string> Jsonl { get; set; } = [];
 
     [JsonPropertyName("syslog")]
-    public IReadOnlyList<string> Syslog { get; init; } = [];
+    public IReadOnlyList<string> Syslog { get; set; } = [];
 
     [JsonPropertyName("syslog_facility")]
-    public string? SyslogFacility { get; init; }
+    public string? SyslogFacility { get; set; }
 
     [JsonPropertyName("webhook")]
-    public IReadOnlyList<string> Webhook { get; init; } = [];
+    public IReadOnlyList<string> Webhook { get; set; } = [];
 
     [JsonPropertyName("program")]
-    public IReadOnlyList<string> Program { get; init; } = [];
+    public IReadOnlyList<string> Program { get; set; } = [];
 
     /// <summary>One sink per entry, duplicates (same name) dropped.</summary>
     /// <exception cref="Diagnostics.SysprintException">An address does not parse (exit 64).</exception>

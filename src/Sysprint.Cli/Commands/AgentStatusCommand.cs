@@ -13,7 +13,7 @@ namespace Sysprint.Cli.Commands;
 /// </summary>
 internal static class AgentStatusCommand
 {
-    private static readonly JsonSerializerOptions s_json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly AgentStatusJson s_json = new(new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
 
     public static Command Create(CliContext context)
     {
@@ -197,7 +197,7 @@ internal static class AgentStatusCommand
                 ["oldest_pending_age_s"] = s.OldestPending is { } p ? Seconds(now - p) : null,
             }).ToList(),
         };
-        output.WriteLine(JsonSerializer.Serialize(document, s_json));
+        output.WriteLine(JsonSerializer.Serialize(document, s_json.DictionaryStringObject));
     }
 
     /// <summary>How long an alert has waited: <c>42 s</c>, <c>17 min</c>, <c>3.5 h</c>, <c>2.1 d</c>.</summary>

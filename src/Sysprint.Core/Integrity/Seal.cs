@@ -44,7 +44,7 @@ public sealed record Seal(
         }
     }
 
-    public string ToJson() => JsonSerializer.Serialize(this);
+    public string ToJson() => JsonSerializer.Serialize(this, SealJson.Default.Seal);
 
     public static Seal? FromJson(string? json)
     {
@@ -55,7 +55,7 @@ public sealed record Seal(
 
         try
         {
-            return JsonSerializer.Deserialize<Seal>(json);
+            return JsonSerializer.Deserialize(json, SealJson.Default.Seal);
         }
         catch (JsonException)
         {

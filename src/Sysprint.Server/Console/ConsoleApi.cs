@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -41,11 +42,11 @@ internal static class ConsoleApi
         api.MapGet("/session", (HttpContext context) =>
         {
             var session = context.Items[nameof(ConsoleSession)] as ConsoleSession;
-            return ApiJson.Ok(new
+            return ApiJson.Ok(new JsonObject
             {
-                User = AdminAuthorization.Actor(context),
-                Csrf = session?.CsrfToken(ConsoleSession.Key(options.AdminTokenHash!)),
-                Expires = session is null ? null : FleetJson.TimeText(session.Expires),
+                ["user"] = AdminAuthorization.Actor(context),
+                ["csrf"] = session?.CsrfToken(ConsoleSession.Key(options.AdminTokenHash!)),
+                ["expires"] = session is null ? null : FleetJson.TimeText(session.Expires),
             });
         });
 
@@ -133,7 +134,7 @@ internal static class ConsoleApi
             string actor = Actor(context, root);
             DateTimeOffset now = clock.GetUtcNow();
             return await s.AcknowledgeAlertAsync(seq, note, actor, now, ct).ConfigureAwait(false)
-                ? ApiJson.Ok(new { Seq = seq, Status = AlertStatusNames.Acknowledged, StatusBy = actor, StatusAt = FleetJson.TimeText(now) })
+                ? ApiJson.Ok(new JsonObject { ["seq"] = seq, ["status"] = AlertStatusNames.Acknowledged, ["status_by"] = actor, ["status_at"] = FleetJson.TimeText(now) })
                 : NoSuchAlert(seq);
         });
 
@@ -165,16 +166,16 @@ internal static class ConsoleApi
                 $"learnt '{learnt.Window}' into profile '{learnt.Profile}' as normal ({learnt.NewTransitions} new) from alert {seq} of host {alert.Alert.Host}")
                 + (note.Length > 0 ? ": " + note : "");
             int dismissed = await s.DismissAlertsAsync(seq, alert.Alert.Profile, learnt.Window, note, actor, detail, now, ct).ConfigureAwait(false);
-            return ApiJson.Ok(new
+            return ApiJson.Ok(new JsonObject
             {
-                Seq = seq,
-                Status = AlertStatusNames.Dismissed,
-                learnt.Profile,
-                learnt.Window,
-                learnt.NewTransitions,
-                Dismissed = dismissed,
-                StatusBy = actor,
-                StatusAt = FleetJson.TimeText(now),
+                ["seq"] = seq,
+                ["status"] = AlertStatusNames.Dismissed,
+                ["profile"] = learnt.Profile,
+                ["window"] = learnt.Window,
+                ["new_transitions"] = learnt.NewTransitions,
+                ["dismissed"] = dismissed,
+                ["status_by"] = actor,
+                ["status_at"] = FleetJson.TimeText(now),
             });
         });
 

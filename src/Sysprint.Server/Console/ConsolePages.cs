@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -109,7 +110,7 @@ internal static class ConsolePages
             }
 
             context.Response.Cookies.Delete(ConsoleSession.CookieName, ConsoleSession.CookieOptions(context.Request, null));
-            return ApiJson.Ok(new { SignedOut = true });
+            return ApiJson.Ok(new JsonObject { ["signed_out"] = true });
         });
     }
 

@@ -179,7 +179,7 @@ public sealed partial class PostgresFleetStore : IFleetStore
             command.Parameters.AddWithValue("version", heartbeat.Version);
             command.Parameters.AddWithValue("lag", heartbeat.LagBytes);
             command.Parameters.AddWithValue("files", heartbeat.Files);
-            command.Parameters.AddWithValue("pending", NpgsqlDbType.Jsonb, JsonSerializer.Serialize(heartbeat.Pending));
+            command.Parameters.AddWithValue("pending", NpgsqlDbType.Jsonb, JsonSerializer.Serialize(heartbeat.Pending, PostgresJson.Default.IReadOnlyDictionaryStringInt64));
             command.Parameters.Add(new NpgsqlParameter<string?>("error", NpgsqlDbType.Text) { TypedValue = heartbeat.LastError });
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return 0;
@@ -292,7 +292,7 @@ public sealed partial class PostgresFleetStore : IFleetStore
         {
             var pending = reader.IsDBNull(10)
                 ? new Dictionary<string, long>()
-                : JsonSerializer.Deserialize<Dictionary<string, long>>(reader.GetString(10)) ?? [];
+                : JsonSerializer.Deserialize(reader.GetString(10), PostgresJson.Default.DictionaryStringInt64) ?? [];
             heartbeat = new FleetHeartbeat(reader.GetString(7), reader.GetInt64(8), reader.GetInt64(9), pending, Text(reader, 11));
         }
 
