@@ -111,7 +111,7 @@ public sealed record AgentConfig
 
     /// <summary>See new logs and appends through inotify at once (false: only the rescan and the readers' polls, e.g. for a network file system inotify does not see).</summary>
     [JsonPropertyName("inotify")]
-    public bool Inotify { get; init; } = true;
+    public bool Inotify { get; set; } = true;
 
     /// <summary>How often the store is asked whether a profile in use changed (train, import, profile, seal); 0: never, SIGHUP only.</summary>
     [JsonPropertyName("profile_poll_ms")]

@@ -42,6 +42,20 @@ public sealed class AgentConfigTests : IDisposable
     }
 
     [Fact]
+    public void Every_key_absent_from_the_file_keeps_the_default_the_type_gives_it()
+    {
+        // The generated reader sets init-only properties through the constructor, giving an absent
+        // key default(T) instead of the written default: every key, present and future, is compared.
+        string path = _dir.Write("empty.json", "{}");
+
+        AgentConfig config = AgentConfig.Load(path);
+
+        Assert.Equal(
+            System.Text.Json.JsonSerializer.Serialize(new AgentConfig(), AgentConfigJson.Default.AgentConfig),
+            System.Text.Json.JsonSerializer.Serialize(config, AgentConfigJson.Default.AgentConfig));
+    }
+
+    [Fact]
     public void Trust_and_follow_symlinks_are_read_and_off_by_default()
     {
         string path = _dir.Write("agent.json", """{ "trust": "/etc/sysprint/admin.key.pub", "follow_symlinks": true }""");
