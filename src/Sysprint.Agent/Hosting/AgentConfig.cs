@@ -156,11 +156,11 @@ public sealed record AgentConfig
     /// Less than <see cref="IdleTimeoutSeconds"/>: a log idle that long is finished.
     /// </summary>
     [JsonPropertyName("silent_vm_after_s")]
-    public int SilentVmAfterSeconds { get; init; } = 120;
+    public int SilentVmAfterSeconds { get; set; } = 120;
 
     /// <summary>Serve Prometheus metrics at <c>http://HOST:PORT/metrics</c> (e.g. <c>127.0.0.1:9464</c>); null: none. <c>--metrics</c> overrides it.</summary>
     [JsonPropertyName("metrics")]
-    public string? Metrics { get; init; }
+    public string? Metrics { get; set; }
 
     /// <summary><c>simple</c> (one line per event), <c>json</c> (structured) or <c>systemd</c> (journald levels); systemd is chosen by itself under systemd.</summary>
     [JsonPropertyName("log_format")]
