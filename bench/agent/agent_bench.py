@@ -9,6 +9,11 @@
               log holding one (in turn): alert latency at the webhook under that load, p50/p99
   restarts    a run with a known number of anomalies, the agent killed with SIGKILL at 20 random
               moments and restarted at once: alerts lost or repeated at the jsonl file and the webhook
+  rotation    a run with a known number of anomalies (issue 11 item 5) while the alert file is rotated
+              as logrotate does, by 'create' (rename, new file) and by 'copytruncate' (copy, truncate),
+              a VM's log is rotated each way too, and the program sink fails (exit 3, its input
+              unread) for a while, then recovers: alerts expected, delivered, lost and duplicated
+              at the jsonl files and the program's output, and internal alerts (none expected)
 
 Only the Python standard library; receivers listen on 127.0.0.1. Prints one JSON object per
 measurement on stdout; run.sh turns them into the Markdown table of docs/AGENT.md.
@@ -473,10 +478,119 @@ def restarts(work, kills, vms, anomalies, seconds, seed):
             "webhook_repeated_posts": len(hook) - len(set(hook)), "seconds": seconds}
 
 
+def rotation(work, vms, anomalies, seconds, seed):
+    """Issue 11 item 5: no alert lost or duplicated across logrotate create and copytruncate of the
+    alert file (and of the VMs' logs) and a program sink that fails, then recovers."""
+    rng = random.Random(seed)
+    db = os.path.join(work, "rot.db")
+    spool = os.path.join(work, "spool-rot")
+    out = os.path.join(work, "out")
+    os.makedirs(out)
+    jsonl = os.path.join(out, "alerts.jsonl")
+    program_out = os.path.join(out, "program.jsonl")
+    failing = os.path.join(out, "program.failing")
+    train(work, db)
+    logs, paths = [], []
+    for v in range(vms):
+        pid = 3000 + v
+        at = set(rng.sample(range(200), anomalies))
+        lines, used = [], 0
+        for c in range(200):
+            lines.extend(f"{pid}  {line}\n" for line in CYCLE[:5])
+            if c in at:
+                lines.append(f"{pid}  {FOREIGN[used]}(3) = 0\n")
+                used += 1
+            lines.extend(f"{pid}  {line}\n" for line in CYCLE[5:])
+        path = os.path.join(spool, f"vm-{v}", "app.strace")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        paths.append(path)
+        logs.append(lines)
+    config = os.path.join(work, "rot.json")
+    with open(config, "w") as f:
+        # Retries capped at 2 s (default 30 s) so that the run ends soon after the program recovers.
+        f.write('{ "retry_initial_ms": 250, "retry_max_ms": 2000 }\n')
+    program = f"if [ -e {failing} ]; then exit 3; fi; cat >> {program_out}"
+    agent = Agent(["--config", config, "--db", db, "-q", "--alerts-jsonl", jsonl, "--alert-program", program, spool])
+    events = {0.2: "alerts create", 0.3: "program fails", 0.35: "log create", 0.5: "alerts copytruncate",
+              0.6: "log copytruncate", 0.75: "program recovers"}
+    done_events, timeline = set(), []
+
+    def copytruncate(path, copy):
+        # As logrotate's copytruncate: copy the content, then truncate the file in place.
+        shutil.copyfile(path, copy)
+        os.truncate(path, 0)
+
+    total = max(len(l) for l in logs)
+    start = time.time()
+    written = 0
+    while written < total:
+        now = time.time() - start
+        due = min(total, int(now / seconds * total))
+        if written < due:
+            for path, lines in zip(paths, logs):
+                with open(path, "a") as f:
+                    f.writelines(lines[written:due])
+            written = due
+        for at, what in events.items():
+            if now >= at * seconds and what not in done_events:
+                done_events.add(what)
+                timeline.append((round(now, 1), what))
+                if what == "alerts create":
+                    os.rename(jsonl, jsonl + ".1")
+                    os.close(os.open(jsonl, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640))
+                elif what == "alerts copytruncate":
+                    copytruncate(jsonl, jsonl + ".2")
+                elif what == "program fails":
+                    open(failing, "w").close()
+                elif what == "program recovers":
+                    os.remove(failing)
+                elif what == "log create":
+                    # The writer (this loop) goes on in a new file at the same path.
+                    os.rename(paths[0], paths[0] + ".1")
+                elif what == "log copytruncate":
+                    copytruncate(paths[1], paths[1] + ".1")
+        time.sleep(0.01)
+    # What the agent should have raised: every log and rotated copy in the spool, checked apart
+    # (a copy made by copytruncate holds what the log held: the same alerts, raised once).
+    expected = 0
+    for root, _, files in os.walk(spool):
+        for name in files:
+            result = json.loads(sysprint("check", "--db", db, "--json", os.path.join(root, name)).stdout)
+            expected += result["distinct_mismatches"]
+
+    def ids(files):
+        found = []
+        for file in files:
+            if os.path.exists(file):
+                found.extend(json.loads(line)["uuid"] for line in open(file).read().splitlines() if line)
+        return found
+
+    jsonl_files = [jsonl, jsonl + ".1", jsonl + ".2"]
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        if len(set(ids(jsonl_files))) >= expected and len(set(ids([program_out]))) >= expected:
+            break
+        time.sleep(0.2)
+    time.sleep(2)
+    agent.kill(signal.SIGTERM)
+    with sqlite3.connect(db) as c:
+        internal = c.execute("SELECT rule, log FROM agent_alerts WHERE source = 'internal'").fetchall()
+    j, p = ids(jsonl_files), ids([program_out])
+    return {"measure": "rotation", "vms": vms, "seconds": seconds, "timeline": timeline, "anomalies_expected": expected,
+            "jsonl_lines": len(j), "jsonl_distinct": len(set(j)), "jsonl_lost": expected - len(set(j)), "jsonl_duplicated": len(j) - len(set(j)),
+            "jsonl_per_file": {os.path.basename(f): len(ids([f])) for f in jsonl_files},
+            "program_lines": len(p), "program_distinct": len(set(p)), "program_lost": expected - len(set(p)), "program_duplicated": len(p) - len(set(p)),
+            "internal_alerts": internal}
+
+
 def summarize(lines):
-    """One human line per measurement, from the JSON lines of a run."""
+    """One human line per measurement, from the JSON lines of a run; with several throughput runs
+    (REPEAT=N bench/agent/run.sh throughput), the medians of their latency percentiles too."""
+    loads = []
     for line in lines:
         r = json.loads(line)
+        if r["measure"] == "throughput":
+            loads.append(r)
         m = r["measure"]
         if m.startswith("latency"):
             for sink, p in r["sinks"].items():
@@ -492,15 +606,28 @@ def summarize(lines):
                 a = r.get(key)
                 if a:
                     print(f"under load     {kind:8} n={a['n']:3}  p50 {a.get('p50_ms')} ms  p99 {a.get('p99_ms')} ms  max {a.get('max_ms')} ms  missed {a['missed']}")
+        elif m == "rotation":
+            print(f"rotation       {r['vms']} VMs over {r['seconds']} s ({', '.join(f'{what} at {t} s' for t, what in r['timeline'])}); "
+                  f"{r['anomalies_expected']} alerts expected; jsonl {r['jsonl_distinct']} distinct in {r['jsonl_per_file']}, {r['jsonl_lost']} lost, "
+                  f"{r['jsonl_duplicated']} duplicated; program {r['program_distinct']} distinct, {r['program_lost']} lost, {r['program_duplicated']} duplicated; "
+                  f"internal alerts {len(r['internal_alerts'])}")
         elif m == "restarts":
             print(f"restarts       {r['sigkills']} SIGKILLs over {r['seconds']} s, {r['anomalies_expected']} alerts expected; "
                   f"jsonl {r['jsonl_distinct']} distinct, {r['jsonl_lost']} lost, {r['jsonl_repeated']} repeated; "
                   f"webhook {r['webhook_distinct']} distinct, {r['webhook_lost']} lost, {r['webhook_repeated_posts']} repeated POSTs (same uuid)")
 
+    if len(loads) > 1:
+        for key, kind in (("alert_latency_append", "append"), ("alert_latency_new_log", "new log")):
+            runs = [r[key] for r in loads if r.get(key, {}).get("n")]
+            if runs:
+                print(f"median of {len(runs)} runs under load, {kind}: p50 {statistics.median(x['p50_ms'] for x in runs)} ms, "
+                      f"p99 {statistics.median(x['p99_ms'] for x in runs)} ms (p99 per run: {', '.join(str(x['p99_ms']) for x in runs)}; "
+                      f"missed {sum(x['missed'] for x in runs)})")
+        print(f"median of {len(loads)} runs: agent CPU {statistics.median(r['agent_cpu_cores_mean'] for r in loads)} cores mean")
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=["latency", "throughput", "restarts", "all", "summarize"])
+    parser.add_argument("what", choices=["latency", "throughput", "restarts", "rotation", "all", "summarize"])
     parser.add_argument("--trials", type=int, default=30)
     parser.add_argument("--vms", type=int, default=100)
     parser.add_argument("--rate", type=int, default=200_000)
@@ -522,6 +649,8 @@ def main():
             print(json.dumps(latency_run(work, max(5, args.trials // 3))), flush=True)
         if args.what in ("throughput", "all"):
             print(json.dumps(throughput(work, args.vms, args.rate, args.seconds, args.marker_every, not args.no_inotify)), flush=True)
+        if args.what in ("rotation", "all"):
+            print(json.dumps(rotation(work, 5, 12, max(30, args.seconds), args.seed)), flush=True)
         if args.what in ("restarts", "all"):
             print(json.dumps(restarts(work, args.kills, 5, 12, max(40, args.kills * 3), args.seed)), flush=True)
     finally:
