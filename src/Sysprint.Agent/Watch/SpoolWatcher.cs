@@ -924,7 +924,8 @@ public sealed class SpoolWatcher
                 reading++;
                 string vm = tracker.Row.Vm;
                 VmProgress known = vms.TryGetValue(vm, out VmProgress v) ? v : new VmProgress(0, null, _silentVms.ContainsKey(vm));
-                if (!tracker.Gzip && tracker.Stat() is { } stat)
+                // A reader that ended and awaits its reaping has let go of its file: nothing of it lags.
+                if (!tracker.Gzip && !tracker.Finished && tracker.Stat() is { } stat)
                 {
                     known = known with
                     {
