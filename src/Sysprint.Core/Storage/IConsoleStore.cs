@@ -27,10 +27,10 @@ public interface IConsoleStore
 
     /// <summary>
     /// Dismisses the alert as normal and, with it, every alert still new of the same profile and
-    /// mismatching window (<paramref name="window"/>, the agent's <c>mismatch.window</c>), recording
+    /// mismatching window (one of <paramref name="windows"/>, as the agent's <c>mismatch.window</c>), recording
     /// who and when and an audit entry with <paramref name="detail"/>. Returns how many alerts it dismissed.
     /// </summary>
-    Task<int> DismissAlertsAsync(long seq, string? profile, string? window, string note, string actor, string detail, DateTimeOffset time,
+    Task<int> DismissAlertsAsync(long seq, string? profile, IReadOnlyList<string> windows, string note, string actor, string detail, DateTimeOffset time,
         CancellationToken cancellationToken);
 
     /// <summary>Alerts raised at or after <paramref name="since"/>, counted per hour, and per host and profile (the <paramref name="limit"/> largest), in one pass.</summary>

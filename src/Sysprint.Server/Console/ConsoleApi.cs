@@ -163,15 +163,16 @@ internal static class ConsoleApi
             DateTimeOffset now = clock.GetUtcNow();
             NormalLearner.Outcome learnt = profiles.Use(store => NormalLearner.Learn(store, alert, actor, now));
             string detail = string.Create(CultureInfo.InvariantCulture,
-                $"learnt '{learnt.Window}' into profile '{learnt.Profile}' as normal ({learnt.NewTransitions} new) from alert {seq} of host {alert.Alert.Host}")
+                $"learnt '{string.Join("', '", learnt.Windows)}' into profile '{learnt.Profile}' as normal ({learnt.NewTransitions} new) from alert {seq} of host {alert.Alert.Host}")
                 + (note.Length > 0 ? ": " + note : "");
-            int dismissed = await s.DismissAlertsAsync(seq, alert.Alert.Profile, learnt.Window, note, actor, detail, now, ct).ConfigureAwait(false);
+            int dismissed = await s.DismissAlertsAsync(seq, alert.Alert.Profile, learnt.Windows, note, actor, detail, now, ct).ConfigureAwait(false);
             return ApiJson.Ok(new JsonObject
             {
                 ["seq"] = seq,
                 ["status"] = AlertStatusNames.Dismissed,
                 ["profile"] = learnt.Profile,
                 ["window"] = learnt.Window,
+                ["windows"] = new JsonArray([.. learnt.Windows.Select(w => (JsonNode?)JsonValue.Create(w))]),
                 ["new_transitions"] = learnt.NewTransitions,
                 ["dismissed"] = dismissed,
                 ["status_by"] = actor,

@@ -5,22 +5,29 @@ using Sysprint.Fleet;
 
 namespace Sysprint.Storage.Postgres;
 
-/// <summary>The console's reads and changes (<see cref="IConsoleStore"/>) over the hosts' alerts in the one alert history (schema part <c>fleet</c>, version 3).</summary>
+/// <summary>The console's reads and changes (<see cref="IConsoleStore"/>) over the one alert history (schema part <c>fleet</c>, versions 3 and 6).</summary>
 public sealed partial class PostgresFleetStore : IConsoleStore
 {
+    /// <summary>
+    /// An alert as the console reads it; one that no agent sent (check, run, attach recorded
+    /// centrally) gets its body from <c>sysprint_alert_body</c> (fleet part 6) and its host name, or
+    /// an empty one when it was recorded without.
+    /// </summary>
     private const string ConsoleAlertColumns =
-        "a.seq, a.uuid::uuid, a.host, a.time, a.received, a.body->>'rule', a.priority, a.body->>'source', a.vm, a.log, a.profile, a.summary, a.body::text, " +
-        "a.detector, a.program, a.status, a.status_note, a.status_by, a.status_at";
+        "a.seq, a.uuid::uuid, COALESCE(a.host, ''), a.time, a.received, b.body->>'rule', b.body->>'priority', b.body->>'source', a.vm, a.log, a.profile, " +
+        "a.summary, b.body::text, a.detector, COALESCE(a.program, b.body->'output_fields'->>'program'), a.status, a.status_note, a.status_by, a.status_at";
+
+    /// <summary>The FROM of <see cref="ConsoleAlertColumns"/>.</summary>
+    private const string ConsoleAlertFrom = "alerts a CROSS JOIN LATERAL (SELECT sysprint_alert_body(a) AS body) b";
 
     /// <summary>
-    /// The hosts' alerts (those of the one alert history that an agent sent) matching every filter
+    /// The alerts of the one alert history (agents' and those check, run and attach recorded) matching every filter
     /// of <see cref="ConsoleAlertQuery"/>; a parameter left null matches everything (PostgreSQL plans
     /// the unnamed statement with the values known).
     /// </summary>
     private const string AlertFilter =
         """
-        a.host_id IS NOT NULL
-        AND (@host::text IS NULL OR a.host = @host)
+        (@host::text IS NULL OR a.host = @host)
         AND (@vm::text IS NULL OR a.vm = @vm)
         AND (@program::text IS NULL OR a.profile = @program OR a.program = @program)
         AND (@detector::text IS NULL OR a.detector = @detector)
@@ -37,7 +44,7 @@ public sealed partial class PostgresFleetStore : IConsoleStore
             await using (NpgsqlCommand page = _source.CreateCommand(
                 $"""
                 SELECT {ConsoleAlertColumns}
-                FROM alerts a
+                FROM {ConsoleAlertFrom}
                 WHERE {AlertFilter} AND (@before::bigint IS NULL OR a.seq < @before)
                 ORDER BY a.seq DESC
                 LIMIT @limit
@@ -68,8 +75,8 @@ public sealed partial class PostgresFleetStore : IConsoleStore
             await using NpgsqlCommand command = _source.CreateCommand(
                 $"""
                 SELECT {ConsoleAlertColumns}
-                FROM alerts a
-                WHERE a.seq > @after AND a.host_id IS NOT NULL
+                FROM {ConsoleAlertFrom}
+                WHERE a.seq > @after
                 ORDER BY a.seq
                 LIMIT @limit
                 """);
@@ -96,7 +103,7 @@ public sealed partial class PostgresFleetStore : IConsoleStore
         Run(async () =>
         {
             await using NpgsqlCommand command = _source.CreateCommand(
-                $"SELECT {ConsoleAlertColumns} FROM alerts a WHERE a.seq = @seq AND a.host_id IS NOT NULL");
+                $"SELECT {ConsoleAlertColumns} FROM {ConsoleAlertFrom} WHERE a.seq = @seq");
             command.Parameters.AddWithValue("seq", seq);
             await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadConsoleAlert(reader) : null;
@@ -109,7 +116,7 @@ public sealed partial class PostgresFleetStore : IConsoleStore
             await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             string? profile;
             await using (var update = new NpgsqlCommand(
-                "UPDATE alerts SET status = 'acknowledged', status_note = @note, status_by = @actor, status_at = @time WHERE seq = @seq AND host_id IS NOT NULL RETURNING profile",
+                "UPDATE alerts SET status = 'acknowledged', status_note = @note, status_by = @actor, status_at = @time WHERE seq = @seq RETURNING profile",
                 connection, transaction))
             {
                 update.Parameters.AddWithValue("seq", seq);
@@ -130,7 +137,7 @@ public sealed partial class PostgresFleetStore : IConsoleStore
             return true;
         });
 
-    public Task<int> DismissAlertsAsync(long seq, string? profile, string? window, string note, string actor, string detail, DateTimeOffset time,
+    public Task<int> DismissAlertsAsync(long seq, string? profile, IReadOnlyList<string> windows, string note, string actor, string detail, DateTimeOffset time,
         CancellationToken cancellationToken) =>
         Run(async () =>
         {
@@ -140,13 +147,12 @@ public sealed partial class PostgresFleetStore : IConsoleStore
             await using (var update = new NpgsqlCommand(
                 """
                 UPDATE alerts SET status = 'dismissed', status_note = @note, status_by = @actor, status_at = @time
-                WHERE host_id IS NOT NULL
-                  AND (seq = @seq OR (@window::text IS NOT NULL AND status = 'new' AND profile IS NOT DISTINCT FROM @profile AND win = @window))
+                WHERE (seq = @seq OR (status = 'new' AND profile IS NOT DISTINCT FROM @profile AND win = ANY (@windows)))
                 """, connection, transaction))
             {
                 update.Parameters.AddWithValue("seq", seq);
                 update.Parameters.Add(new NpgsqlParameter<string?>("profile", NpgsqlDbType.Text) { TypedValue = profile });
-                update.Parameters.Add(new NpgsqlParameter<string?>("window", NpgsqlDbType.Text) { TypedValue = window });
+                update.Parameters.Add(new NpgsqlParameter("windows", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = windows.ToArray() });
                 update.Parameters.AddWithValue("note", note);
                 update.Parameters.AddWithValue("actor", actor);
                 update.Parameters.AddWithValue("time", time.ToUniversalTime());
@@ -168,13 +174,14 @@ public sealed partial class PostgresFleetStore : IConsoleStore
             // One scan of the period, three groupings: 0 = hour, 1 = host, 2 = profile.
             await using NpgsqlCommand command = _source.CreateCommand(
                 """
-                SELECT CASE WHEN GROUPING(hour) = 0 THEN 0 WHEN GROUPING(a.host) = 0 THEN 1 ELSE 2 END,
+                SELECT CASE WHEN GROUPING(hour) = 0 THEN 0 WHEN GROUPING(hst) = 0 THEN 1 ELSE 2 END,
                        CASE WHEN GROUPING(hour) = 0 THEN to_char(hour, 'YYYY-MM-DD"T"HH24:00:00"Z"')
-                            WHEN GROUPING(a.host) = 0 THEN a.host ELSE prof END,
+                            WHEN GROUPING(hst) = 0 THEN hst ELSE prof END,
                        count(*)
-                FROM alerts a, LATERAL (SELECT date_trunc('hour', a.time AT TIME ZONE 'UTC') AS hour, COALESCE(a.profile, '(none)') AS prof) k
-                WHERE a.host_id IS NOT NULL AND a.time >= @since
-                GROUP BY GROUPING SETS ((hour), (a.host), (prof))
+                FROM alerts a, LATERAL (SELECT date_trunc('hour', a.time AT TIME ZONE 'UTC') AS hour, COALESCE(a.profile, '(none)') AS prof,
+                    COALESCE(a.host, '(none)') AS hst) k
+                WHERE a.time >= @since
+                GROUP BY GROUPING SETS ((hour), (hst), (prof))
                 """);
             command.Parameters.AddWithValue("since", since.ToUniversalTime());
             await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -199,7 +206,7 @@ public sealed partial class PostgresFleetStore : IConsoleStore
             await using NpgsqlCommand command = _source.CreateCommand(
                 """
                 SELECT a.vm, count(*), max(a.time) FROM alerts a
-                WHERE a.host = @host AND a.host_id IS NOT NULL AND a.vm IS NOT NULL GROUP BY a.vm ORDER BY 3 DESC, 1 LIMIT 500
+                WHERE a.host = @host AND a.vm IS NOT NULL GROUP BY a.vm ORDER BY 3 DESC, 1 LIMIT 500
                 """);
             command.Parameters.AddWithValue("host", host);
             await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

@@ -218,6 +218,37 @@ internal static class PostgresSchema
 
         // 4 -> 5: hosts that recorded only checks (a normal run, a clean check) count in M too.
         FleetSeenSql.MigrationV5,
+
+        // 5 -> 6: the console shows every alert of the history, those check, run and attach
+        // recorded centrally too. An alert that no agent sent has no Falco body: this gives it one
+        // in the agent's shape, its first mismatch in output_fields (as the agent's one mismatch
+        // per alert), every mismatch in details, the traced binary when known.
+        """
+        CREATE FUNCTION sysprint_alert_body(a alerts) RETURNS jsonb LANGUAGE sql STABLE AS $f$
+            SELECT COALESCE(a.body, jsonb_build_object(
+                'uuid', a.uuid,
+                'time', to_char(a.time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+                'rule', CASE WHEN a.mismatches > 0 THEN 'Unknown system-call transition' ELSE COALESCE(a.rule, a.source) END,
+                'priority', COALESCE(a.priority, 'Critical'),
+                'source', a.source,
+                'hostname', a.host,
+                'output', a.summary,
+                'details', CASE WHEN jsonb_typeof(a.details_json::jsonb) = 'array' THEN a.details_json::jsonb ELSE '[]'::jsonb END,
+                'output_fields', jsonb_strip_nulls(jsonb_build_object(
+                    'log.name', a.log, 'vm.name', a.vm, 'profile', a.profile, 'detector', a.detector,
+                    'program', (SELECT c.program FROM checks c WHERE c.id = a.check_id),
+                    'log.line', d.m -> 'line', 'proc.pid', d.m -> 'pid', 'mismatch.prev', d.m -> 'prev', 'mismatch.next', d.m -> 'next',
+                    'mismatch.count', d.m -> 'count', 'reason', d.m -> 'reason',
+                    'mismatch.window', CASE
+                        WHEN d.m IS NULL THEN NULL
+                        WHEN jsonb_typeof(d.m -> 'window') = 'array'
+                            THEN (SELECT string_agg(w.call, ' ' ORDER BY w.i) FROM jsonb_array_elements_text(d.m -> 'window') WITH ORDINALITY AS w (call, i))
+                        WHEN jsonb_typeof(d.m -> 'window') = 'string' THEN d.m ->> 'window'
+                        ELSE concat_ws(' ', d.m ->> 'prev', d.m ->> 'next') END,
+                    'proc.exepath', a.binary_path, 'proc.exe.sha256', a.binary_sha256))))
+            FROM (SELECT (SELECT m FROM sysprint_mismatches(a.details_json) AS e (m) LIMIT 1) AS m) d
+        $f$;
+        """,
     ];
 
     /// <summary>The parts in the order they migrate (a later part may use an earlier part's tables).</summary>

@@ -28,6 +28,8 @@ public sealed class BinariesTests : FleetFixture
         var (exit, json, error) = Support.Cli.Run("hosts", "--db", Db.Url, "--binaries", "cat", "--json");
         var (textExit, text, _) = Support.Cli.Run("hosts", "--db", Db.Url, "--binaries", "cat");
         var (alertsExit, alerts, _) = Support.Cli.Run("alerts", "--db", Db.Url, "--host", "hv-3", "--json");
+        JsonElement console = await ConsoleGetAsync("/api/alerts?host=hv-3");
+        JsonElement detail = await ConsoleGetAsync($"/api/alerts/{console.GetProperty("alerts")[0].GetProperty("seq").GetInt64()}");
 
         Assert.True(oddExit == 1, oddOut);
         Assert.True(exit == 0, error);
@@ -43,6 +45,15 @@ public sealed class BinariesTests : FleetFixture
         JsonElement alert = JsonDocument.Parse(alerts.Split('\n')[0]).RootElement;
         Assert.Equal(("run", odd, Sha256(odd)), (alert.GetProperty("source").GetString(), alert.GetProperty("binary_path").GetString(),
             alert.GetProperty("binary_sha256").GetString()));
+        Assert.Equal(("run", Sha256(odd)), (console.GetProperty("alerts")[0].GetProperty("source").GetString(),
+            detail.GetProperty("explanation").GetProperty("binary_sha256").GetString()));
+    }
+
+    private async Task<JsonElement> ConsoleGetAsync(string path)
+    {
+        using HttpResponseMessage response = await Server.SendAsync(HttpMethod.Get, path, bearer: TestServer.AdminToken);
+        Assert.True(response.IsSuccessStatusCode, $"{path}: {(int)response.StatusCode}");
+        return await TestServer.JsonAsync(response);
     }
 
     [Fact]

@@ -88,7 +88,7 @@ public sealed class ConsoleApiTests : FleetFixture
             """{"confirm":true,"note":"nginx 1.27 opens a socket","by":"bob"}""", TestServer.AdminToken);
         JsonElement outcome = await TestServer.JsonAsync(normal);
         int stillAnomalous = Support.Cli.Run("check", "--db", fleet.StoreUrl, tampered).Exit;
-        long other = (await GetAsync(fleet, "/api/alerts?status=new")).GetProperty("alerts")[0].GetProperty("seq").GetInt64();
+        long other = (await GetAsync(fleet, "/api/alerts?status=new&host=hv-02")).GetProperty("alerts")[0].GetProperty("seq").GetInt64();
         using HttpResponseMessage second = await fleet.Server.SendAsync(HttpMethod.Post, $"/api/alerts/{other}/normal", """{"confirm":true}""", TestServer.AdminToken);
         var (cleanExit, cleanOut, _) = Support.Cli.Run("check", "--db", fleet.StoreUrl, tampered);
         JsonElement dismissed = await GetAsync(fleet, "/api/alerts?status=dismissed");

@@ -49,7 +49,8 @@ function alertList(alerts, id) {
 function summary(a) {
   const f = (a.alert && a.alert.output_fields) || {};
   if (f['mismatch.prev'] !== undefined || f['mismatch.next'] !== undefined) {
-    return `${f['mismatch.prev'] ?? '(start)'} → ${f['mismatch.next']}${f.reason ? ` (${f.reason})` : ''}`;
+    const more = Array.isArray(a.alert.details) && a.alert.details.length > 1 ? ` and ${a.alert.details.length - 1} more` : '';
+    return `${f['mismatch.prev'] ?? '(start)'} → ${f['mismatch.next']}${f.reason ? ` (${f.reason})` : ''}${more}`;
   }
   return a.rule;
 }
@@ -156,7 +157,7 @@ function alertRow(a) {
   }
   return h('tr', { dataset: { seq: a.seq, host: a.host }, class: `status-${a.status}` },
     h('td', { class: 'time' }, h('a', { href: `/alerts/${a.seq}` }, time(a.time))),
-    h('td', { class: 'host' }, h('a', { href: `/hosts/${enc(a.host)}` }, a.host)),
+    h('td', { class: 'host' }, a.host ? h('a', { href: `/hosts/${enc(a.host)}` }, a.host) : '—'),
     h('td', { class: 'vm' }, a.vm ?? '—'),
     h('td', { class: 'profile' }, a.profile ?? '—'),
     h('td', { class: 'detector' }, a.detector ?? '—'),
@@ -191,11 +192,11 @@ function normalDialog() {
     h('form', { method: 'dialog' },
       h('h2', {}, 'This is normal?'),
       h('p', { id: 'normal-what' }),
-      h('p', { class: 'warning' }, 'The window is learnt into the profile that every host of the fleet checks against: hosts stop alerting on it, and alerts still new with the same pattern are dismissed. The profile\'s seal must be renewed (sysprint seal) for agents that verify it.'),
-      h('label', {}, 'Note', h('textarea', { id: 'normal-note', rows: 2, maxlength: 2000, placeholder: 'why it is normal' })),
+      h('p', { class: 'warning learn-only' }, 'The window is learnt into the profile that every host of the fleet checks against: hosts stop alerting on it, and alerts still new with the same pattern are dismissed. The profile\'s seal must be renewed (sysprint seal) for agents that verify it.'),
+      h('label', { class: 'learn-only' }, 'Note', h('textarea', { id: 'normal-note', rows: 2, maxlength: 2000, placeholder: 'why it is normal' })),
       h('div', { class: 'buttons' },
         h('button', { value: 'cancel', class: 'secondary', id: 'normal-cancel' }, 'Cancel'),
-        h('button', { value: 'ok', class: 'danger', id: 'normal-confirm' }, 'Yes, learn it as normal'))));
+        h('button', { value: 'ok', class: 'danger learn-only', id: 'normal-confirm' }, 'Yes, learn it as normal'))));
 }
 
 function openAck(a) {
@@ -216,10 +217,24 @@ function openAck(a) {
   dialog.showModal();
 }
 
+/** The call-set detector's reasons (Sysprint.Detection.CallSetDetector): a finding about a whole run's set of calls. */
+const CALLSET_REASONS = ['call not in the nearest normal run', 'call of the nearest normal run not made'];
+
 function openNormal(a) {
   const dialog = document.getElementById('normal-dialog');
-  document.getElementById('normal-what').textContent =
-    `Learn "${(a.alert.output_fields || {})['mismatch.window'] ?? summary(a)}" into profile '${a.profile ?? '?'}' (alert #${a.seq} on ${a.host}).`;
+  const f = (a.alert && a.alert.output_fields) || {};
+  const callset = CALLSET_REASONS.includes(f.reason);
+  // A call-set finding compares the run's whole set of calls with the nearest normal run's: one
+  // call cannot be learnt alone, the run's log must be (the server refuses it, 409, and says so).
+  dialog.classList.toggle('explain-only', callset);
+  document.getElementById('normal-cancel').textContent = callset ? 'Close' : 'Cancel';
+  document.getElementById('normal-what').textContent = callset
+    ? `This is a call-set finding: ${f.reason === CALLSET_REASONS[0] ? `the run made ${f['mismatch.next']}, a call the nearest normal run learnt into profile '${a.profile ?? '?'}' never makes`
+      : `the nearest normal run of profile '${a.profile ?? '?'}' makes ${f['mismatch.next']}, and this run never does`}. `
+      + 'The call-set detector compares each run\'s whole set of calls with the learnt runs\' sets, so one call cannot be learnt alone: '
+      + `learn the run's log itself, where it is: sysprint train --db STORE --profile ${a.profile ?? 'PROFILE'} ${a.log ?? 'LOG'}${a.host ? ` (on ${a.host})` : ''}. `
+      + 'Acknowledge the alert to record why.'
+    : `Learn "${f['mismatch.window'] ?? summary(a)}" into profile '${a.profile ?? '?'}' (alert #${a.seq} on ${a.host || 'an unnamed host'}).`;
   document.getElementById('normal-note').value = '';
   dialog.onclose = async () => {
     if (dialog.returnValue !== 'ok') return;
@@ -249,10 +264,11 @@ export async function alertDetail({ seq }) {
     internal: () => h('p', { class: 'explain' }, 'Sysprint\'s own trouble: ', a.output),
   }[e.kind]();
   const rows = [
-    ['Host', h('a', { href: `/hosts/${enc(a.host)}` }, a.host)], ['VM', a.vm ?? '—'], ['Log', h('code', {}, a.log ?? '—')],
+    ['Host', a.host ? h('a', { href: `/hosts/${enc(a.host)}` }, a.host) : '—'], ['Source', a.source], ['VM', a.vm ?? '—'], ['Log', h('code', {}, a.log ?? '—')],
     ['Line', e.line ?? '—'], ['Pid', e.pid ?? '—'], ['Program', e.program ?? '—'],
     ['Profile', a.profile ? h('a', { href: `/fingerprints/${enc(a.profile)}` }, a.profile) : '—'], ['Detector', a.detector ?? '—'],
-    ['Raised', time(a.time)], ['Received', time(a.received)], ['Binary SHA-256', e.binary_sha256 ? h('code', {}, e.binary_sha256) : 'not known (sent only by run and attach)'],
+    ['Raised', time(a.time)], ['Received', time(a.received)],
+    ['Binary SHA-256', e.binary_sha256 ? h('code', { id: 'binary-sha256' }, e.binary_sha256) : 'not known (only run and attach hash the traced binary)'],
     ['Alert id', h('code', {}, a.id)], ['Status', h('span', {}, badge(a.status), a.status_by ? ` by ${a.status_by} at ${time(a.status_at)}` : '', a.status_note ? ` — ${a.status_note}` : '')],
   ];
   const fleet = d.fleet
@@ -260,17 +276,30 @@ export async function alertDetail({ seq }) {
       `Seen on ${d.fleet.hosts} of ${d.fleet.of} hosts in the last ${d.fleet.days} days. `,
       h('span', { class: 'muted' }, d.fleet.hosts <= 1 ? 'Only here: that points to this host.' : 'On several hosts: perhaps a new release.'))
     : h('p', { class: 'muted', id: 'fleet-view' }, 'No fleet view for this alert (no profile or window).');
+  const details = Array.isArray(a.alert?.details) ? a.alert.details : [];
+  const mismatches = details.length > 1
+    ? h('table', { class: 'table', id: 'mismatches' },
+      h('thead', {}, h('tr', {}, ['Line', 'Pid', 'Transition', 'Count', 'Seen on'].map((t) => h('th', {}, t)))),
+      h('tbody', {}, details.map((m, i) => {
+        const f = (a.fleet ?? [])[i];
+        const calls = Array.isArray(m.window) ? m.window.join(' ') : `${m.prev ?? '(thread start)'} → ${m.next}`;
+        return h('tr', {}, h('td', {}, m.line ?? '—'), h('td', {}, m.pid ?? '—'), h('td', {}, h('code', {}, calls), m.reason ? ` (${m.reason})` : ''),
+          h('td', {}, m.count ?? '—'),
+          h('td', { class: f && f.hosts <= 1 ? 'fleet rare' : 'fleet' }, f ? `${f.hosts} of ${f.of} hosts` : '—'));
+      })))
+    : null;
   show(
     h('p', {}, h('a', { href: '/alerts' }, '← Alerts')),
     h('h1', {}, `Alert #${a.seq}`, ' ', badge(a.status)),
-    h('section', { class: 'card' }, h('h2', {}, 'Why'), explanation, h('p', { class: 'muted' }, a.output)),
+    h('section', { class: 'card' }, h('h2', {}, 'Why'), explanation, h('p', { class: 'muted' }, a.output),
+      mismatches ? h('p', {}, `${details.length} mismatches, each with its fleet view:`) : null, mismatches),
     h('section', { class: 'card' }, h('h2', {}, 'Fleet view'), fleet),
     h('section', { class: 'card' }, h('h2', {}, 'Details'), h('table', { class: 'kv', id: 'alert-details' }, rows.map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, v))))),
     a.status === 'new' ? h('p', {},
       h('button', { type: 'button', class: 'ack', onclick: () => openAck(a) }, 'Acknowledge'), ' ',
       h('button', { type: 'button', class: 'secondary normal', onclick: () => openNormal(a) }, 'This is normal')) : null,
     d.changes.length ? h('section', { class: 'card' }, h('h2', {}, 'History'), changeList(d.changes)) : null,
-    h('details', {}, h('summary', {}, 'The alert as the agent sent it'), h('pre', { class: 'json' }, JSON.stringify(a.alert, null, 2))),
+    h('details', {}, h('summary', {}, a.source === 'check' || a.source === 'run' || a.source === 'attach' ? 'The alert as recorded' : 'The alert as the agent sent it'), h('pre', { class: 'json' }, JSON.stringify(a.alert, null, 2))),
     ackDialog(), normalDialog(),
   );
 }
