@@ -57,16 +57,20 @@ public sealed class BinariesTests : FleetFixture
     }
 
     [Fact]
-    public void Attach_hashes_the_attached_process_executable_through_proc()
+    public async Task Attach_hashes_the_attached_process_executable_through_proc()
     {
         Assert.Equal(0, Run(null, "run", "--db", Db.Url, "--learn", "--profile", "sleep", "--", "sleep", "0").Exit);
-        using var sleeper = Process.Start("sleep", "3")!;
+        using var sleeper = Process.Start("sleep", "600")!;
         string exe = new FileInfo($"/proc/{sleeper.Id}/exe").LinkTarget!;
-
-        var (attachExit, attachOut) = Run("hv-9", "attach", "--db", Db.Url, "--profile", "sleep", "-q", sleeper.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using SysprintProcess attach = SysprintProcess.StartWith(new Dictionary<string, string> { ["SYSPRINT_HOSTNAME"] = "hv-9" },
+            "attach", "--db", Db.Url, "--profile", "sleep", "-q", sleeper.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // Traced once its TracerPid is set; then the process ends, and so does the attach.
+        await Eventually.TrueAsync(() => Task.FromResult(TracerPid(sleeper.Id) != 0 || attach.HasExited), "the attach tracing sleep", () => attach.Error);
+        sleeper.Kill();
+        int attachExit = attach.WaitForExit(120);
         var (exit, json, error) = Support.Cli.Run("hosts", "--db", Db.Url, "--binaries", "sleep", "--json");
 
-        Assert.True(attachExit is 0 or 1, attachOut);
+        Assert.True(attachExit is 0 or 1, attach.Out + attach.Error);
         Assert.True(exit == 0, error);
         JsonElement found = JsonDocument.Parse(json).RootElement;
         Assert.Equal((1, Sha256(exe)), (found.GetProperty("hosts").GetInt32(), found.GetProperty("majority").GetProperty("sha256").GetString()));
@@ -91,6 +95,19 @@ public sealed class BinariesTests : FleetFixture
         Directory.CreateDirectory(Path.GetDirectoryName(to)!);
         File.Copy(from, to); // keeps the mode on Unix
         return to;
+    }
+
+    private static int TracerPid(int pid)
+    {
+        foreach (string line in File.ReadLines($"/proc/{pid}/status"))
+        {
+            if (line.StartsWith("TracerPid:", StringComparison.Ordinal))
+            {
+                return int.Parse(line.AsSpan(10).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return 0;
     }
 
     private static string Sha256(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
