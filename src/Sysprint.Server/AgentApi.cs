@@ -114,7 +114,35 @@ internal static class AgentApi
             }
         }
 
+        List<VmChecks>? vms = null;
+        if (root.TryGetProperty("vms", out JsonElement list) && list.ValueKind != JsonValueKind.Null)
+        {
+            if (list.ValueKind != JsonValueKind.Array || list.GetArrayLength() > VmChecks.MaxPerHeartbeat)
+            {
+                throw new BadRequestException(string.Create(CultureInfo.InvariantCulture,
+                    $"$.vms: expected an array of at most {VmChecks.MaxPerHeartbeat} VMs, found {JsonFields.Kind(list)}"));
+            }
+
+            vms = [];
+            int i = 0;
+            foreach (JsonElement vm in list.EnumerateArray())
+            {
+                string path = string.Create(CultureInfo.InvariantCulture, $"$.vms[{i++}]");
+                JsonFields.RequireObject(vm, path);
+                string lastCheck = JsonFields.String(vm, "last_check", path, 64);
+                vms.Add(new VmChecks(JsonFields.String(vm, "vm", path, 256),
+                    DateTimeOffset.TryParse(lastCheck, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out DateTimeOffset time)
+                        ? time
+                        : throw new BadRequestException($"{path}.last_check: expected an ISO-8601 time, found '{Diagnostics.Printable.Escape(lastCheck)}'"),
+                    JsonFields.Count(vm, "logs", path), JsonFields.Count(vm, "anomalous", path), JsonFields.Count(vm, "failed", path)));
+            }
+        }
+
         return new FleetHeartbeat(JsonFields.String(root, "version", "$", 128), JsonFields.Count(root, "lag_bytes", "$"), JsonFields.Count(root, "files", "$"),
-            pending, JsonFields.OptionalString(root, "last_error", "$", 4096));
+            pending, JsonFields.OptionalString(root, "last_error", "$", 4096))
+        {
+            Vms = vms,
+            VmsTotal = vms is null ? null : root.TryGetProperty("vms_total", out _) ? JsonFields.Count(root, "vms_total", "$") : vms.Count,
+        };
     }
 }

@@ -79,14 +79,36 @@ public sealed class FleetClient : IDisposable
     public async Task<TimeSpan> HeartbeatAsync(string credential, FleetHeartbeat heartbeat, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(heartbeat);
-        string body = JsonSerializer.Serialize(new Dictionary<string, object?>
+        string body = FleetJson.ToText(json =>
         {
-            ["version"] = heartbeat.Version,
-            ["lag_bytes"] = heartbeat.LagBytes,
-            ["files"] = heartbeat.Files,
-            ["pending"] = heartbeat.Pending,
-            ["last_error"] = heartbeat.LastError,
-        }, FleetJsonContext.Default.DictionaryStringObject);
+            json.WriteStartObject();
+            json.WriteString("version", heartbeat.Version);
+            json.WriteNumber("lag_bytes", heartbeat.LagBytes);
+            json.WriteNumber("files", heartbeat.Files);
+            json.WriteStartObject("pending");
+            foreach (var (sink, count) in heartbeat.Pending)
+            {
+                json.WriteNumber(sink, count);
+            }
+
+            json.WriteEndObject();
+            if (heartbeat.LastError is null)
+            {
+                json.WriteNull("last_error");
+            }
+            else
+            {
+                json.WriteString("last_error", heartbeat.LastError);
+            }
+
+            if (heartbeat.Vms is not null)
+            {
+                FleetJson.WriteVms(json, heartbeat.Vms);
+                json.WriteNumber("vms_total", heartbeat.VmsTotal ?? heartbeat.Vms.Count);
+            }
+
+            json.WriteEndObject();
+        });
         using JsonDocument answer = await PostAsync("api/agent/heartbeat", body, credential, cancellationToken).ConfigureAwait(false);
         return TimeSpan.FromSeconds(Math.Max(1, answer.RootElement.GetProperty("heartbeat_interval_s").GetInt32()));
     }

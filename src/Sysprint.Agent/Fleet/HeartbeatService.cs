@@ -90,8 +90,15 @@ internal sealed class HeartbeatService : IAsyncDisposable
     {
         long lag = 0;
         long reading = 0;
+        var vms = new Dictionary<string, (DateTimeOffset Last, long Logs, long Anomalous, long Failed)>(StringComparer.Ordinal);
         foreach (WatchedFile file in _store.ListWatchedFiles())
         {
+            vms.TryGetValue(file.Vm, out var vm);
+            bool failed = file.State == WatchedFileStates.Failed;
+            bool counted = file.State is WatchedFileStates.Reading or WatchedFileStates.Done;
+            vms[file.Vm] = (file.Updated > vm.Last ? file.Updated : vm.Last, vm.Logs + (counted ? 1 : 0),
+                vm.Anomalous + (counted && file.Alerts > 0 ? 1 : 0), vm.Failed + (failed ? 1 : 0));
+
             if (file.State != WatchedFileStates.Reading)
             {
                 continue;
@@ -115,6 +122,11 @@ internal sealed class HeartbeatService : IAsyncDisposable
             }
         }
 
-        return new FleetHeartbeat(s_version, lag, reading, pending, lastError);
+        return new FleetHeartbeat(s_version, lag, reading, pending, lastError)
+        {
+            Vms = [.. vms.OrderByDescending(v => v.Value.Last).ThenBy(v => v.Key, StringComparer.Ordinal).Take(VmChecks.MaxPerHeartbeat)
+                .Select(v => new VmChecks(v.Key, v.Value.Last, v.Value.Logs, v.Value.Anomalous, v.Value.Failed))],
+            VmsTotal = vms.Count,
+        };
     }
 }

@@ -11,4 +11,11 @@ public sealed record FleetHeartbeat(
     long LagBytes,
     long Files,
     IReadOnlyDictionary<string, long> Pending,
-    string? LastError);
+    string? LastError)
+{
+    /// <summary>The VMs the agent checks and their last checks (<see cref="VmChecks.MaxPerHeartbeat"/> at most); null from an agent that sends none.</summary>
+    public IReadOnlyList<VmChecks>? Vms { get; init; }
+
+    /// <summary>How many VMs the agent checks in all (may exceed <see cref="Vms"/>' count).</summary>
+    public long? VmsTotal { get; init; }
+}

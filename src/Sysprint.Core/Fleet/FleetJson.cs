@@ -53,7 +53,51 @@ public static class FleetJson
         }
 
         WriteString(json, "last_error", beat?.LastError);
+        if (beat?.VmsTotal is { } vms)
+        {
+            json.WriteNumber("vms_checked", vms);
+        }
+        else
+        {
+            json.WriteNull("vms_checked");
+        }
+
         json.WriteEndObject();
+    }
+
+    /// <summary><c>"vms": [{"vm", "last_check", "logs", "anomalous", "failed"}, ...]</c>, as the heartbeat carries them.</summary>
+    public static void WriteVms(Utf8JsonWriter json, IReadOnlyList<VmChecks> vms)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        ArgumentNullException.ThrowIfNull(vms);
+        json.WriteStartArray("vms");
+        foreach (VmChecks vm in vms)
+        {
+            json.WriteStartObject();
+            json.WriteString("vm", vm.Vm);
+            WriteTime(json, "last_check", vm.LastCheck);
+            json.WriteNumber("logs", vm.Logs);
+            json.WriteNumber("anomalous", vm.Anomalous);
+            json.WriteNumber("failed", vm.Failed);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+    }
+
+    /// <summary>Reads what <see cref="WriteVms"/> wrote (the array itself).</summary>
+    /// <exception cref="FormatException">A member is missing or of the wrong kind.</exception>
+    public static List<VmChecks> ReadVms(JsonElement array)
+    {
+        var vms = new List<VmChecks>();
+        foreach (JsonElement vm in array.EnumerateArray())
+        {
+            vms.Add(new VmChecks(vm.GetProperty("vm").GetString() ?? throw new FormatException("vm"),
+                DateTimeOffset.Parse(vm.GetProperty("last_check").GetString() ?? throw new FormatException("last_check"), System.Globalization.CultureInfo.InvariantCulture),
+                vm.GetProperty("logs").GetInt64(), vm.GetProperty("anomalous").GetInt64(), vm.GetProperty("failed").GetInt64()));
+        }
+
+        return vms;
     }
 
     /// <summary>

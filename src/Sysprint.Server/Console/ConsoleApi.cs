@@ -273,7 +273,21 @@ internal static class ConsoleApi
                     json.WriteStartObject();
                     json.WriteString("vm", vm.Vm);
                     json.WriteNumber("alerts", vm.Alerts);
-                    json.WriteString("last_alert", FleetJson.TimeText(vm.Last));
+                    ConsoleJson.WriteString(json, "last_alert", vm.Last is { } last ? FleetJson.TimeText(last) : null);
+                    if (vm.Checks is { } checks)
+                    {
+                        json.WriteString("last_check", FleetJson.TimeText(checks.LastCheck));
+                        json.WriteNumber("logs", checks.Logs);
+                        json.WriteNumber("anomalous", checks.Anomalous);
+                        json.WriteNumber("failed", checks.Failed);
+                    }
+                    else
+                    {
+                        json.WriteNull("last_check");
+                        json.WriteNull("logs");
+                        json.WriteNull("anomalous");
+                        json.WriteNull("failed");
+                    }
                     json.WriteEndObject();
                 }
 

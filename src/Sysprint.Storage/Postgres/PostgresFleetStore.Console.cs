@@ -200,22 +200,45 @@ public sealed partial class PostgresFleetStore : IConsoleStore
     public Task<IReadOnlyDictionary<long, FleetSeen?[]>> FleetSeenAsync(IReadOnlyCollection<long> seqs, DateTimeOffset now, CancellationToken cancellationToken) =>
         Run(() => FleetSeenSql.ReadAsync(_source, seqs, now, cancellationToken));
 
+    /// <remarks>The VMs of the host's latest heartbeat (with their last checks), then those only its alerts name.</remarks>
     public Task<IReadOnlyList<VmSeen>> VmsOfHostAsync(string host, CancellationToken cancellationToken) =>
         Run<IReadOnlyList<VmSeen>>(async () =>
         {
-            await using NpgsqlCommand command = _source.CreateCommand(
+            var alerted = new Dictionary<string, (long Alerts, DateTimeOffset Last)>(StringComparer.Ordinal);
+            await using (NpgsqlCommand command = _source.CreateCommand(
                 """
                 SELECT a.vm, count(*), max(a.time) FROM alerts a
                 WHERE a.host = @host AND a.vm IS NOT NULL GROUP BY a.vm ORDER BY 3 DESC, 1 LIMIT 500
-                """);
-            command.Parameters.AddWithValue("host", host);
-            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            var vms = new List<VmSeen>();
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                """))
             {
-                vms.Add(new VmSeen(reader.GetString(0), reader.GetInt64(1), Time(reader, 2)!.Value));
+                command.Parameters.AddWithValue("host", host);
+                await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    alerted[reader.GetString(0)] = (reader.GetInt64(1), Time(reader, 2)!.Value);
+                }
             }
 
+            List<VmChecks> reported = [];
+            await using (NpgsqlCommand command = _source.CreateCommand("SELECT vms::text FROM fleet_hosts WHERE name = @host AND vms IS NOT NULL"))
+            {
+                command.Parameters.AddWithValue("host", host);
+                if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string text)
+                {
+                    using var document = System.Text.Json.JsonDocument.Parse(text);
+                    reported = FleetJson.ReadVms(document.RootElement.GetProperty("vms"));
+                }
+            }
+
+            var vms = new List<VmSeen>();
+            foreach (VmChecks checks in reported)
+            {
+                bool any = alerted.Remove(checks.Vm, out var a);
+                vms.Add(new VmSeen(checks.Vm, any ? a.Alerts : 0, any ? a.Last : null) { Checks = checks });
+            }
+
+            vms.AddRange(alerted.OrderByDescending(p => p.Value.Last).ThenBy(p => p.Key, StringComparer.Ordinal)
+                .Select(p => new VmSeen(p.Key, p.Value.Alerts, p.Value.Last)));
             return vms;
         });
 

@@ -16,7 +16,7 @@ namespace Sysprint.Storage.Postgres;
 public sealed partial class PostgresFleetStore : IFleetStore
 {
     private const string HostColumns =
-        "h.id, h.name, h.grp, h.enrolled, h.revoked, h.last_seen, h.heartbeat_interval_s, h.version, h.lag_bytes, h.files, h.pending, h.last_error";
+        "h.id, h.name, h.grp, h.enrolled, h.revoked, h.last_seen, h.heartbeat_interval_s, h.version, h.lag_bytes, h.files, h.pending, h.last_error, h.vms_total";
 
     private readonly NpgsqlDataSource _source;
     private readonly RevisionWatcher _revisions;
@@ -171,7 +171,8 @@ public sealed partial class PostgresFleetStore : IFleetStore
                 """
                 UPDATE fleet_hosts
                 SET last_seen = GREATEST(COALESCE(last_seen, @now), @now), heartbeats = heartbeats + 1,
-                    version = @version, lag_bytes = @lag, files = @files, pending = @pending, last_error = @error
+                    version = @version, lag_bytes = @lag, files = @files, pending = @pending, last_error = @error,
+                    vms = @vms, vms_total = @vms_total
                 WHERE id = @id
                 """);
             command.Parameters.AddWithValue("id", hostId);
@@ -181,6 +182,16 @@ public sealed partial class PostgresFleetStore : IFleetStore
             command.Parameters.AddWithValue("files", heartbeat.Files);
             command.Parameters.AddWithValue("pending", NpgsqlDbType.Jsonb, JsonSerializer.Serialize(heartbeat.Pending, PostgresJson.Default.IReadOnlyDictionaryStringInt64));
             command.Parameters.Add(new NpgsqlParameter<string?>("error", NpgsqlDbType.Text) { TypedValue = heartbeat.LastError });
+            command.Parameters.Add(new NpgsqlParameter<string?>("vms", NpgsqlDbType.Jsonb)
+            {
+                TypedValue = heartbeat.Vms is { } vms ? FleetJson.ToText(json =>
+                {
+                    json.WriteStartObject();
+                    FleetJson.WriteVms(json, vms);
+                    json.WriteEndObject();
+                }) : null,
+            });
+            command.Parameters.Add(new NpgsqlParameter<long?>("vms_total", NpgsqlDbType.Bigint) { TypedValue = heartbeat.VmsTotal });
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return 0;
         });
@@ -293,7 +304,11 @@ public sealed partial class PostgresFleetStore : IFleetStore
             var pending = reader.IsDBNull(10)
                 ? new Dictionary<string, long>()
                 : JsonSerializer.Deserialize(reader.GetString(10), PostgresJson.Default.DictionaryStringInt64) ?? [];
-            heartbeat = new FleetHeartbeat(reader.GetString(7), reader.GetInt64(8), reader.GetInt64(9), pending, Text(reader, 11));
+            // The VMs themselves are read for one host's page only (VmsOfHostAsync): not at every request a host makes.
+            heartbeat = new FleetHeartbeat(reader.GetString(7), reader.GetInt64(8), reader.GetInt64(9), pending, Text(reader, 11))
+            {
+                VmsTotal = reader.IsDBNull(12) ? null : reader.GetInt64(12),
+            };
         }
 
         return new FleetHost(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), Time(reader, 3)!.Value, Time(reader, 4), Time(reader, 5),

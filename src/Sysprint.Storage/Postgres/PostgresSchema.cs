@@ -249,6 +249,15 @@ internal static class PostgresSchema
             FROM (SELECT (SELECT m FROM sysprint_mismatches(a.details_json) AS e (m) LIMIT 1) AS m) d
         $f$;
         """,
+
+        // 6 -> 7: the VMs each host's agent checks and their last checks, as its latest heartbeat
+        // said (at most 100, the newest checked; vms_total counts them all). Null from an agent
+        // that sends none.
+        """
+        ALTER TABLE fleet_hosts
+            ADD COLUMN vms       jsonb,
+            ADD COLUMN vms_total bigint;
+        """,
     ];
 
     /// <summary>The parts in the order they migrate (a later part may use an earlier part's tables).</summary>

@@ -126,6 +126,43 @@ public sealed class AgentEnrollmentTests : FleetFixture
         _dir.Dispose();
     }
 
+    [Fact]
+    public async Task The_heartbeat_carries_each_vms_last_check_and_the_console_shows_them_beside_its_alerts()
+    {
+        string db = TrainedStore();
+        string spool = Path.Combine(_dir.Root, "spool");
+        Directory.CreateDirectory(Path.Combine(spool, "vm1"));
+        Directory.CreateDirectory(Path.Combine(spool, "vm2"));
+        _dir.Write("spool/vm1/run1.strace", Normal);
+        _dir.Write("spool/vm2/run1.strace", Injected);
+        string secret = await Server.EnrollSecretAsync();
+        TestServer fast = await StartServerAsync(o => o with { HeartbeatInterval = TimeSpan.FromSeconds(1) });
+        using SysprintProcess agent = Watch(db, spool, fast, "--enroll-token", secret, "--host", "hv-1");
+
+        System.Text.Json.JsonElement vms = default;
+        await Eventually.TrueAsync(async () =>
+        {
+            using HttpResponseMessage response = await fast.SendAsync(HttpMethod.Get, "/api/hosts/hv-1", bearer: TestServer.AdminToken);
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                return false;
+            }
+
+            vms = (await TestServer.JsonAsync(response)).GetProperty("vms");
+            return vms.GetArrayLength() == 2 && vms.EnumerateArray().All(v => v.GetProperty("last_check").ValueKind == System.Text.Json.JsonValueKind.String)
+                && vms.EnumerateArray().Sum(v => v.GetProperty("alerts").GetInt64()) == 2 && vms.EnumerateArray().Sum(v => v.GetProperty("logs").GetInt64()) == 2
+                && vms.EnumerateArray().Sum(v => v.GetProperty("anomalous").GetInt64()) == 1;
+        }, "hv-1's two VMs with their last checks (vm2's log anomalous once the agent's checkpoint counted its alerts) and vm2's alerts on the console",
+            () => agent.Error);
+        using HttpResponseMessage list = await fast.SendAsync(HttpMethod.Get, "/api/hosts", bearer: TestServer.AdminToken);
+        System.Text.Json.JsonElement hosts = await TestServer.JsonAsync(list);
+
+        Assert.Equal(["vm1 logs 1 anomalous 0 failed 0 alerts 0", "vm2 logs 1 anomalous 1 failed 0 alerts 2"],
+            vms.EnumerateArray().Select(v => $"{v.GetProperty("vm").GetString()} logs {v.GetProperty("logs").GetInt64()} anomalous {v.GetProperty("anomalous").GetInt64()} "
+                + $"failed {v.GetProperty("failed").GetInt64()} alerts {v.GetProperty("alerts").GetInt64()}").Order(StringComparer.Ordinal));
+        Assert.Equal(2, hosts.GetProperty("hosts")[0].GetProperty("vms_checked").GetInt64());
+    }
+
     private string TrainedStore()
     {
         string db = _dir.PathOf("agent.db");

@@ -219,6 +219,10 @@ public sealed class SecurityTests : FleetFixture
     [InlineData("""{"version":"1","lag_bytes":-1}""", "$.lag_bytes: expected a whole number of at least 0, found the number -1")]
     [InlineData("""{"version":"1","pending":{"server":"many"}}""", "$.pending[\"server\"]: expected a whole number of at least 0, found a string")]
     [InlineData("""{"version":"1","pending":[1]}""", "$.pending: expected an object, found an array")]
+    [InlineData("""{"version":"1","vms":{}}""", "$.vms: expected an array of at most 100 VMs, found an object")]
+    [InlineData("""{"version":"1","vms":[{"vm":"a","last_check":"yesterday","logs":1,"anomalous":0,"failed":0}]}""",
+        "$.vms[0].last_check: expected an ISO-8601 time, found 'yesterday'")]
+    [InlineData("""{"version":"1","vms":[{"last_check":"2026-12-01T00:00:00Z","logs":1}]}""", "$.vms[0].vm: expected a string, found nothing")]
     public async Task Malformed_heartbeats_are_refused_with_where_and_what(string body, string message)
     {
         string a = await Server.EnrollAsync("host-a");

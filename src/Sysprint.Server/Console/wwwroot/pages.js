@@ -318,7 +318,7 @@ export async function hosts() {
     h('p', { class: 'tabs' }, h('a', { href: '/hosts', class: only ? '' : 'active' }, `all ${list.length}`),
       STATES.map((st) => h('a', { href: `/hosts?state=${st}`, class: only === st ? 'active' : '' }, `${st} ${counts[st]}`))),
     h('table', { id: 'hosts-table', class: 'table' },
-      h('thead', {}, h('tr', {}, ['Host', 'Group', 'State', 'Last seen', 'Version', 'Lag', 'Files', 'Pending per sink', 'Last error'].map((t) => h('th', {}, t)))),
+      h('thead', {}, h('tr', {}, ['Host', 'Group', 'State', 'Last seen', 'Version', 'Lag', 'Files', 'VMs', 'Pending per sink', 'Last error'].map((t) => h('th', {}, t)))),
       body),
     shown.length ? null : h('p', { class: 'muted' }, 'No host.'),
   );
@@ -343,6 +343,7 @@ function hostRow(x) {
     h('td', {}, x.version ?? '—'),
     h('td', {}, bytes(x.lag_bytes)),
     h('td', {}, x.files ?? '—'),
+    h('td', { class: 'vms' }, x.vms_checked === null || x.vms_checked === undefined ? '—' : h('a', { href: `/hosts/${enc(x.name)}` }, String(x.vms_checked))),
     h('td', {}, pending),
     h('td', { class: 'error-text' }, x.last_error ?? ''));
 }
@@ -359,10 +360,17 @@ export async function hostDetail({ name }) {
       ['Version', x.version ?? '—'], ['Lag', bytes(x.lag_bytes)], ['Files watched', x.files ?? '—'],
       ['Pending per sink', x.pending ? JSON.stringify(x.pending) : '—'], ['Last error', x.last_error ?? '—'], ['Enrolled', time(x.enrolled)], ['Revoked', time(x.revoked)],
     ].map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, v))))),
-    h('section', { class: 'card' }, h('h2', {}, 'VMs (from their alerts)'),
-      d.vms.length ? h('table', { class: 'table', id: 'host-vms' }, h('thead', {}, h('tr', {}, h('th', {}, 'VM'), h('th', {}, 'Alerts'), h('th', {}, 'Newest alert'))),
-        h('tbody', {}, d.vms.map((v) => h('tr', {}, h('td', {}, h('a', { href: `/alerts?host=${enc(name)}&vm=${enc(v.vm)}` }, v.vm)), h('td', {}, v.alerts), h('td', {}, time(v.last_alert))))))
-        : h('p', { class: 'muted' }, 'No VM has raised an alert.')),
+    h('section', { class: 'card' }, h('h2', {}, 'VMs and their last checks'),
+      x.vms_checked !== null && x.vms_checked > d.vms.filter((v) => v.last_check).length
+        ? h('p', { class: 'muted' }, `The agent checks ${x.vms_checked} VMs; its heartbeat names the ${d.vms.filter((v) => v.last_check).length} checked most recently.`) : null,
+      d.vms.length ? h('table', { class: 'table', id: 'host-vms' },
+        h('thead', {}, h('tr', {}, ['VM', 'Last check', 'Logs', 'Anomalous', 'Unreadable', 'Alerts', 'Newest alert'].map((t) => h('th', {}, t)))),
+        h('tbody', {}, d.vms.map((v) => h('tr', { dataset: { vm: v.vm } },
+          h('td', {}, h('a', { href: `/alerts?host=${enc(name)}&vm=${enc(v.vm)}` }, v.vm)),
+          h('td', { class: 'last-check' }, v.last_check ? `${time(v.last_check)} (${ago(v.last_check)})` : 'not reported'),
+          h('td', { class: 'logs' }, v.logs ?? '—'), h('td', { class: 'anomalous' }, v.anomalous ?? '—'), h('td', { class: 'failed' }, v.failed ?? '—'),
+          h('td', { class: 'alerts' }, v.alerts), h('td', {}, v.last_alert ? time(v.last_alert) : '—')))))
+        : h('p', { class: 'muted' }, 'The agent reported no VM and no VM has raised an alert.')),
     h('section', { class: 'card' }, h('h2', {}, 'Newest alerts'), alertList(recent.alerts, 'host-alerts')),
   );
 }
