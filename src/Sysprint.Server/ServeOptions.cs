@@ -51,6 +51,12 @@ public sealed record ServeOptions
     /// </summary>
     public Func<Storage.IFingerprintStore>? OpenFingerprints { get; init; }
 
+    /// <summary>
+    /// The folders whose logs the console may read to show the lines around each mismatch
+    /// (<c>--logs-root</c>, <see cref="Console.LogContext"/>); empty: none is read.
+    /// </summary>
+    public IReadOnlyList<string> LogsRoots { get; init; } = [];
+
     /// <summary>How often the console's live feed (server-sent events) looks for new alerts and host state changes.</summary>
     public TimeSpan LivePollInterval { get; init; } = TimeSpan.FromSeconds(1);
 }

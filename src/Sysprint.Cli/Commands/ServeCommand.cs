@@ -39,9 +39,14 @@ internal static class ServeCommand
             Description = "The fleet key (PEM, as 'sysprint seal --key' makes it): every profile sent to agents is sealed with it, for their --trust KEYFILE.pub",
             HelpName = "KEYFILE",
         };
+        var logsRoot = new Option<string[]>("--logs-root")
+        {
+            Description = "A folder whose logs the console may read to show the lines around each mismatch (repeatable; a log is read only when its real path, links resolved, lies under one)",
+            HelpName = "DIR",
+        };
         var command = new Command("serve", "Run the fleet server: agents enroll, send heartbeats and alerts and receive the profiles; administrators list hosts and alerts")
         {
-            db, listen, adminToken, tlsCert, tlsKey, heartbeat, sealKey,
+            db, listen, adminToken, tlsCert, tlsKey, heartbeat, sealKey, logsRoot,
         };
         command.SetAction(result =>
         {
@@ -55,6 +60,8 @@ internal static class ServeCommand
                 TlsKey = result.GetValue(tlsKey),
                 HeartbeatInterval = Durations.Parse(result.GetValue(heartbeat)!, "--heartbeat-interval"),
                 SealKey = result.GetValue(sealKey) is { } keyFile ? LoadSealKey(keyFile) : null,
+                LogsRoots = [.. (result.GetValue(logsRoot) ?? []).Select(dir => Directory.Exists(dir) ? Path.GetFullPath(dir)
+                    : throw new SysprintException(ExitCodes.InputMissing, $"--logs-root {Printable.Escape(dir)}: no such folder"))],
             };
             // The console's profiles and "this is normal" use the fingerprint store at the same address.
             Storage.StoreAddress address = StoreLocator.Resolve(result.GetValue(db), context);

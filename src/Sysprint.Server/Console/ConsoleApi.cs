@@ -37,6 +37,7 @@ internal static class ConsoleApi
         });
         IConsoleStore? store = fleet as IConsoleStore;
         var profiles = new ProfilesView(options.OpenFingerprints);
+        var logs = new LogContext(options.LogsRoots);
         app.ServiceProvider.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(profiles.Dispose);
 
         api.MapGet("/session", (HttpContext context) =>
@@ -105,6 +106,16 @@ internal static class ConsoleApi
                 explanation.Write(json);
                 json.WritePropertyName("fleet");
                 ConsoleJson.WriteSeen(json, seen);
+                json.WriteStartArray("log_context");
+                foreach (long line in MismatchLines(alert, explanation))
+                {
+                    json.WriteStartObject();
+                    json.WriteNumber("line", line);
+                    logs.Write(json, alert.Alert.Log, line);
+                    json.WriteEndObject();
+                }
+
+                json.WriteEndArray();
 
                 json.WriteStartArray("changes");
                 foreach (ConsoleChange change in changes.Where(c => c.AlertSeq == seq))
@@ -346,6 +357,29 @@ internal static class ConsoleApi
         });
 
         api.MapGet("/events", (HttpContext context) => LiveEvents.StreamAsync(context, fleet, Require(store), options.LivePollInterval, clock));
+    }
+
+    /// <summary>The lines of an alert's mismatches: each of its details' (check, run, attach; the first 20), else the agent's one.</summary>
+    private static List<long> MismatchLines(ConsoleAlert alert, AlertExplanation explanation)
+    {
+        var lines = new List<long>();
+        using JsonDocument document = JsonDocument.Parse(alert.Alert.Json);
+        if (document.RootElement.TryGetProperty("details", out JsonElement details) && details.ValueKind == JsonValueKind.Array)
+        {
+            foreach (JsonElement m in details.EnumerateArray())
+            {
+                if (lines.Count < 20 && m.ValueKind == JsonValueKind.Object && m.TryGetProperty("line", out JsonElement n) && n.TryGetInt64(out long line))
+                {
+                    lines.Add(line);
+                }
+            }
+        }
+        else if (explanation.Line is { } line)
+        {
+            lines.Add(line);
+        }
+
+        return lines;
     }
 
     /// <summary>The console store behind the fleet store; a fleet store without one leaves the console's endpoints at 501.</summary>

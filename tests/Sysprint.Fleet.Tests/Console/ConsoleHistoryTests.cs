@@ -69,6 +69,36 @@ public sealed class ConsoleHistoryTests : FleetFixture
             await TestServer.ErrorAsync(normal));
     }
 
+    [Fact]
+    public async Task The_detail_shows_the_log_lines_around_each_mismatch_only_for_logs_under_the_logs_root()
+    {
+        using var logs = new TempDir();
+        using ConsoleFleet fleet = await ConsoleFleet.StartAsync(this, o => o with { LogsRoots = [logs.Root] });
+        string inside = logs.Write("spool/web-07/run.strace", ConsoleFleet.TamperedLog);
+        string outside = fleet.Dir.Write("secret/run.strace", ConsoleFleet.TamperedLog);
+        string link = logs.PathOf("spool/web-07/link.strace");
+        File.CreateSymbolicLink(link, outside);
+        foreach (string log in new[] { inside, link, logs.PathOf("spool/web-07/../../../" + Path.GetFileName(fleet.Dir.Root) + "/secret/run.strace") })
+        {
+            Assert.Equal(1, Support.Cli.RunAs("hv-cli", "check", "--db", fleet.StoreUrl, log).Exit);
+        }
+
+        JsonElement[] alerts = [.. (await GetAsync(fleet, "/api/alerts?host=hv-cli")).GetProperty("alerts").EnumerateArray()];
+        var contexts = new List<JsonElement>();
+        foreach (JsonElement alert in alerts.Reverse())
+        {
+            contexts.Add((await GetAsync(fleet, $"/api/alerts/{alert.GetProperty("seq").GetInt64()}")).GetProperty("log_context"));
+        }
+
+        JsonElement first = contexts[0][0];
+        Assert.Equal(4, first.GetProperty("line").GetInt64());
+        Assert.Equal([1L, 2, 3, 4, 5, 6, 7], first.GetProperty("context").GetProperty("lines").EnumerateArray().Select(l => l.GetProperty("n").GetInt64()));
+        Assert.Equal("100   socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 3", first.GetProperty("context").GetProperty("lines")[3].GetProperty("text").GetString());
+        Assert.Equal(2, contexts[0].GetArrayLength());
+        Assert.All(contexts.Skip(1), c => Assert.Equal((JsonValueKind.Null, "the log is not under the server's --logs-root"),
+            (c[0].GetProperty("context").GetProperty("lines").ValueKind, c[0].GetProperty("context").GetProperty("reason").GetString())));
+    }
+
     private static async Task<JsonElement> GetAsync(ConsoleFleet fleet, string path)
     {
         using HttpResponseMessage response = await fleet.Server.SendAsync(HttpMethod.Get, path, bearer: TestServer.AdminToken);

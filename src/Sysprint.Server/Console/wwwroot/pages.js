@@ -293,6 +293,7 @@ export async function alertDetail({ seq }) {
     h('h1', {}, `Alert #${a.seq}`, ' ', badge(a.status)),
     h('section', { class: 'card' }, h('h2', {}, 'Why'), explanation, h('p', { class: 'muted' }, a.output),
       mismatches ? h('p', {}, `${details.length} mismatches, each with its fleet view:`) : null, mismatches),
+    h('section', { class: 'card', id: 'log-context' }, h('h2', {}, 'Log lines'), logContext(d.log_context ?? [])),
     h('section', { class: 'card' }, h('h2', {}, 'Fleet view'), fleet),
     h('section', { class: 'card' }, h('h2', {}, 'Details'), h('table', { class: 'kv', id: 'alert-details' }, rows.map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, v))))),
     a.status === 'new' ? h('p', {},
@@ -302,6 +303,15 @@ export async function alertDetail({ seq }) {
     h('details', {}, h('summary', {}, a.source === 'check' || a.source === 'run' || a.source === 'attach' ? 'The alert as recorded' : 'The alert as the agent sent it'), h('pre', { class: 'json' }, JSON.stringify(a.alert, null, 2))),
     ackDialog(), normalDialog(),
   );
+}
+
+/** The lines around each mismatch, the mismatch's own marked; or why the server cannot show them. */
+function logContext(contexts) {
+  if (!contexts.length) return h('p', { class: 'muted' }, 'The alert names no line of a log.');
+  return contexts.map((c) => (c.context.lines
+    ? h('pre', { class: 'log', dataset: { line: c.line } }, c.context.lines.map((l) =>
+      h('span', { class: l.n === c.line ? 'log-line hit' : 'log-line' }, `${String(l.n).padStart(6)}  ${l.text}\n`)))
+    : h('p', { class: 'muted log-missing', dataset: { line: c.line } }, `Line ${c.line}: ${c.context.reason}`)));
 }
 
 // ---- Hosts ------------------------------------------------------------------------------------
