@@ -35,6 +35,7 @@ internal sealed class FileTracker
     private volatile bool _restarting;
     private volatile string? _profileName;
     private volatile bool _marksEnds;
+    private int _armed = -1;
     private long _alerts;
 
     public FileTracker(SpoolWatcher watcher, WatchedFile row, CancellationToken stop)
@@ -219,6 +220,7 @@ internal sealed class FileTracker
                 _tail = null;
             }
 
+            _watcher.Wakes?.Disarm(_armed);
             _stop.Dispose();
             _wake.Dispose();
             Finished = true;
@@ -277,7 +279,18 @@ internal sealed class FileTracker
                 throw new SysprintException(ExitCodes.Untrusted, reason);
             }
 
-            tail = new TailStream(file, _row.Path, _watcher.Settings.Tail, stop, _wake);
+            FileWakes? wakes = _watcher.Wakes;
+            tail = new TailStream(file, _row.Path, _watcher.Settings.Tail, stop, _wake, wakes is null ? null : () =>
+            {
+                // At the file's end: its next write wakes this reader (inotify), instead of the next poll.
+                int armed = wakes.Arm(file.SafeFileHandle, _wake);
+                if (armed >= 0)
+                {
+                    _armed = armed;
+                }
+
+                return armed >= 0;
+            });
             stream = tail;
         }
 

@@ -18,13 +18,15 @@ namespace Sysprint.Agent.Watch;
 /// log that grew, and checkpoints every file's progress in the store. With
 /// <see cref="WatchSettings.Inotify"/>, a file created or renamed in a spool is seen at once (the
 /// spools are listed again; a new file with no complete line yet is looked at every poll interval
-/// until it has one); the periodic rescan stays, for what inotify cannot report (its queue
-/// overflowed, a limit was reached). Appends are read by the readers, which poll their file's end.
+/// until it has one), and a reader at its file's end is woken by the file's next write
+/// (<see cref="FileWakes"/>); the periodic rescan and the readers' polls stay, for what inotify
+/// cannot report (its queue overflowed, a limit was reached).
 /// </summary>
 /// <remarks>
-/// inotify watches names only (create, rename, delete), not writes: under load a write event per
-/// line written (100 VMs, 200,000 lines a second) cost more CPU than the whole check, while the
-/// readers' poll already bounds an append's latency.
+/// The spools' watch sees names only (create, rename, delete), not writes: a write event per line
+/// written (100 VMs, 200,000 lines a second) cost more CPU than the whole check. Writes are seen
+/// through one-shot watches that only a waiting reader arms, so their events are bounded by the
+/// readers' wake-ups.
 /// </remarks>
 /// <remarks>
 /// <para>
@@ -61,7 +63,7 @@ public sealed class SpoolWatcher
     private readonly Dictionary<string, FileSystemWatcher> _inotify = new(StringComparer.Ordinal);
     private readonly HashSet<string> _inotifyRefused = new(StringComparer.Ordinal);
     private readonly AutoResetEvent _wake = new(false);
-    private readonly Dictionary<string, DateTime> _awaitingLine = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string Vm, DateTime Since)> _awaitingLine = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<long, FileTracker> _live = new();
     private readonly Lock _progressLock = new();
     private readonly Dictionary<string, DateTime> _silenceAlerted = new(StringComparer.Ordinal);
@@ -116,11 +118,17 @@ public sealed class SpoolWatcher
     /// <summary>How long a new file with no complete line yet is looked at every poll interval (after that, by the rescan only).</summary>
     internal static readonly TimeSpan AwaitLineFor = TimeSpan.FromSeconds(10);
 
+    /// <summary>How often a new file with no complete line yet is looked at again (itself, not the whole spool).</summary>
+    internal static readonly TimeSpan AwaitLineEvery = TimeSpan.FromMilliseconds(20);
+
     /// <summary>Scans made at once because inotify reported a file created or renamed, or a new file awaits its first line (not counted in <see cref="Scans"/>).</summary>
     public long EventScans => Interlocked.Read(ref _eventScans);
 
     /// <summary>Times inotify reported events lost (its queue overflowed, or a watch failed): the spools were listed again.</summary>
-    public long InotifyOverflows => Interlocked.Read(ref _inotifyOverflows);
+    public long InotifyOverflows => Interlocked.Read(ref _inotifyOverflows) + (Wakes?.Overflows ?? 0);
+
+    /// <summary>inotify for the readers at their file's end (null without inotify): a write wakes them at once.</summary>
+    internal FileWakes? Wakes { get; private set; }
 
     /// <summary>The spools inotify watches now.</summary>
     public int InotifyWatches => _inotify.Count;
@@ -173,6 +181,16 @@ public sealed class SpoolWatcher
             tick = Settings.ProfilePoll;
         }
 
+        if (Settings.Inotify && Wakes is null)
+        {
+            Wakes = FileWakes.TryCreate(out string? error);
+            if (Wakes is null && Logger.IsEnabled(LogLevel.Warning))
+            {
+                Logger.LogWarning("inotify cannot be used ({Error}): lines appended are seen by polling every {Poll} ms (poll_interval_ms)",
+                    error, (long)Settings.Tail.PollInterval.TotalMilliseconds);
+            }
+        }
+
         WaitHandle[] waits = [stop.WaitHandle, _wake];
         DateTime nextLineCheck = DateTime.MinValue;
         while (!stop.IsCancellationRequested)
@@ -197,12 +215,17 @@ public sealed class SpoolWatcher
                 Interlocked.Increment(ref _scans);
                 nextScan = now + Settings.ScanInterval;
             }
-            else if (asked || (_awaitingLine.Count > 0 && now >= nextLineCheck))
+            else if (asked)
             {
-                // inotify saw a file created or renamed, or a file it saw has no complete line yet.
+                // inotify saw a file created or renamed.
                 Scan(stop);
                 Interlocked.Increment(ref _eventScans);
-                nextLineCheck = now + Settings.Tail.PollInterval;
+            }
+            else if (_awaitingLine.Count > 0 && now >= nextLineCheck)
+            {
+                // New files inotify saw, still without a complete line.
+                ConsiderAwaiting(stop);
+                nextLineCheck = now + AwaitLineEvery;
             }
 
             ReapFinished();
@@ -219,7 +242,7 @@ public sealed class SpoolWatcher
                 nextCheckpoint = now + Settings.CheckpointInterval;
             }
 
-            WaitHandle.WaitAny(waits, AwaitLine(now) && Settings.Tail.PollInterval < tick ? Settings.Tail.PollInterval : tick);
+            WaitHandle.WaitAny(waits, AwaitLine(now) && AwaitLineEvery < tick ? AwaitLineEvery : tick);
         }
 
         StopInotify();
@@ -232,6 +255,8 @@ public sealed class SpoolWatcher
         ReapFinished();
         Checkpoint();
         Info(stopped: true);
+        Wakes?.Dispose();
+        Wakes = null;
     }
 
     /// <summary>The profile by name, loaded once (from any reader's thread).</summary>
@@ -638,7 +663,7 @@ public sealed class SpoolWatcher
             // No complete line yet: the key waits for one (looked at every poll interval for a while, with inotify).
             if (_inotify.Count > 0)
             {
-                _awaitingLine.TryAdd(path, DateTime.UtcNow);
+                _awaitingLine.TryAdd(path, (vm, DateTime.UtcNow));
             }
 
             return;
@@ -1154,6 +1179,24 @@ public sealed class SpoolWatcher
         }
     }
 
+    /// <summary>Looks again at the new files that had no complete line yet (they passed the scan's checks already).</summary>
+    private void ConsiderAwaiting(CancellationToken stop)
+    {
+        var activeIds = new HashSet<(long, long)>();
+        foreach (FileTracker tracker in _active.Values)
+        {
+            activeIds.Add((tracker.Row.Device, tracker.Row.Inode));
+        }
+
+        foreach (var (path, (vm, _)) in _awaitingLine.ToList())
+        {
+            if (!_following.ContainsKey(path))
+            {
+                Consider(vm, path, activeIds, stop);
+            }
+        }
+    }
+
     /// <summary>True while some new file seen lately awaits its first complete line; forgets those awaited too long.</summary>
     private bool AwaitLine(DateTime now)
     {
@@ -1162,7 +1205,7 @@ public sealed class SpoolWatcher
             return false;
         }
 
-        foreach (var (path, since) in _awaitingLine.ToList())
+        foreach (var (path, (_, since)) in _awaitingLine.ToList())
         {
             if (now - since > AwaitLineFor || _following.ContainsKey(path))
             {

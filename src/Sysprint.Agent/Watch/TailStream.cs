@@ -18,13 +18,19 @@ public sealed class TailStream : Stream
     private readonly TailOptions _options;
     private readonly CancellationToken _stop;
     private readonly WaitHandle[] _waits;
+    private readonly Func<bool>? _arm;
     private long _position;
     private DateTime _lastGrowth = DateTime.UtcNow;
     private DateTime? _goneSince;
 
     /// <param name="file">Opened for reading at its start; owned by the stream.</param>
     /// <param name="wake">Set when the file may have grown (inotify): the stream looks at once; null: it polls only.</param>
-    public TailStream(FileStream file, string path, TailOptions options, CancellationToken stop, WaitHandle? wake = null)
+    /// <param name="arm">
+    /// Called at the end of the file before waiting: asks for <paramref name="wake"/> to be set at
+    /// the file's next write (true when that was armed; the stream then reads once more, for a write
+    /// made before). Null: the stream polls only.
+    /// </param>
+    public TailStream(FileStream file, string path, TailOptions options, CancellationToken stop, WaitHandle? wake = null, Func<bool>? arm = null)
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(path);
@@ -34,6 +40,7 @@ public sealed class TailStream : Stream
         _options = options;
         _stop = stop;
         _waits = wake is null ? [stop.WaitHandle] : [stop.WaitHandle, wake];
+        _arm = wake is null ? null : arm;
         _id = Posix.FileId(path);
     }
 
@@ -88,7 +95,30 @@ public sealed class TailStream : Stream
                 return 0;
             }
 
-            WaitHandle.WaitAny(_waits, _options.PollInterval);
+            if (_arm is not null && _arm())
+            {
+                // Armed: a write from now on wakes this reader; one made before arming is read now.
+                n = _file.Read(buffer);
+                if (n > 0)
+                {
+                    Interlocked.Add(ref _position, n);
+                    _lastGrowth = DateTime.UtcNow;
+                    _goneSince = null;
+                    return n;
+                }
+            }
+
+            DateTime atEnd = DateTime.UtcNow;
+            if (WaitHandle.WaitAny(_waits, _options.PollInterval) == 1)
+            {
+                // Woken by a write. A busy log (written again soon after its end was reached) waits
+                // out the gap, so that its writes are read in batches rather than a wake-up each.
+                TimeSpan since = DateTime.UtcNow - atEnd;
+                if (since < _options.WakeGap)
+                {
+                    _stop.WaitHandle.WaitOne(_options.WakeGap - since);
+                }
+            }
         }
     }
 

@@ -160,12 +160,30 @@ public sealed class SpoolWatcherTests : IDisposable
         File.Move(outside, Path.Combine(Spool, "web-01", "moved.strace"));
         Eventually.True(() => agent.Raised == 2, "the anomaly of the log moved into the spool");
         Append("web-01/new.strace", "900   bind(4, {sa_family=AF_INET}, 16) = 0\n");
-        Eventually.True(() => agent.Raised == 3, "the anomaly appended to the first log (its reader polls)");
+        Eventually.True(() => agent.Raised == 3, "the anomaly appended to the first log");
 
         Assert.Equal(1, agent.Watcher.Scans);
         Assert.True(agent.Watcher.EventScans >= 2);
         Assert.Equal(["socket", "bind", "bind"], StoredAlerts().Select(Next));
         Assert.Equal(log, StoredAlerts()[0].Log);
+    }
+
+    [Fact]
+    public async Task Through_inotify_a_line_appended_wakes_its_reader_with_no_poll()
+    {
+        // No reader polls for an hour: only inotify can bring the appended lines' alerts.
+        var tail = new TailOptions { PollInterval = TimeSpan.FromHours(1), RotateGrace = TimeSpan.FromMilliseconds(200) };
+        await using var agent = new Running(_db, Spool, tail);
+        string log = Append("web-01/app.strace", Logs.NormalLines(920, 2));
+        Eventually.True(() => agent.Watcher.Progress().Lines == 6, "the log read to its end");
+
+        Append("web-01/app.strace", "920   socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 4\n");
+        Eventually.True(() => agent.Raised == 1, "the first appended anomaly");
+        Append("web-01/app.strace", "920   bind(4, {sa_family=AF_INET}, 16) = 0\n");
+        Eventually.True(() => agent.Raised == 2, "the second, after the reader waited again");
+
+        Assert.Equal(["socket", "bind"], StoredAlerts().Select(Next));
+        Assert.Equal(log, StoredAlerts()[1].Log);
     }
 
     [Fact]
