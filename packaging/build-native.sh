@@ -4,6 +4,7 @@
 # Usage: packaging/build-native.sh [RID]   (default linux-x64; linux-arm64 needs a cross toolchain,
 #        see docs/PACKAGING.md). Needs the .NET SDK, clang, zlib1g-dev and libsqlite3-dev
 #        (apt-get install clang zlib1g-dev libsqlite3-dev); the AOT compiler package comes from NuGet.
+#        SYSPRINT_PIE=1 builds a position-independent executable (slower start-up, see the csproj).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 rid="${1:-linux-x64}"
@@ -27,7 +28,8 @@ rm -rf "$publish"
 mkdir -p "$publish"
 echo "build-native: dotnet publish -r $rid -p:PublishAot=true (a few minutes)" >&2
 if ! nice -n 10 dotnet publish "$root/src/Sysprint.Cli/Sysprint.Cli.csproj" -c Release -r "$rid" -p:PublishAot=true \
-        -p:SysprintSqliteStatic="/usr/lib/$triple/libsqlite3.a" -o "$publish" --nologo >"$publish/../$rid.log" 2>&1; then
+        -p:SysprintSqliteStatic="/usr/lib/$triple/libsqlite3.a" -p:PositionIndependentExecutable="$([ "${SYSPRINT_PIE:-}" = 1 ] && echo true || echo false)" \
+        -o "$publish" --nologo >"$publish/../$rid.log" 2>&1; then
     cat "$publish/../$rid.log" >&2
     echo "build-native: the native build failed (see above)" >&2
     exit 70

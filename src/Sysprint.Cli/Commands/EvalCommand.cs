@@ -65,6 +65,12 @@ internal static class EvalCommand
                 context.Note(Printable.Escape(note));
             }
 
+            if (result.GetValue(plots) is not null)
+            {
+                // Before the evaluation runs, not after: the native package leaves the plotting library out.
+                EvalPlots.EnsureAvailable();
+            }
+
             SyscallTable table = result.GetValue(mapping) is { } file
                 ? StoreLocator.LoadMappingFile(file)
                 : SyscallTable.Builtin(abiName ?? "x86_64");

@@ -1,4 +1,5 @@
 using ScottPlot;
+using Sysprint.Diagnostics;
 using Sysprint.Evaluation;
 
 namespace Sysprint.Cli.Evaluation;
@@ -8,6 +9,35 @@ internal static class EvalPlots
 {
     private const int Width = 900;
     private const int Height = 600;
+
+    /// <summary>Loads the native drawing library (SkiaSharp's libSkiaSharp.so) the charts need.</summary>
+    /// <exception cref="SysprintException">It is not there (69): the native package does not ship it.</exception>
+    public static void EnsureAvailable()
+    {
+        try
+        {
+            using var probe = new SkiaSharp.SKBitmap(1, 1);
+        }
+        catch (Exception e) when (IsLibraryMissing(e))
+        {
+            throw new SysprintException(ExitCodes.Unavailable,
+                "--plots needs SkiaSharp's native library (libSkiaSharp.so, libHarfBuzzSharp.so), which the native binary of the " +
+                "sysprint package leaves out: put both beside the binary (from a 'dotnet publish' of src/Sysprint.Cli), or draw " +
+                "the plots with the developer build (./sysprint eval ... --plots DIR)", e);
+        }
+    }
+
+    /// <summary>A missing native library surfaces wrapped in the type initialisers that tried to load it.</summary>
+    private static bool IsLibraryMissing(Exception e)
+    {
+        Exception? cause = e;
+        while (cause is TypeInitializationException)
+        {
+            cause = cause.InnerException;
+        }
+
+        return cause is DllNotFoundException;
+    }
 
     public static IReadOnlyList<string> Write(EvalResult result, string directory)
     {
