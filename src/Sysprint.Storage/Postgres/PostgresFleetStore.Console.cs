@@ -18,7 +18,11 @@ public sealed partial class PostgresFleetStore : IConsoleStore
         "a.summary, b.body::text, a.detector, COALESCE(a.program, b.body->'output_fields'->>'program'), a.status, a.status_note, a.status_by, a.status_at";
 
     /// <summary>The FROM of <see cref="ConsoleAlertColumns"/>.</summary>
-    private const string ConsoleAlertFrom = "alerts a CROSS JOIN LATERAL (SELECT sysprint_alert_body(a) AS body) b";
+    /// <remarks>
+    /// The function only for an alert without a body: called for every row (the whole row passed as
+    /// a composite), it took the first page of 50 from 0.8 ms to 13 ms (EXPLAIN ANALYZE, bench/console's data).
+    /// </remarks>
+    private const string ConsoleAlertFrom = "alerts a CROSS JOIN LATERAL (SELECT COALESCE(a.body, sysprint_alert_body(a)) AS body) b";
 
     /// <summary>
     /// The alerts of the one alert history (agents' and those check, run and attach recorded) matching every filter
