@@ -27,6 +27,6 @@ internal static class Durations
             }
         }
 
-        throw new SysprintException(ExitCodes.Usage, $"{option} '{Printable.Escape(text)}': expected a positive whole number and a unit: s, m, h or d (e.g. 24h)");
+        throw new SysprintException(ErrorKind.Usage, $"{option} '{Printable.Escape(text)}': expected a positive whole number and a unit: s, m, h or d (e.g. 24h)");
     }
 }

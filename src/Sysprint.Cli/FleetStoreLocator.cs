@@ -13,7 +13,7 @@ internal static class FleetStoreLocator
         StoreAddress address = StoreLocator.Resolve(db, context);
         if (!PostgresLocation.IsPostgres(address.Text))
         {
-            throw new SysprintException(ExitCodes.Usage,
+            throw new SysprintException(ErrorKind.Usage,
                 $"{command} needs the fleet's PostgreSQL store: --db postgres://USER@HOST[:PORT]/DATABASE (or $SYSPRINT_DB), not '{Printable.Escape(address.Redacted)}'");
         }
 

@@ -33,9 +33,9 @@ internal static class StoreLocator
         {
             StoreBackends.Default.Find(address);
         }
-        catch (SysprintException e) when (e.ExitCode == ExitCodes.Usage)
+        catch (SysprintException e) when (e.Kind == ErrorKind.Usage)
         {
-            throw new SysprintException(ExitCodes.Usage, $"{source} {e.Message}", e);
+            throw new SysprintException(ErrorKind.Usage, $"{source} {e.Message}", e);
         }
 
         return address;
@@ -95,7 +95,7 @@ internal static class StoreLocator
         if (!string.IsNullOrEmpty(setting)
             && (!int.TryParse(setting, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out timeout) || timeout < 1))
         {
-            throw new SysprintException(ExitCodes.Usage, $"SYSPRINT_BUSY_TIMEOUT must be a whole number of seconds (at least 1), not '{setting}'");
+            throw new SysprintException(ErrorKind.Usage, $"SYSPRINT_BUSY_TIMEOUT must be a whole number of seconds (at least 1), not '{setting}'");
         }
 
         return new StoreOpenOptions { CreateIfMissing = create, BusyTimeout = TimeSpan.FromSeconds(timeout) };
@@ -127,7 +127,7 @@ internal static class StoreLocator
 
         if (chosen is not null && chosen.Source != stored.Source)
         {
-            throw new SysprintException(ExitCodes.Usage,
+            throw new SysprintException(ErrorKind.Usage,
                 $"{store.Location} uses the mapping '{stored.Source}', not '{chosen.Source}': numbers would not match; use another --db for another mapping");
         }
 
@@ -143,7 +143,7 @@ internal static class StoreLocator
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new SysprintException(ExitCodes.InputMissing, $"{path}: cannot read the mapping file: {e.Message}", e);
+            throw new SysprintException(ErrorKind.InputMissing, $"{path}: cannot read the mapping file: {e.Message}", e);
         }
     }
 }

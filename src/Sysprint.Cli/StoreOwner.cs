@@ -61,7 +61,7 @@ internal static partial class StoreOwner
             if (Of(file) is { Uid: 0 } && LChown(file, target.Uid, target.Gid) != 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
-                throw new SysprintException(ExitCodes.Untrusted,
+                throw new SysprintException(ErrorKind.Untrusted,
                     $"{file}: root wrote the store of user {target.Uid} and cannot give this file back (errno {errno}): run 'chown {target.Uid}:{target.Gid} {file}', or run sysprint as that user (runuser -u USER -- sysprint ...)");
             }
         }

@@ -49,7 +49,7 @@ public static class SysprintApp
         catch (SysprintException e)
         {
             context.Fail(Printable.Escape(e.Message));
-            return e.ExitCode;
+            return ExitCodes.Of(e);
         }
         catch (OperationCanceledException)
         {

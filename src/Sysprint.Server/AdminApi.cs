@@ -93,7 +93,7 @@ internal static class AdminApi
                     ["secret"] = secret,
                 }, StatusCodes.Status201Created);
             }
-            catch (Diagnostics.SysprintException ex) when (ex.ExitCode == Diagnostics.ExitCodes.Usage)
+            catch (Diagnostics.SysprintException ex) when (ex.Kind == Diagnostics.ErrorKind.Usage)
             {
                 return ApiJson.Error(StatusCodes.Status400BadRequest, ex.Message);
             }

@@ -96,7 +96,7 @@ public sealed class FleetServer : IAsyncDisposable
             {
                 await Answer(context, e.Status, e.Message).ConfigureAwait(false);
             }
-            catch (SysprintException e) when (e.ExitCode == ExitCodes.StoreUnavailable)
+            catch (SysprintException e) when (e.Kind == ErrorKind.StoreUnavailable)
             {
                 // The database is away (restarting, failing over): the agent keeps its alerts and retries.
                 app.Logger.LogWarning("store unavailable: {Error}", e.Message);
@@ -120,7 +120,7 @@ public sealed class FleetServer : IAsyncDisposable
         catch (IOException e)
         {
             await app.DisposeAsync().ConfigureAwait(false);
-            throw new SysprintException(ExitCodes.Usage, $"--listen {options.Listen}: {e.Message}", e);
+            throw new SysprintException(ErrorKind.Usage, $"--listen {options.Listen}: {e.Message}", e);
         }
 
         string bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -195,7 +195,7 @@ public sealed class FleetServer : IAsyncDisposable
 
         if (options.TlsCertificate is null || options.TlsKey is null)
         {
-            throw new SysprintException(ExitCodes.Usage, "--tls-cert and --tls-key go together");
+            throw new SysprintException(ErrorKind.Usage, "--tls-cert and --tls-key go together");
         }
 
         try
@@ -204,11 +204,11 @@ public sealed class FleetServer : IAsyncDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new SysprintException(ExitCodes.InputMissing, $"cannot read the TLS certificate or key: {e.Message}", e);
+            throw new SysprintException(ErrorKind.InputMissing, $"cannot read the TLS certificate or key: {e.Message}", e);
         }
         catch (CryptographicException e)
         {
-            throw new SysprintException(ExitCodes.MalformedInput, $"{options.TlsCertificate}, {options.TlsKey}: not a PEM certificate and its key: {e.Message}", e);
+            throw new SysprintException(ErrorKind.MalformedInput, $"{options.TlsCertificate}, {options.TlsKey}: not a PEM certificate and its key: {e.Message}", e);
         }
     }
 
@@ -220,6 +220,6 @@ public sealed class FleetServer : IAsyncDisposable
         return IPEndPoint.TryParse(text, out IPEndPoint? endpoint) && text.Contains(':', StringComparison.Ordinal) && !text.EndsWith(']')
             && (text.Count(c => c == ':') == 1 || text.StartsWith('['))
             ? endpoint
-            : throw new SysprintException(ExitCodes.Usage, $"--listen '{Printable.Escape(text)}': expected ADDRESS:PORT, e.g. 127.0.0.1:8443 or [::]:8443");
+            : throw new SysprintException(ErrorKind.Usage, $"--listen '{Printable.Escape(text)}': expected ADDRESS:PORT, e.g. 127.0.0.1:8443 or [::]:8443");
     }
 }

@@ -26,7 +26,7 @@ public sealed class StoreBackends
     /// <summary>
     /// The backend that serves <paramref name="address"/>.
     /// </summary>
-    /// <exception cref="SysprintException">No backend serves it (<see cref="ExitCodes.Usage"/>), naming the forms that are served.</exception>
+    /// <exception cref="SysprintException">No backend serves it (<see cref="ErrorKind.Usage"/>), naming the forms that are served.</exception>
     public IStoreBackend Find(StoreAddress address)
     {
         ArgumentNullException.ThrowIfNull(address);
@@ -45,7 +45,7 @@ public sealed class StoreBackends
             _ => "file paths",
         };
         string served = string.Join("; ", _backends.Select(b => $"{b.AddressForms} ({b.Name})"));
-        throw new SysprintException(ExitCodes.Usage, $"{address.Redacted}: no store for {what} in this sysprint; it knows {served}");
+        throw new SysprintException(ErrorKind.Usage, $"{address.Redacted}: no store for {what} in this sysprint; it knows {served}");
     }
 
     /// <summary>Opens the fingerprint store at <paramref name="address"/> with the backend that serves it.</summary>

@@ -137,7 +137,7 @@ public abstract class FingerprintStoreContract : IDisposable
 
         var ex = Assert.Throws<SysprintException>(() => store.SetProfileDetector("nginx", "stide", 1));
 
-        Assert.Equal(ExitCodes.Usage, ex.ExitCode);
+        Assert.Equal(ErrorKind.Usage, ex.Kind);
         Assert.Equal($"{store.Location}: no profile named 'nginx'", ex.Message);
     }
 
@@ -161,7 +161,7 @@ public abstract class FingerprintStoreContract : IDisposable
 
         var ex = Assert.Throws<SysprintException>(() => store.CreateProfile("nginx", 4, "stide", 0.25));
 
-        Assert.Equal(ExitCodes.Usage, ex.ExitCode);
+        Assert.Equal(ErrorKind.Usage, ex.Kind);
         Assert.Equal($"{store.Location}: profile 'nginx' already exists with window 3, not 4", ex.Message);
     }
 

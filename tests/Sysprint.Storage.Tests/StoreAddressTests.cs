@@ -47,7 +47,7 @@ public sealed class StoreAddressTests
         var ex = Assert.Throws<Diagnostics.SysprintException>(() => StoreBackends.Default.Find(StoreAddress.Parse("mysql://h/db")));
 
         Assert.Equal("SQLite", StoreBackends.Default.Find(StoreAddress.Parse("x.db")).Name);
-        Assert.Equal(Diagnostics.ExitCodes.Usage, ex.ExitCode);
+        Assert.Equal(Diagnostics.ErrorKind.Usage, ex.Kind);
         Assert.Equal("PostgreSQL", StoreBackends.Default.Find(StoreAddress.Parse("postgres://u@h/db")).Name);
         Assert.Equal("PostgreSQL", StoreBackends.Default.Find(StoreAddress.Parse("Host=h;Database=d")).Name);
         Assert.Equal(

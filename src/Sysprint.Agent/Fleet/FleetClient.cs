@@ -212,7 +212,7 @@ public sealed class FleetClient : IDisposable
         if (!Uri.TryCreate(server, UriKind.Absolute, out Uri? url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)
             || url.Query.Length > 0 || url.Fragment.Length > 0)
         {
-            throw new SysprintException(ExitCodes.Usage, $"--server '{Printable.Escape(server)}': expected an http:// or https:// URL, e.g. https://fleet.example:8443");
+            throw new SysprintException(ErrorKind.Usage, $"--server '{Printable.Escape(server)}': expected an http:// or https:// URL, e.g. https://fleet.example:8443");
         }
 
         // Relative API paths resolve under the server's own path.
@@ -228,13 +228,13 @@ public sealed class FleetClient : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new SysprintException(ExitCodes.InputMissing, $"{path}: cannot read the server's CA file: {e.Message}", e);
+            throw new SysprintException(ErrorKind.InputMissing, $"{path}: cannot read the server's CA file: {e.Message}", e);
         }
         catch (System.Security.Cryptography.CryptographicException e)
         {
-            throw new SysprintException(ExitCodes.MalformedInput, $"{path}: not a PEM certificate file: {e.Message}", e);
+            throw new SysprintException(ErrorKind.MalformedInput, $"{path}: not a PEM certificate file: {e.Message}", e);
         }
 
-        return roots.Count > 0 ? roots : throw new SysprintException(ExitCodes.MalformedInput, $"{path}: no certificate in the server's CA file");
+        return roots.Count > 0 ? roots : throw new SysprintException(ErrorKind.MalformedInput, $"{path}: no certificate in the server's CA file");
     }
 }

@@ -49,14 +49,14 @@ public sealed class FleetConnection : IDisposable
         if (credential is not null && (credential.Server != client.Server.ToString() || credential.Host != host))
         {
             client.Dispose();
-            throw new SysprintException(ExitCodes.Usage,
+            throw new SysprintException(ErrorKind.Usage,
                 $"{credentialFile}: this host enrolled as '{credential.Host}' at {credential.Server}, not as '{host}' at {client.Server}; remove the file to enroll again");
         }
 
         if (credential is null && string.IsNullOrEmpty(enrollSecret))
         {
             client.Dispose();
-            throw new SysprintException(ExitCodes.Usage,
+            throw new SysprintException(ErrorKind.Usage,
                 $"{credentialFile}: no host credential yet: give the enrollment secret once (--enroll-token SECRET, or 'enroll_token' in the config)");
         }
 
@@ -70,7 +70,7 @@ public sealed class FleetConnection : IDisposable
             catch (FleetRefusedException e)
             {
                 connection.Dispose();
-                throw new SysprintException(ExitCodes.Untrusted, $"enrollment refused: {e.Message}", e);
+                throw new SysprintException(ErrorKind.Untrusted, $"enrollment refused: {e.Message}", e);
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {

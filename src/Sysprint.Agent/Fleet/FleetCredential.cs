@@ -45,13 +45,13 @@ public sealed record FleetCredential
         }
         catch (JsonException e)
         {
-            throw new SysprintException(ExitCodes.MalformedInput,
+            throw new SysprintException(ErrorKind.MalformedInput,
                 $"{path}:{(e.LineNumber ?? 0) + 1}:{(e.BytePositionInLine ?? 0) + 1}: not a host credential file; remove it to enroll again", e);
         }
 
         if (credential is null || !FleetSecrets.LooksLike(credential.Credential, FleetSecrets.CredentialPrefix) || !HostNames.IsValid(credential.Host))
         {
-            throw new SysprintException(ExitCodes.MalformedInput, $"{path}: not a host credential file; remove it to enroll again");
+            throw new SysprintException(ErrorKind.MalformedInput, $"{path}: not a host credential file; remove it to enroll again");
         }
 
         return credential;

@@ -118,7 +118,7 @@ internal sealed class ProfileSync : IAsyncDisposable
             {
                 profile.Verify(_verifier, where);
             }
-            catch (SysprintException e) when (e.ExitCode == ExitCodes.Untrusted)
+            catch (SysprintException e) when (e.Kind == ErrorKind.Untrusted)
             {
                 // The old fingerprint stays; the refusal is an alert, once per version received.
                 Alert alert = _alerts.Internal("Fingerprint from the fleet refused", AlertPriority.Critical, null, "profile:" + profile.Profile,

@@ -182,7 +182,7 @@ public sealed record AgentConfig
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new SysprintException(ExitCodes.InputMissing, $"{path}: cannot read the config file: {e.Message}", e);
+            throw new SysprintException(ErrorKind.InputMissing, $"{path}: cannot read the config file: {e.Message}", e);
         }
 
         AgentConfig config;
@@ -191,13 +191,13 @@ public sealed record AgentConfig
             // Key by key first: an unknown key or a value of the wrong type is named with its position.
             ConfigKeys.Check(System.Text.Encoding.UTF8.GetBytes(text), path);
             config = JsonSerializer.Deserialize(text, AgentConfigJson.Default.AgentConfig)
-                ?? throw new SysprintException(ExitCodes.MalformedInput, $"{path}: the config is null; expected a JSON object");
+                ?? throw new SysprintException(ErrorKind.MalformedInput, $"{path}: the config is null; expected a JSON object");
         }
         catch (JsonException e)
         {
             long line = (e.LineNumber ?? 0) + 1;
             long column = (e.BytePositionInLine ?? 0) + 1;
-            throw new SysprintException(ExitCodes.MalformedInput, $"{path}:{line}:{column}: {Plain(e.Message)}", e);
+            throw new SysprintException(ErrorKind.MalformedInput, $"{path}:{line}:{column}: {Plain(e.Message)}", e);
         }
 
         config.Validate(path);
@@ -249,7 +249,7 @@ public sealed record AgentConfig
 
         if (error is not null)
         {
-            throw new SysprintException(ExitCodes.MalformedInput, $"{where}: {error}");
+            throw new SysprintException(ErrorKind.MalformedInput, $"{where}: {error}");
         }
     }
 

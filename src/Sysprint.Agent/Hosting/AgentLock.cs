@@ -64,7 +64,7 @@ public sealed partial class AgentLock : IDisposable
         if (fd < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            throw new SysprintException(ExitCodes.StoreUnavailable,
+            throw new SysprintException(ErrorKind.StoreUnavailable,
                 $"{path}: cannot open the agent's lock file beside the store: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})");
         }
 
@@ -80,13 +80,13 @@ public sealed partial class AgentLock : IDisposable
             _ = Close(fd);
             if (errno != WouldBlock)
             {
-                throw new SysprintException(ExitCodes.StoreUnavailable,
+                throw new SysprintException(ErrorKind.StoreUnavailable,
                     $"{path}: cannot lock the agent's lock file: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})");
             }
 
             string who = holder is null ? "another agent" : $"another agent, pid {holder},";
             string stop = holder is null ? "stop it first" : $"stop it first (systemctl stop sysprint-agent, or kill {holder})";
-            throw new SysprintException(ExitCodes.TemporaryFailure,
+            throw new SysprintException(ErrorKind.TemporaryFailure,
                 $"{who} is already watching with the store {storeFile} (it holds {path}): {stop}, or give this one another --db");
         }
 

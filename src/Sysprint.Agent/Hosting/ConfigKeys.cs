@@ -223,7 +223,7 @@ internal static class ConfigKeys
         }
 
         int column = Encoding.UTF8.GetCharCount(utf8, lineStart, at - lineStart) + 1;
-        return new SysprintException(ExitCodes.MalformedInput, $"{path}:{line}:{column}: {message}");
+        return new SysprintException(ErrorKind.MalformedInput, $"{path}:{line}:{column}: {message}");
     }
 
     /// <summary>

@@ -78,7 +78,7 @@ internal sealed class AgentMetrics : IDisposable
         catch (HttpListenerException e)
         {
             metrics.Dispose();
-            throw new SysprintException(ExitCodes.TemporaryFailure,
+            throw new SysprintException(ErrorKind.TemporaryFailure,
                 $"{address}: cannot serve the metrics there: {e.Message} (another process may listen on it: stop it, or give another HOST:PORT to --metrics or 'metrics')", e);
         }
 

@@ -44,7 +44,7 @@ public sealed partial class JsonLinesSink : IAlertSink
         string? directory = Path.GetDirectoryName(_path);
         if (!string.IsNullOrEmpty(directory) && !Directory.Exists(directory))
         {
-            throw new SysprintException(ExitCodes.InputMissing,
+            throw new SysprintException(ErrorKind.InputMissing,
                 $"{_path}: the folder of the alert file does not exist: create it (install -d {directory}) or name another file");
         }
     }

@@ -74,7 +74,7 @@ public sealed class SyslogSink : IAlertSink
         ArgumentNullException.ThrowIfNull(spec);
         if (!Facilities.TryGetValue(facility, out int code))
         {
-            throw new SysprintException(ExitCodes.Usage,
+            throw new SysprintException(ErrorKind.Usage,
                 $"unknown syslog facility '{Printable.Escape(facility)}': expected one of {string.Join(", ", Facilities.Keys)}");
         }
 
@@ -96,7 +96,7 @@ public sealed class SyslogSink : IAlertSink
             }
         }
 
-        throw new SysprintException(ExitCodes.Usage,
+        throw new SysprintException(ErrorKind.Usage,
             $"--syslog '{Printable.Escape(spec)}': expected unix:PATH (e.g. unix:/dev/log), udp:HOST:PORT or tcp:HOST:PORT");
     }
 

@@ -23,7 +23,7 @@ public sealed class WebhookSink : IAlertSink
         ArgumentNullException.ThrowIfNull(url);
         if (!Uri.TryCreate(url, UriKind.Absolute, out Uri? parsed) || (parsed.Scheme != Uri.UriSchemeHttp && parsed.Scheme != Uri.UriSchemeHttps))
         {
-            throw new SysprintException(ExitCodes.Usage, $"--webhook '{Printable.Escape(url)}': expected an http:// or https:// URL");
+            throw new SysprintException(ErrorKind.Usage, $"--webhook '{Printable.Escape(url)}': expected an http:// or https:// URL");
         }
 
         _url = parsed;

@@ -123,7 +123,7 @@ public sealed class LiveTrace
 
             if (read is null)
             {
-                throw new SysprintException(ExitCodes.Unavailable,
+                throw new SysprintException(ErrorKind.Unavailable,
                     $"strace traced nothing (exit {strace.ExitCode.ToString(CultureInfo.InvariantCulture)}): {failure}; see strace's message above");
             }
 
@@ -255,7 +255,7 @@ public sealed class LiveTrace
         {
             if (!Directory.Exists($"/proc/{pid}"))
             {
-                throw new SysprintException(ExitCodes.InputMissing, $"no process {pid.ToString(CultureInfo.InvariantCulture)}");
+                throw new SysprintException(ErrorKind.InputMissing, $"no process {pid.ToString(CultureInfo.InvariantCulture)}");
             }
 
             start.ArgumentList.Add("-p");
@@ -270,7 +270,7 @@ public sealed class LiveTrace
 
             if (Executables.Find(options.Command[0]) is null)
             {
-                throw new SysprintException(ExitCodes.InputMissing, $"{Printable.Escape(options.Command[0])}: command not found");
+                throw new SysprintException(ErrorKind.InputMissing, $"{Printable.Escape(options.Command[0])}: command not found");
             }
 
             foreach (var (key, value) in options.Environment)
@@ -286,7 +286,7 @@ public sealed class LiveTrace
             }
         }
 
-        Process process = Process.Start(start) ?? throw new SysprintException(ExitCodes.Unavailable, "could not start strace");
+        Process process = Process.Start(start) ?? throw new SysprintException(ErrorKind.Unavailable, "could not start strace");
         if (!options.InheritStdio)
         {
             process.StandardInput.Close();

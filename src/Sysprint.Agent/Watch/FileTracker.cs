@@ -202,7 +202,7 @@ internal sealed class FileTracker
         }
         catch (SysprintException e)
         {
-            Fail(e.Message, quiet: e.ExitCode == ExitCodes.InputMissing && !File.Exists(_row.Path));
+            Fail(e.Message, quiet: e.Kind == ErrorKind.InputMissing && !File.Exists(_row.Path));
         }
         catch (IOException e)
         {
@@ -276,7 +276,7 @@ internal sealed class FileTracker
             if (_watcher.OutsideReason(_row, new FileInfo("/proc/self/fd/" + fd).LinkTarget) is { } reason)
             {
                 file.Dispose();
-                throw new SysprintException(ExitCodes.Untrusted, reason);
+                throw new SysprintException(ErrorKind.Untrusted, reason);
             }
 
             FileWakes? wakes = _watcher.Wakes;
@@ -337,7 +337,7 @@ internal sealed class FileTracker
     {
         if (_watcher.OutsideReason(_row, realPath) is { } reason)
         {
-            throw new SysprintException(ExitCodes.Untrusted, reason);
+            throw new SysprintException(ErrorKind.Untrusted, reason);
         }
     }
 
@@ -380,7 +380,7 @@ internal sealed class FileTracker
 
             if (Gzip || !StillGrowing(since))
             {
-                throw new SysprintException(ExitCodes.MalformedInput, $"{_row.Path}: no execve in the log to name its profile after (--profile auto)");
+                throw new SysprintException(ErrorKind.MalformedInput, $"{_row.Path}: no execve in the log to name its profile after (--profile auto)");
             }
 
             WaitHandle.WaitAny(_waits, _watcher.Settings.Tail.PollInterval);

@@ -347,7 +347,7 @@ public sealed class SpoolWatcher
         {
             if (version is null)
             {
-                throw new Diagnostics.SysprintException(Diagnostics.ExitCodes.InputMissing, $"{_store.Location}: profile '{name}' was deleted");
+                throw new Diagnostics.SysprintException(Diagnostics.ErrorKind.InputMissing, $"{_store.Location}: profile '{name}' was deleted");
             }
 
             lock (_storeLock)
@@ -364,7 +364,7 @@ public sealed class SpoolWatcher
                 Logger.LogError("{Reason}", Diagnostics.Printable.Escape(reason));
             }
 
-            AlertPriority priority = e.ExitCode == Diagnostics.ExitCodes.Untrusted ? AlertPriority.Critical : AlertPriority.Error;
+            AlertPriority priority = e.Kind == Diagnostics.ErrorKind.Untrusted ? AlertPriority.Critical : AlertPriority.Error;
             Outbox.Raise(Factory.Internal(AlertFactory.FingerprintKeptRule, priority, null, _store.Location, "profile:" + name, version ?? "deleted", reason, DateTimeOffset.UtcNow));
             return false;
         }

@@ -37,7 +37,7 @@ public sealed record ProfileImport(
         {
             if (root.GetProperty("format").GetString() != ProfileExport.FormatVersion)
             {
-                throw new SysprintException(ExitCodes.MalformedInput, $"{where}: not a sysprint export (format '{root.GetProperty("format").GetString()}')");
+                throw new SysprintException(ErrorKind.MalformedInput, $"{where}: not a sysprint export (format '{root.GetProperty("format").GetString()}')");
             }
 
             var names = new Dictionary<int, string>();
@@ -49,13 +49,13 @@ public sealed record ProfileImport(
             int window = root.GetProperty("window").GetInt32();
             if (window is < Fingerprint.MinWindow or > Fingerprint.MaxWindow)
             {
-                throw new SysprintException(ExitCodes.MalformedInput, $"{where}: window {window} is out of range");
+                throw new SysprintException(ErrorKind.MalformedInput, $"{where}: window {window} is out of range");
             }
 
             var grams = root.GetProperty("grams").EnumerateArray().Select(g => Fingerprint.ParseGram(g.GetString()!)).ToList();
             if (grams.Any(g => g.Length == 0 || g.Length > window))
             {
-                throw new SysprintException(ExitCodes.MalformedInput, $"{where}: a gram is longer than the window {window}");
+                throw new SysprintException(ErrorKind.MalformedInput, $"{where}: a gram is longer than the window {window}");
             }
 
             Seal? seal = root.TryGetProperty("seal", out JsonElement s) && s.ValueKind == JsonValueKind.Object ? Seal.FromJson(s.GetRawText()) : null;
@@ -74,7 +74,7 @@ public sealed record ProfileImport(
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or OverflowException)
         {
-            throw new SysprintException(ExitCodes.MalformedInput, $"{where}: not a valid sysprint export: {e.Message}", e);
+            throw new SysprintException(ErrorKind.MalformedInput, $"{where}: not a valid sysprint export: {e.Message}", e);
         }
     }
 
@@ -136,7 +136,7 @@ public sealed record ProfileImport(
             {
                 if (here != nr)
                 {
-                    throw new SysprintException(ExitCodes.MalformedInput,
+                    throw new SysprintException(ErrorKind.MalformedInput,
                         $"{where}: '{name}' is number {nr} in profile '{Profile}' but {here} in {store.Location} ({table.Source}): the mappings differ");
                 }
             }

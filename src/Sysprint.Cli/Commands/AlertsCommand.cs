@@ -126,7 +126,7 @@ internal static class AlertsCommand
             return time;
         }
 
-        throw new SysprintException(ExitCodes.Usage,
+        throw new SysprintException(ErrorKind.Usage,
             $"--since: expected a time (2026-11-26T01:00:00Z, 2026-11-26) or an age (30m, 24h, 7d), found '{Printable.Escape(text)}'");
     }
 }

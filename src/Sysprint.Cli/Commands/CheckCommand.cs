@@ -124,7 +124,7 @@ internal static class CheckCommand
                     records.Add(App.Checking.CheckRecords.From(
                         outcome, table, Path.GetFullPath(outcome.Path), vm, host, AlertSources.Check, DateTimeOffset.UtcNow));
                 }
-                else if (result.Error!.SourceException is not SysprintException { ExitCode: ExitCodes.MalformedInput or ExitCodes.InputMissing })
+                else if (result.Error!.SourceException is not SysprintException { Kind: ErrorKind.MalformedInput or ErrorKind.InputMissing })
                 {
                     // What a log cannot cause (a usage error, the store, a seal): the logs before it
                     // are recorded and reported, then the run stops as it would have there.
@@ -138,7 +138,7 @@ internal static class CheckCommand
             {
                 if (result.Error?.SourceException is SysprintException e)
                 {
-                    errorExit = Math.Max(errorExit, e.ExitCode);
+                    errorExit = Math.Max(errorExit, ExitCodes.Of(e));
                     if (said.Add(e.Message))
                     {
                         context.Fail(Printable.Escape(e.Message));

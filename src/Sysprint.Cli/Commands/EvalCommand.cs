@@ -39,7 +39,7 @@ internal static class EvalCommand
             {
                 if (!Directory.Exists(adfaDir))
                 {
-                    throw new SysprintException(ExitCodes.InputMissing, $"{adfaDir}: no such directory");
+                    throw new SysprintException(ErrorKind.InputMissing, $"{adfaDir}: no such directory");
                 }
 
                 // Full paths: the runtime would look up the working directory again for each of its 5,951 files.
@@ -54,7 +54,7 @@ internal static class EvalCommand
                 string[] a = result.GetValue(attack) ?? [];
                 if (t.Length == 0 || n.Length == 0 || a.Length == 0)
                 {
-                    throw new SysprintException(ExitCodes.Usage, "eval needs --train, --normal and --attack paths (or --adfa DIR)");
+                    throw new SysprintException(ErrorKind.Usage, "eval needs --train, --normal and --attack paths (or --adfa DIR)");
                 }
 
                 inputs = EvalInputs.FromPaths(t, n, a);

@@ -29,7 +29,7 @@ internal static class ExportCommand
             using IFingerprintStore store = StoreLocator.Open(address, create: false, context);
             SyscallTable table = StoreLocator.Mapping(store, null, null);
             string name = result.GetValue(profile)!;
-            ProfileInfo info = store.FindProfile(name) ?? throw new SysprintException(ExitCodes.InputMissing, $"{address}: no profile '{name}'");
+            ProfileInfo info = store.FindProfile(name) ?? throw new SysprintException(ErrorKind.InputMissing, $"{address}: no profile '{name}'");
             ProfileExport export = ProfileExport.FromStore(store, info, table);
             string path = result.GetValue(output)!;
             using (var stream = File.Create(path))

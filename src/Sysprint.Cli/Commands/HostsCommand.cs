@@ -35,7 +35,7 @@ internal static class HostsCommand
     {
         if (revoke is not null && binaries is not null)
         {
-            throw new SysprintException(ExitCodes.Usage, "--revoke and --binaries do different things: give one");
+            throw new SysprintException(ErrorKind.Usage, "--revoke and --binaries do different things: give one");
         }
 
         await using PostgresFleetStore store = FleetStoreLocator.Open(db, "hosts", context);
@@ -51,7 +51,7 @@ internal static class HostsCommand
         {
             if (!await store.RevokeHostAsync(revoke, now, CancellationToken.None).ConfigureAwait(false))
             {
-                throw new SysprintException(ExitCodes.InputMissing, $"{store.Location}: no host named '{Printable.Escape(revoke)}'");
+                throw new SysprintException(ErrorKind.InputMissing, $"{store.Location}: no host named '{Printable.Escape(revoke)}'");
             }
 
             context.Out.WriteLine($"revoked  {revoke}: its next request is refused");

@@ -53,7 +53,7 @@ internal static class ImportCommand
                 }
                 catch (InvalidDataException e)
                 {
-                    throw new SysprintException(ExitCodes.MalformedInput, $"{path}: the window counts of log {log.Sha256}: {e.Message}");
+                    throw new SysprintException(ErrorKind.MalformedInput, $"{path}: the window counts of log {log.Sha256}: {e.Message}");
                 }
 
                 windowModels.Add(model);
@@ -78,7 +78,7 @@ internal static class ImportCommand
                 {
                     if (here != nr)
                     {
-                        throw new SysprintException(ExitCodes.MalformedInput,
+                        throw new SysprintException(ErrorKind.MalformedInput,
                             $"{path}: '{name}' is number {nr} in the export but {here} in {address} ({table.Source}): the mappings differ");
                     }
                 }
@@ -94,7 +94,7 @@ internal static class ImportCommand
             {
                 if (!result.GetValue(replace))
                 {
-                    throw new SysprintException(ExitCodes.Usage,
+                    throw new SysprintException(ErrorKind.Usage,
                         $"{address}: profile '{export.Profile}' exists already; add --replace to replace it with the exported one, or import into another store");
                 }
 
@@ -146,7 +146,7 @@ internal static class ImportCommand
             JsonElement root = doc.RootElement;
             if (root.GetProperty("format").GetString() != ExportCommand.FormatVersion)
             {
-                throw new SysprintException(ExitCodes.MalformedInput, $"{path}: not a sysprint export (format '{root.GetProperty("format").GetString()}')");
+                throw new SysprintException(ErrorKind.MalformedInput, $"{path}: not a sysprint export (format '{root.GetProperty("format").GetString()}')");
             }
 
             var names = new Dictionary<int, string>();
@@ -158,13 +158,13 @@ internal static class ImportCommand
             int window = root.GetProperty("window").GetInt32();
             if (window is < Fingerprint.MinWindow or > Fingerprint.MaxWindow)
             {
-                throw new SysprintException(ExitCodes.MalformedInput, $"{path}: window {window} is out of range");
+                throw new SysprintException(ErrorKind.MalformedInput, $"{path}: window {window} is out of range");
             }
 
             var grams = root.GetProperty("grams").EnumerateArray().Select(g => Fingerprint.ParseGram(g.GetString()!)).ToList();
             if (grams.Any(g => g.Length == 0 || g.Length > window))
             {
-                throw new SysprintException(ExitCodes.MalformedInput, $"{path}: a gram is longer than the window {window}");
+                throw new SysprintException(ErrorKind.MalformedInput, $"{path}: a gram is longer than the window {window}");
             }
 
             Seal? seal = root.TryGetProperty("seal", out JsonElement s) && s.ValueKind == JsonValueKind.Object
@@ -180,7 +180,7 @@ internal static class ImportCommand
 
                 if (logs.Select(x => x.Sha256).Distinct(StringComparer.Ordinal).Count() != logs.Count)
                 {
-                    throw new SysprintException(ExitCodes.MalformedInput, $"{path}: a learnt log is listed twice");
+                    throw new SysprintException(ErrorKind.MalformedInput, $"{path}: a learnt log is listed twice");
                 }
             }
 
@@ -189,11 +189,11 @@ internal static class ImportCommand
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or OverflowException)
         {
-            throw new SysprintException(ExitCodes.MalformedInput, $"{path}: not a valid sysprint export: {e.Message}", e);
+            throw new SysprintException(ErrorKind.MalformedInput, $"{path}: not a valid sysprint export: {e.Message}", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new SysprintException(ExitCodes.InputMissing, $"{path}: cannot read: {e.Message}", e);
+            throw new SysprintException(ErrorKind.InputMissing, $"{path}: cannot read: {e.Message}", e);
         }
     }
 }

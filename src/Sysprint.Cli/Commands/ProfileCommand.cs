@@ -50,7 +50,7 @@ internal static class ProfileCommand
             {
                 if (result.GetResult(profile) is { Implicit: false } || result.GetValue(detector) is not null || result.GetValue(threshold) is not null || result.GetValue(falseAlarms) is not null)
                 {
-                    throw new SysprintException(ExitCodes.Usage, "--delete NAME takes no --profile, --detector, --threshold or --false-alarms");
+                    throw new SysprintException(ErrorKind.Usage, "--delete NAME takes no --profile, --detector, --threshold or --false-alarms");
                 }
 
                 return Delete(address, doomed, context);
@@ -58,14 +58,14 @@ internal static class ProfileCommand
 
             using IFingerprintStore store = StoreLocator.Open(address, create: false, context);
             string name = result.GetValue(profile)!;
-            ProfileInfo info = store.FindProfile(name) ?? throw new SysprintException(ExitCodes.InputMissing,
+            ProfileInfo info = store.FindProfile(name) ?? throw new SysprintException(ErrorKind.InputMissing,
                 $"{address}: no profile '{name}' (profiles: {string.Join(", ", store.ListProfiles().Select(p => p.Name).DefaultIfEmpty("none"))})");
             string? newDetector = result.GetValue(detector);
             double? newThreshold = result.GetValue(threshold);
             double? rate = result.GetValue(falseAlarms);
             if (rate is not null && newThreshold is not null)
             {
-                throw new SysprintException(ExitCodes.Usage, "give --threshold or --false-alarms, not both");
+                throw new SysprintException(ErrorKind.Usage, "give --threshold or --false-alarms, not both");
             }
 
             if (rate is { } share)
@@ -77,7 +77,7 @@ internal static class ProfileCommand
                 double[] scores = calibrated.HeldOut(normal);
                 if (scores.Length == 0)
                 {
-                    throw new SysprintException(ExitCodes.InputMissing,
+                    throw new SysprintException(ErrorKind.InputMissing,
                         $"{address.Redacted}: a threshold from the learnt logs alone needs at least 2 learnt logs (a later one is checked against an earlier one); profile '{info.Name}' has {normal.Logs.Count}");
                 }
 
@@ -111,7 +111,7 @@ internal static class ProfileCommand
         int logs = info is null ? 0 : store.ListLearntLogs(info.Id).Count;
         if (info is null || !store.DeleteProfile(name))
         {
-            throw new SysprintException(ExitCodes.InputMissing,
+            throw new SysprintException(ErrorKind.InputMissing,
                 $"{address.Redacted}: no profile '{name}' (profiles: {string.Join(", ", store.ListProfiles().Select(p => p.Name).DefaultIfEmpty("none"))})");
         }
 

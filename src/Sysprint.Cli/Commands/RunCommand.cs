@@ -82,7 +82,7 @@ internal static class RunCommand
             {
                 if (result.GetValue(live.Trust) is not null)
                 {
-                    throw new SysprintException(ExitCodes.Usage, "--trust goes with a checked run: --learn changes the fingerprint, so seal it again afterwards");
+                    throw new SysprintException(ErrorKind.Usage, "--trust goes with a checked run: --learn changes the fingerprint, so seal it again afterwards");
                 }
 
                 return Learn(context, address, options, result.GetValue(profile)!, result.GetValue(window), result.GetValue(trace));
@@ -92,7 +92,7 @@ internal static class RunCommand
             {
                 if (options.Tracer == TracerKind.Strace)
                 {
-                    throw new SysprintException(ExitCodes.Usage, "with --tracer strace, --log goes with --learn (a checked run is read live from a pipe)");
+                    throw new SysprintException(ErrorKind.Usage, "with --tracer strace, --log goes with --learn (a checked run is read live from a pipe)");
                 }
 
                 options = options with { TraceFile = Path.GetFullPath(keep) };
@@ -275,20 +275,20 @@ internal static class RunCommand
             };
             if (tracer == TracerKind.Native && !Tracers.NativeSupported)
             {
-                throw new SysprintException(ExitCodes.Usage,
+                throw new SysprintException(ErrorKind.Usage,
                     $"--tracer native runs on Linux x86_64 only (this is {RuntimeInformation.OSDescription} on {RuntimeInformation.ProcessArchitecture}): use --tracer strace");
             }
 
             string? errnoText = result.GetValue(DenyErrno);
             if (errnoText is not null && options.OnAnomaly != AnomalyAction.Deny)
             {
-                throw new SysprintException(ExitCodes.Usage, "--deny-errno goes with --on-anomaly deny");
+                throw new SysprintException(ErrorKind.Usage, "--deny-errno goes with --on-anomaly deny");
             }
 
             int errno = 1;
             if (errnoText is not null && !LinuxNames.TryParseErrno(errnoText, out errno))
             {
-                throw new SysprintException(ExitCodes.Usage, $"--deny-errno '{Printable.Escape(errnoText)}': expected an errno name such as EPERM or EACCES, or a number");
+                throw new SysprintException(ErrorKind.Usage, $"--deny-errno '{Printable.Escape(errnoText)}': expected an errno name such as EPERM or EACCES, or a number");
             }
 
             string? fail = result.GetValue(Fail);
@@ -296,13 +296,13 @@ internal static class RunCommand
             {
                 if (options.OnAnomaly == AnomalyAction.Deny)
                 {
-                    throw new SysprintException(ExitCodes.Usage,
+                    throw new SysprintException(ErrorKind.Usage,
                         "--on-anomaly deny needs the native tracer (strace reports a call once it has run): drop --tracer strace");
                 }
 
                 if (fail == "closed")
                 {
-                    throw new SysprintException(ExitCodes.Usage,
+                    throw new SysprintException(ErrorKind.Usage,
                         "--fail closed needs the native tracer (strace detaches the traced processes when it dies): drop --tracer strace");
                 }
             }
@@ -322,7 +322,7 @@ internal static class RunCommand
             LiveProfile profile = LiveProfile.Load(store, profileName, result.GetValue(Detector), result.GetValue(Threshold), verifier, table);
             if (profile.DecidesAtEnd && options.OnAnomaly != AnomalyAction.Alert)
             {
-                throw new SysprintException(ExitCodes.Usage,
+                throw new SysprintException(ErrorKind.Usage,
                     $"detector '{profile.Detector}' scores a run once it has ended, so --on-anomaly deny, stop or kill cannot act on it: use 'paper', 'stide' or 'lfc' to act at the offending call");
             }
 
@@ -334,7 +334,7 @@ internal static class RunCommand
             bool local = StoreLocator.LocalFiles(address).Count > 0;
             if (!local && Sinks.AnySink(result))
             {
-                throw new SysprintException(ExitCodes.Usage,
+                throw new SysprintException(ErrorKind.Usage,
                     "alert sinks (--alerts-jsonl, --syslog, --webhook, --alert-program) keep their pending alerts in a local store's outbox: "
                     + "with --db postgres:// the run is recorded in the fleet's history (sysprint alerts) and its alerts are printed; "
                     + "for sinks, trace against the host's local store");

@@ -35,7 +35,7 @@ internal static class SealCommand
             IReadOnlyList<ProfileInfo> profiles = store.ListProfiles();
             if (profiles.Count == 0)
             {
-                throw new Diagnostics.SysprintException(Diagnostics.ExitCodes.InputMissing, $"{address}: no profiles to seal; learn logs first");
+                throw new Diagnostics.SysprintException(Diagnostics.ErrorKind.InputMissing, $"{address}: no profiles to seal; learn logs first");
             }
 
             foreach (ProfileInfo profile in profiles)
@@ -51,7 +51,7 @@ internal static class SealCommand
                 context.Out.WriteLine($"sealed   profile '{profile.Name}': {fingerprint.TransitionCount} transitions{covered}, digest {seal.Digest[..16]}…, key {seal.KeyId}");
             }
 
-            return Diagnostics.ExitCodes.Ok;
+            return ExitCodes.Ok;
         });
         return command;
     }

@@ -61,7 +61,7 @@ internal static class ServeCommand
                 HeartbeatInterval = Durations.Parse(result.GetValue(heartbeat)!, "--heartbeat-interval"),
                 SealKey = result.GetValue(sealKey) is { } keyFile ? LoadSealKey(keyFile) : null,
                 LogsRoots = [.. (result.GetValue(logsRoot) ?? []).Select(dir => Directory.Exists(dir) ? Path.GetFullPath(dir)
-                    : throw new SysprintException(ExitCodes.InputMissing, $"--logs-root {Printable.Escape(dir)}: no such folder"))],
+                    : throw new SysprintException(ErrorKind.InputMissing, $"--logs-root {Printable.Escape(dir)}: no such folder"))],
             };
             // The console's profiles and "this is normal" use the fingerprint store at the same address.
             Storage.StoreAddress address = StoreLocator.Resolve(result.GetValue(db), context);
@@ -76,7 +76,7 @@ internal static class ServeCommand
     {
         if (!File.Exists(path))
         {
-            throw new SysprintException(ExitCodes.InputMissing, $"--seal-key {path}: no such key; make it with 'sysprint seal --key {path}'");
+            throw new SysprintException(ErrorKind.InputMissing, $"--seal-key {path}: no such key; make it with 'sysprint seal --key {path}'");
         }
 
         return Sysprint.Integrity.SealKeys.LoadOrCreatePrivate(path, out _);

@@ -24,7 +24,7 @@ internal static class ShowCommand
             using IFingerprintStore store = StoreLocator.Open(address, create: false, context);
             SyscallTable table = StoreLocator.Mapping(store, null, null);
             string name = result.GetValue(profile)!;
-            ProfileInfo info = store.FindProfile(name) ?? throw new Diagnostics.SysprintException(Diagnostics.ExitCodes.InputMissing,
+            ProfileInfo info = store.FindProfile(name) ?? throw new Diagnostics.SysprintException(Diagnostics.ErrorKind.InputMissing,
                 $"{address}: no profile '{name}' (profiles: {string.Join(", ", store.ListProfiles().Select(p => p.Name).DefaultIfEmpty("none"))})");
             Fingerprint fingerprint = store.LoadFingerprint(info);
             switch (result.GetValue(format))

@@ -78,11 +78,11 @@ internal static class TrainCommand
 
                 ReportSkipped(context, outcome.Read);
             }
-            catch (SysprintException e) when (e.ExitCode is ExitCodes.MalformedInput or ExitCodes.InputMissing)
+            catch (SysprintException e) when (e.Kind is ErrorKind.MalformedInput or ErrorKind.InputMissing)
             {
                 // One bad log does not stop the others; it is reported and sets the exit code.
                 failures++;
-                worstExit = Math.Max(worstExit, e.ExitCode);
+                worstExit = Math.Max(worstExit, ExitCodes.Of(e));
                 context.Fail(Printable.Escape(e.Message));
             }
         }

@@ -100,17 +100,17 @@ internal static class WatchCommand
                 };
                 if (result.GetValue(metrics) is { } served && Agent.Metrics.MetricsAddress.Parse(served, out string? wrong) is null)
                 {
-                    throw new SysprintException(ExitCodes.Usage, $"--metrics '{Printable.Escape(served)}': {wrong}");
+                    throw new SysprintException(ErrorKind.Usage, $"--metrics '{Printable.Escape(served)}': {wrong}");
                 }
 
                 if (settings.Server is null && (settings.EnrollToken is not null || settings.ServerCa is not null || settings.Host is not null))
                 {
-                    throw new SysprintException(ExitCodes.Usage, "--enroll-token, --host and --server-ca need --server (or 'server' in --config)");
+                    throw new SysprintException(ErrorKind.Usage, "--enroll-token, --host and --server-ca need --server (or 'server' in --config)");
                 }
 
                 if (settings.Host is not null && !Fleet.HostNames.IsValid(settings.Host))
                 {
-                    throw new SysprintException(ExitCodes.Usage, $"--host '{Printable.Escape(settings.Host)}': expected letters, digits, '.', '-' and '_' (at most 253)");
+                    throw new SysprintException(ErrorKind.Usage, $"--host '{Printable.Escape(settings.Host)}': expected letters, digits, '.', '-' and '_' (at most 253)");
                 }
 
                 if (settings.Server is not null)
@@ -124,12 +124,12 @@ internal static class WatchCommand
 
                 if (settings.Detector is { } chosen && !Engine.Detectors.All.Contains(chosen))
                 {
-                    throw new SysprintException(ExitCodes.Usage, $"unknown detector '{chosen}': watch knows {string.Join(", ", Engine.Detectors.All)}");
+                    throw new SysprintException(ErrorKind.Usage, $"unknown detector '{chosen}': watch knows {string.Join(", ", Engine.Detectors.All)}");
                 }
 
                 if (settings.Spools.Count == 0)
                 {
-                    throw new SysprintException(ExitCodes.Usage, "no spool to watch: name at least one SPOOL directory, or 'spools' in --config");
+                    throw new SysprintException(ErrorKind.Usage, "no spool to watch: name at least one SPOOL directory, or 'spools' in --config");
                 }
 
                 return settings;

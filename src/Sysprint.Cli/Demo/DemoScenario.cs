@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Sysprint.Diagnostics;
 using Sysprint.Engine;
 using Sysprint.Mapping;
 using Sysprint.Model;

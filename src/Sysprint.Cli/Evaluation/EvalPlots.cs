@@ -20,7 +20,7 @@ internal static class EvalPlots
         }
         catch (Exception e) when (IsLibraryMissing(e))
         {
-            throw new SysprintException(ExitCodes.Unavailable,
+            throw new SysprintException(ErrorKind.Unavailable,
                 "--plots needs SkiaSharp's native library (libSkiaSharp.so, libHarfBuzzSharp.so), which the native binary of the " +
                 "sysprint package leaves out: put both beside the binary (from a 'dotnet publish' of src/Sysprint.Cli), or draw " +
                 "the plots with the developer build (./sysprint eval ... --plots DIR)", e);

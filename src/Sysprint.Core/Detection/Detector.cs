@@ -58,7 +58,7 @@ public abstract class Detector
             .OfType<string>();
         string[] names = [.. able];
         string list = names.Length < 2 ? string.Join("", names) : string.Join(", ", names[..^1]) + " and " + names[^1];
-        throw new SysprintException(ExitCodes.Usage,
+        throw new SysprintException(ErrorKind.Usage,
             $"a threshold from the learnt logs alone is available for {list}, not for {Kind}: give --threshold");
     }
 

@@ -18,7 +18,7 @@ public sealed class PaperDetector : Detector
     /// <exception cref="SysprintException">The profile's window is not 2 (exit 64).</exception>
     public static PaperDetector ForProfile(int window) => window == 2
         ? new PaperDetector()
-        : throw new SysprintException(ExitCodes.Usage,
+        : throw new SysprintException(ErrorKind.Usage,
             $"detector 'paper' is the paper's pairs and needs a window-2 profile; this profile has window {window}: use 'stide' or 'lfc'");
 
     public override string Name => KindName;

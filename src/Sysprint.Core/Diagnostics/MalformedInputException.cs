@@ -4,7 +4,7 @@ namespace Sysprint.Diagnostics;
 public sealed class MalformedInputException : SysprintException
 {
     public MalformedInputException(string path, long line, int column, string detail)
-        : base(ExitCodes.MalformedInput, $"{path}:{line}:{column}: {detail}")
+        : base(ErrorKind.MalformedInput, $"{path}:{line}:{column}: {detail}")
     {
         Path = path;
         Line = line;

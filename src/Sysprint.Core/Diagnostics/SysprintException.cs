@@ -1,17 +1,18 @@
 namespace Sysprint.Diagnostics;
 
 /// <summary>
-/// An expected failure caused by the user's input or environment. The CLI prints its message
-/// as <c>sysprint: error: ...</c> and exits with <see cref="ExitCode"/>; never a stack trace.
+/// An expected failure caused by the user's input or environment, of a typed <see cref="Kind"/>.
+/// Front ends print its message (the CLI as <c>sysprint: error: ...</c>, never a stack trace) and
+/// map its kind to their own codes; the library that throws it knows no exit code.
 /// </summary>
 public class SysprintException : Exception
 {
-    public SysprintException(int exitCode, string message, Exception? inner = null)
+    public SysprintException(ErrorKind kind, string message, Exception? inner = null)
         : base(message, inner)
     {
-        ExitCode = exitCode;
+        Kind = kind;
     }
 
-    /// <summary>One of <see cref="ExitCodes"/>.</summary>
-    public int ExitCode { get; }
+    /// <summary>What went wrong, for the front end to map (the CLI: to an exit code).</summary>
+    public ErrorKind Kind { get; }
 }

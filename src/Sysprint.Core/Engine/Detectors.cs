@@ -81,6 +81,6 @@ public static class Detectors
             : detector.StartsWith("stide-", StringComparison.Ordinal) || detector.StartsWith("lfc-", StringComparison.Ordinal)
             ? $" ('{detector}' is an evaluation variant: in check, use 'stide' or 'lfc' on a profile trained with the --window it names)"
             : "";
-        return new SysprintException(ExitCodes.Usage, $"unknown detector '{detector}': check knows {string.Join(", ", All)}{evalOnly}");
+        return new SysprintException(ErrorKind.Usage, $"unknown detector '{detector}': check knows {string.Join(", ", All)}{evalOnly}");
     }
 }

@@ -51,13 +51,13 @@ public sealed class LoadedProfile
         }
 
         string orRun = live ? $" or 'sysprint run --learn --profile {name} -- CMD'" : "";
-        ProfileInfo info = store.FindProfile(name) ?? throw new SysprintException(ExitCodes.InputMissing,
+        ProfileInfo info = store.FindProfile(name) ?? throw new SysprintException(ErrorKind.InputMissing,
             $"{store.Location}: no profile '{name}' (profiles: {Names(store)}); learn it first with 'sysprint train --profile {name}'{orRun}");
         Fingerprint fingerprint = store.LoadFingerprint(info);
         verifier?.Verify(store, info.Name, fingerprint, mapping!);
         if (fingerprint.KnownCallCount == 0)
         {
-            throw new SysprintException(ExitCodes.InputMissing,
+            throw new SysprintException(ErrorKind.InputMissing,
                 $"{store.Location}: profile '{name}' has learnt nothing yet; learn normal {(live ? "runs" : "logs")} first with 'sysprint train --profile {name}'");
         }
 
@@ -95,7 +95,7 @@ public sealed class LoadedProfile
 
             if (_windowsFailed is not null)
             {
-                throw new SysprintException(_windowsFailed.ExitCode, _windowsFailed.Message);
+                throw new SysprintException(_windowsFailed.Kind, _windowsFailed.Message);
             }
 
             try

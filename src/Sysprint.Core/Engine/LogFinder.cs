@@ -23,21 +23,21 @@ public static class LogFinder
                 Walk(path, files, notes);
                 if (files.Count == before)
                 {
-                    throw new SysprintException(ExitCodes.InputMissing, $"{path}: no log files in this directory");
+                    throw new SysprintException(ErrorKind.InputMissing, $"{path}: no log files in this directory");
                 }
             }
             else if (File.Exists(path))
             {
                 if (BrokenLink(path) is { } why)
                 {
-                    throw new SysprintException(ExitCodes.InputMissing, $"{path}: {why}");
+                    throw new SysprintException(ErrorKind.InputMissing, $"{path}: {why}");
                 }
 
                 files.Add(path);
             }
             else
             {
-                throw new SysprintException(ExitCodes.InputMissing, $"{path}: {Missing(path)}");
+                throw new SysprintException(ErrorKind.InputMissing, $"{path}: {Missing(path)}");
             }
         }
 
@@ -53,7 +53,7 @@ public static class LogFinder
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new SysprintException(ExitCodes.InputMissing, $"{directory}: cannot list: {e.Message}", e);
+            throw new SysprintException(ErrorKind.InputMissing, $"{directory}: cannot list: {e.Message}", e);
         }
 
         entries.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));

@@ -99,7 +99,7 @@ public sealed class Trainer
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new SysprintException(ExitCodes.InputMissing, $"{path}: cannot read: {e.Message}", e);
+            throw new SysprintException(ErrorKind.InputMissing, $"{path}: cannot read: {e.Message}", e);
         }
     }
 
@@ -131,7 +131,7 @@ public sealed class Trainer
     {
         if (window is { } w && w != profile.Window)
         {
-            throw new SysprintException(ExitCodes.Usage,
+            throw new SysprintException(ErrorKind.Usage,
                 $"profile '{profile.Name}' has window {profile.Window}, not {w}: a window is fixed when its profile is created (use another --profile)");
         }
     }

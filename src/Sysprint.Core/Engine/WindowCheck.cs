@@ -34,7 +34,7 @@ public static class WindowCheck
             string why = stored.Logs.Count == 0 && stored.LogsWithoutWindows == 0
                 ? "has learnt nothing yet"
                 : $"holds {stored.LogsWithoutWindows} log(s) learnt without window counts (by a sysprint before schema 3, or imported from an export without them)";
-            throw new SysprintException(ExitCodes.InputMissing,
+            throw new SysprintException(ErrorKind.InputMissing,
                 $"{location}: profile '{profile}' {why}, so the window detectors ({string.Join(", ", Detectors.All.Where(Detectors.ReadsWindowCounts))}) cannot use it; learn its normal logs again into a new profile with 'sysprint train --profile NAME'");
         }
 

@@ -18,12 +18,12 @@ public static class EnrollTokens
         ArgumentNullException.ThrowIfNull(group);
         if (!HostNames.IsValid(group))
         {
-            throw new SysprintException(ExitCodes.Usage, $"group '{Printable.Escape(group)}': expected letters, digits, '.', '-' and '_' (at most 253)");
+            throw new SysprintException(ErrorKind.Usage, $"group '{Printable.Escape(group)}': expected letters, digits, '.', '-' and '_' (at most 253)");
         }
 
         if (validFor is { } span && span <= TimeSpan.Zero)
         {
-            throw new SysprintException(ExitCodes.Usage, "an enrollment secret must be valid for a positive time");
+            throw new SysprintException(ErrorKind.Usage, "an enrollment secret must be valid for a positive time");
         }
 
         string secret = FleetSecrets.New(FleetSecrets.EnrollPrefix);

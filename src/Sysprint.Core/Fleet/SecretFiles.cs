@@ -22,7 +22,7 @@ public static class SecretFiles
         {
             if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & OthersAccess) != 0)
             {
-                throw new SysprintException(ExitCodes.Untrusted,
+                throw new SysprintException(ErrorKind.Untrusted,
                     $"{path}: the {what} file is open to group or others (mode {Convert.ToString((int)File.GetUnixFileMode(path), 8)}): refusing it; chmod 600 {path}");
             }
 
@@ -30,12 +30,12 @@ public static class SecretFiles
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new SysprintException(ExitCodes.InputMissing, $"{path}: cannot read the {what} file: {e.Message}", e);
+            throw new SysprintException(ErrorKind.InputMissing, $"{path}: cannot read the {what} file: {e.Message}", e);
         }
 
         if (text.Length == 0)
         {
-            throw new SysprintException(ExitCodes.MalformedInput, $"{path}: the {what} file is empty");
+            throw new SysprintException(ErrorKind.MalformedInput, $"{path}: the {what} file is empty");
         }
 
         return text;
@@ -69,7 +69,7 @@ public static class SecretFiles
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new SysprintException(ExitCodes.StoreUnavailable, $"{path}: cannot write the {what} file: {e.Message}", e);
+            throw new SysprintException(ErrorKind.StoreUnavailable, $"{path}: cannot write the {what} file: {e.Message}", e);
         }
     }
 }

@@ -26,7 +26,7 @@ public static class FilePermissions
 
         if ((File.GetUnixFileMode(path) & UnixFileMode.OtherWrite) != 0)
         {
-            throw new SysprintException(ExitCodes.Untrusted,
+            throw new SysprintException(ErrorKind.Untrusted,
                 $"{path}: the {what} is world-writable (mode {Octal(File.GetUnixFileMode(path))}): anyone could change it; refusing to use it. Fix: chmod o-w {path}");
         }
 
@@ -35,7 +35,7 @@ public static class FilePermissions
             UnixFileMode mode = File.GetUnixFileMode(directory.FullName);
             if ((mode & UnixFileMode.OtherWrite) != 0 && (mode & UnixFileMode.StickyBit) == 0)
             {
-                throw new SysprintException(ExitCodes.Untrusted,
+                throw new SysprintException(ErrorKind.Untrusted,
                     $"{path}: the {what} is in {directory.FullName}, a world-writable directory without the sticky bit (mode {Octal(mode)}): anyone could replace it; refusing to use it. Fix: chmod o-w {directory.FullName} (or chmod +t to keep it shared)");
             }
         }

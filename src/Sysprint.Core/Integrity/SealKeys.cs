@@ -45,7 +45,7 @@ public static class SealKeys
         catch (Exception e) when (e is ArgumentException or CryptographicException)
         {
             key.Dispose();
-            throw new SysprintException(ExitCodes.MalformedInput, $"{path}: not an ECDSA {kind} key in PEM form ({e.Message})", e);
+            throw new SysprintException(ErrorKind.MalformedInput, $"{path}: not an ECDSA {kind} key in PEM form ({e.Message})", e);
         }
 
         return key;
@@ -69,7 +69,7 @@ public static class SealKeys
         UnixFileMode mode = File.GetUnixFileMode(path);
         if ((mode & (UnixFileMode.OtherWrite | UnixFileMode.GroupWrite)) != 0)
         {
-            throw new SysprintException(ExitCodes.Untrusted,
+            throw new SysprintException(ErrorKind.Untrusted,
                 $"{path}: writable by group or others (mode {Convert.ToString((int)mode, 8)}): refusing to trust it; chmod go-w {path}");
         }
     }
@@ -82,7 +82,7 @@ public static class SealKeys
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new SysprintException(ExitCodes.InputMissing, $"{path}: cannot read the key: {e.Message}", e);
+            throw new SysprintException(ErrorKind.InputMissing, $"{path}: cannot read the key: {e.Message}", e);
         }
     }
 

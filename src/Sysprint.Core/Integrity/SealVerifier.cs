@@ -19,7 +19,7 @@ public sealed class SealVerifier(ECDsa publicKey, string publicKeyPath)
         ArgumentNullException.ThrowIfNull(publicKeyPath);
         if (!File.Exists(publicKeyPath))
         {
-            throw new SysprintException(ExitCodes.InputMissing, $"{publicKeyPath}: no such public key file");
+            throw new SysprintException(ErrorKind.InputMissing, $"{publicKeyPath}: no such public key file");
         }
 
         return new SealVerifier(SealKeys.LoadPublic(publicKeyPath), publicKeyPath);
@@ -37,20 +37,20 @@ public sealed class SealVerifier(ECDsa publicKey, string publicKeyPath)
     {
         if (seal is null)
         {
-            throw new SysprintException(ExitCodes.Untrusted,
+            throw new SysprintException(ErrorKind.Untrusted,
                 $"{where}: profile '{profile}' is not sealed; refusing to use it with --trust (run 'sysprint seal --key KEYFILE' first)");
         }
 
         if (seal.Profile != profile || !seal.IsSignedBy(publicKey))
         {
-            throw new SysprintException(ExitCodes.Untrusted,
+            throw new SysprintException(ErrorKind.Untrusted,
                 $"{where}: the seal of profile '{profile}' was not made by the key of {publicKeyPath} (sealed by key {seal.KeyId}); refusing to use it");
         }
 
         string digest = FingerprintDigest.Compute(profile, fingerprint, table);
         if (digest != seal.Digest)
         {
-            throw new SysprintException(ExitCodes.Untrusted,
+            throw new SysprintException(ErrorKind.Untrusted,
                 $"{where}: profile '{profile}' changed since it was sealed on {seal.SealedAt:yyyy-MM-dd HH:mm:ss}Z (digest {digest[..16]}, sealed {seal.Digest[..16]}); refusing to use it. If the change is yours, seal it again with 'sysprint seal'");
         }
     }
@@ -72,19 +72,19 @@ public sealed class SealVerifier(ECDsa publicKey, string publicKeyPath)
         ArgumentNullException.ThrowIfNull(digest);
         if (seal is null || seal.Profile != profile || !seal.IsSignedBy(publicKey))
         {
-            throw new SysprintException(ExitCodes.Untrusted,
+            throw new SysprintException(ErrorKind.Untrusted,
                 $"{where}: profile '{profile}' is not sealed by the key of {publicKeyPath}; refusing to use it with --trust (run 'sysprint seal --key KEYFILE' first)");
         }
 
         if (seal.WindowsDigest is null)
         {
-            throw new SysprintException(ExitCodes.Untrusted,
+            throw new SysprintException(ErrorKind.Untrusted,
                 $"{where}: the seal of profile '{profile}' does not cover its window counts (sealed by an older sysprint, or before any log with them was learnt); refusing them with --trust. Seal it again with 'sysprint seal'");
         }
 
         if (seal.WindowsDigest != digest)
         {
-            throw new SysprintException(ExitCodes.Untrusted,
+            throw new SysprintException(ErrorKind.Untrusted,
                 $"{where}: the window counts of profile '{profile}' changed since it was sealed on {seal.SealedAt:yyyy-MM-dd HH:mm:ss}Z (digest {digest[..16]}, sealed {seal.WindowsDigest[..Math.Min(16, seal.WindowsDigest.Length)]}); refusing to use them. If the change is yours, seal it again with 'sysprint seal'");
         }
     }

@@ -69,7 +69,7 @@ public sealed class SyscallTable
         ArgumentNullException.ThrowIfNull(abi);
         if (!BuiltinAbis.Contains(abi))
         {
-            throw new SysprintException(ExitCodes.Usage,
+            throw new SysprintException(ErrorKind.Usage,
                 $"unknown ABI '{abi}': valid ABIs are {string.Join(", ", BuiltinAbis)}");
         }
 

@@ -52,7 +52,7 @@ public static class LogReader
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new SysprintException(ExitCodes.InputMissing, $"{path}: cannot read: {Describe(e)}", e);
+            throw new SysprintException(ErrorKind.InputMissing, $"{path}: cannot read: {Describe(e)}", e);
         }
 
         if (!file.CanSeek)
@@ -127,7 +127,7 @@ public static class LogReader
         }
         catch (IOException e)
         {
-            throw new SysprintException(ExitCodes.InputMissing, $"{path}: read failed: {e.Message}", e);
+            throw new SysprintException(ErrorKind.InputMissing, $"{path}: read failed: {e.Message}", e);
         }
 
         result.Lines = lines.LineNumber;

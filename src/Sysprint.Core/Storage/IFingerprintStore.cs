@@ -10,7 +10,7 @@ namespace Sysprint.Storage;
 /// </summary>
 /// <remarks>
 /// Failures the user can act on (locked, corrupt, newer schema, unwritable) surface as
-/// <see cref="Diagnostics.SysprintException"/> with <see cref="Diagnostics.ExitCodes.StoreUnavailable"/>.
+/// <see cref="Diagnostics.SysprintException"/> with <see cref="Diagnostics.ErrorKind.StoreUnavailable"/>.
 /// </remarks>
 public interface IFingerprintStore : IAlertHistory, IDisposable
 {

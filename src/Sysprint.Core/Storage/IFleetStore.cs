@@ -11,7 +11,7 @@ namespace Sysprint.Storage;
 /// <remarks>
 /// Secrets and credentials cross this contract only as their <see cref="FleetSecrets.Hash"/>.
 /// Failures the user can act on (server unreachable, refused login, newer schema) surface as
-/// <see cref="Diagnostics.SysprintException"/> with <see cref="Diagnostics.ExitCodes.StoreUnavailable"/>.
+/// <see cref="Diagnostics.SysprintException"/> with <see cref="Diagnostics.ErrorKind.StoreUnavailable"/>.
 /// </remarks>
 public interface IFleetStore : IAsyncDisposable
 {

@@ -7,7 +7,7 @@ namespace Sysprint.Tracing;
 public static class StraceCapture
 {
     /// <summary>The strace executable, or an error that says how to install it.</summary>
-    public static string Strace() => Executables.Find("strace") ?? throw new SysprintException(ExitCodes.Unavailable,
+    public static string Strace() => Executables.Find("strace") ?? throw new SysprintException(ErrorKind.Unavailable,
         "strace is not installed: install it with 'sudo apt-get install strace' (Debian/Ubuntu) or 'sudo dnf install strace'");
 
     /// <summary>
@@ -50,21 +50,21 @@ public static class StraceCapture
             start.ArgumentList.Add(arg);
         }
 
-        using Process process = Process.Start(start) ?? throw new SysprintException(ExitCodes.Unavailable, "could not start strace");
+        using Process process = Process.Start(start) ?? throw new SysprintException(ErrorKind.Unavailable, "could not start strace");
         process.StandardInput.Close();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         if (!process.WaitForExit(timeout ?? TimeSpan.FromSeconds(30)))
         {
             process.Kill(entireProcessTree: true);
-            throw new SysprintException(ExitCodes.Unavailable, $"strace did not finish in time: {string.Join(' ', command)}");
+            throw new SysprintException(ErrorKind.Unavailable, $"strace did not finish in time: {string.Join(' ', command)}");
         }
 
         Task.WaitAll(stderr, stdout);
         string error = stderr.Result;
         if (error.StartsWith("strace: ", StringComparison.Ordinal) && !File.Exists(log))
         {
-            throw new SysprintException(ExitCodes.Unavailable, $"strace failed: {error.Trim()}");
+            throw new SysprintException(ErrorKind.Unavailable, $"strace failed: {error.Trim()}");
         }
 
         return process.ExitCode;

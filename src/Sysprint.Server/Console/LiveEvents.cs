@@ -86,7 +86,7 @@ internal static class LiveEvents
                         sent = true;
                     }
                 }
-                catch (SysprintException e) when (e.ExitCode == ExitCodes.StoreUnavailable)
+                catch (SysprintException e) when (e.Kind == ErrorKind.StoreUnavailable)
                 {
                     if (!storeAway)
                     {

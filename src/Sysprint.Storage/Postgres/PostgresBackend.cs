@@ -39,7 +39,7 @@ public sealed class PostgresBackend : IStoreBackend
     public IAgentStore OpenAgent(StoreAddress address, StoreOpenOptions options)
     {
         ArgumentNullException.ThrowIfNull(address);
-        throw new SysprintException(ExitCodes.Usage,
+        throw new SysprintException(ErrorKind.Usage,
             $"{address.Redacted}: the agent keeps its outbox and watched files in a local SQLite file, not in PostgreSQL");
     }
 

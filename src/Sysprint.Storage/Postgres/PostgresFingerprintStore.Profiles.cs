@@ -21,7 +21,7 @@ public sealed partial class PostgresFingerprintStore
 
     /// <inheritdoc/>
     /// <remarks>When a profile of that name already exists (another process created it first) it is returned unchanged if its window matches.</remarks>
-    /// <exception cref="SysprintException">The profile exists with another window (<see cref="ExitCodes.Usage"/>).</exception>
+    /// <exception cref="SysprintException">The profile exists with another window (<see cref="ErrorKind.Usage"/>).</exception>
     public ProfileInfo CreateProfile(string name, int window, string detector, double threshold)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
@@ -52,7 +52,7 @@ public sealed partial class PostgresFingerprintStore
                 ?? throw new InvalidOperationException($"{Location}: profile '{name}' vanished while being created");
             if (profile.Window != window)
             {
-                throw new SysprintException(ExitCodes.Usage, $"{Location}: profile '{name}' already exists with window {profile.Window}, not {window}");
+                throw new SysprintException(ErrorKind.Usage, $"{Location}: profile '{name}' already exists with window {profile.Window}, not {window}");
             }
 
             return (profile, created > 0);
@@ -60,7 +60,7 @@ public sealed partial class PostgresFingerprintStore
     }
 
     /// <inheritdoc/>
-    /// <exception cref="SysprintException">No such profile (<see cref="ExitCodes.Usage"/>).</exception>
+    /// <exception cref="SysprintException">No such profile (<see cref="ErrorKind.Usage"/>).</exception>
     public void SetProfileDetector(string name, string detector, double threshold)
     {
         ArgumentNullException.ThrowIfNull(name);
@@ -74,7 +74,7 @@ public sealed partial class PostgresFingerprintStore
             command.Parameters.AddWithValue("name", name);
             if (command.ExecuteNonQuery() == 0)
             {
-                throw new SysprintException(ExitCodes.Usage, $"{Location}: no profile named '{name}'");
+                throw new SysprintException(ErrorKind.Usage, $"{Location}: no profile named '{name}'");
             }
 
             return (0, true);

@@ -174,7 +174,7 @@ public sealed partial class PostgresFingerprintStore : IFingerprintStore, IFleet
 
     private Exception? Translate(Exception e) => e switch
     {
-        PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable } p => new SysprintException(ExitCodes.StoreUnavailable,
+        PostgresException { SqlState: PostgresErrorCodes.LockNotAvailable } p => new SysprintException(ErrorKind.StoreUnavailable,
             string.Create(CultureInfo.InvariantCulture,
                 $"{Location}: the store is locked by another process (waited {_busyTimeoutSeconds} s); try again when it has finished"), p),
         PostgresException { SqlState: PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification
@@ -182,16 +182,16 @@ public sealed partial class PostgresFingerprintStore : IFingerprintStore, IFleet
             or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown
             or PostgresErrorCodes.ReadOnlySqlTransaction or PostgresErrorCodes.DiskFull or PostgresErrorCodes.UndefinedTable
             or PostgresErrorCodes.UndefinedColumn } p =>
-            new SysprintException(ExitCodes.StoreUnavailable, $"{Location}: {p.MessageText} ({p.SqlState})", p),
+            new SysprintException(ErrorKind.StoreUnavailable, $"{Location}: {p.MessageText} ({p.SqlState})", p),
         PostgresException { SqlState: PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.ForeignKeyViolation
             or PostgresErrorCodes.NotNullViolation or PostgresErrorCodes.CheckViolation } p =>
             new InvalidOperationException($"{Location}: {p.MessageText}", p),
         NpgsqlException n when n is not PostgresException && (n.InnerException is SocketException or TimeoutException or IOException || n.IsTransient) =>
-            new SysprintException(ExitCodes.StoreUnavailable, $"{Location}: cannot reach PostgreSQL: {(n.InnerException ?? n).Message}", n),
+            new SysprintException(ErrorKind.StoreUnavailable, $"{Location}: cannot reach PostgreSQL: {(n.InnerException ?? n).Message}", n),
         _ => null,
     };
 
-    private SysprintException Corrupt(string what) => new(ExitCodes.StoreUnavailable, $"{Location}: the store is corrupt: {what}");
+    private SysprintException Corrupt(string what) => new(ErrorKind.StoreUnavailable, $"{Location}: the store is corrupt: {what}");
 
     private static void AddText(NpgsqlCommand command, string name, string? value) =>
         command.Parameters.Add(new NpgsqlParameter<string?>(name, NpgsqlDbType.Text) { TypedValue = value });

@@ -361,11 +361,11 @@ public sealed partial class PostgresFleetStore : IFleetStore
             or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown
             or PostgresErrorCodes.ReadOnlySqlTransaction or PostgresErrorCodes.DiskFull)
         {
-            throw new SysprintException(ExitCodes.StoreUnavailable, $"{Location}: {e.MessageText} ({e.SqlState})", e);
+            throw new SysprintException(ErrorKind.StoreUnavailable, $"{Location}: {e.MessageText} ({e.SqlState})", e);
         }
         catch (NpgsqlException e) when (e.InnerException is SocketException or TimeoutException or IOException || e.IsTransient)
         {
-            throw new SysprintException(ExitCodes.StoreUnavailable,
+            throw new SysprintException(ErrorKind.StoreUnavailable,
                 $"{Location}: cannot reach PostgreSQL: {(e.InnerException ?? e).Message}", e);
         }
     }

@@ -33,13 +33,13 @@ public static class PostgresLocation
             }
             catch (ArgumentException e)
             {
-                throw new SysprintException(ExitCodes.Usage, $"--db: not a PostgreSQL connection string: {e.Message}", e);
+                throw new SysprintException(ErrorKind.Usage, $"--db: not a PostgreSQL connection string: {e.Message}", e);
             }
         }
 
         if (!Uri.TryCreate(db, UriKind.Absolute, out Uri? url) || (url.Scheme != "postgres" && url.Scheme != "postgresql") || string.IsNullOrEmpty(url.Host))
         {
-            throw new SysprintException(ExitCodes.Usage, $"--db '{Printable.Escape(Redact(db))}': expected postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE");
+            throw new SysprintException(ErrorKind.Usage, $"--db '{Printable.Escape(Redact(db))}': expected postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE");
         }
 
         var builder = new NpgsqlConnectionStringBuilder
@@ -74,7 +74,7 @@ public static class PostgresLocation
                         "require" => SslMode.Require,
                         "verify-ca" => SslMode.VerifyCA,
                         "verify-full" => SslMode.VerifyFull,
-                        _ => throw new SysprintException(ExitCodes.Usage,
+                        _ => throw new SysprintException(ErrorKind.Usage,
                             $"--db: sslmode '{Printable.Escape(value)}': expected disable, allow, prefer, require, verify-ca or verify-full"),
                     };
                     break;
@@ -86,10 +86,10 @@ public static class PostgresLocation
                     break;
                 case "connect_timeout":
                     builder.Timeout = int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int seconds) ? seconds
-                        : throw new SysprintException(ExitCodes.Usage, $"--db: connect_timeout '{Printable.Escape(value)}': expected whole seconds");
+                        : throw new SysprintException(ErrorKind.Usage, $"--db: connect_timeout '{Printable.Escape(value)}': expected whole seconds");
                     break;
                 default:
-                    throw new SysprintException(ExitCodes.Usage,
+                    throw new SysprintException(ErrorKind.Usage,
                         $"--db: unknown parameter '{Printable.Escape(key)}': expected sslmode, sslrootcert, application_name or connect_timeout");
             }
         }

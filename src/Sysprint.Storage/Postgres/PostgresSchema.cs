@@ -357,7 +357,7 @@ internal static class PostgresSchema
     {
         if (version > known)
         {
-            throw new SysprintException(ExitCodes.StoreUnavailable, string.Create(CultureInfo.InvariantCulture,
+            throw new SysprintException(ErrorKind.StoreUnavailable, string.Create(CultureInfo.InvariantCulture,
                 $"{location}: its {part} tables are at version {version}, newer than this sysprint knows ({known}); upgrade sysprint"));
         }
     }

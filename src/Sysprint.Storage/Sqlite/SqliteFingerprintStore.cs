@@ -12,7 +12,7 @@ namespace Sysprint.Storage.Sqlite;
 /// </summary>
 /// <remarks>
 /// Every SQLite failure leaves as a <see cref="SysprintException"/>: locked past the busy timeout,
-/// not a database, corrupt, newer schema or unwritable are <see cref="ExitCodes.StoreUnavailable"/>.
+/// not a database, corrupt, newer schema or unwritable are <see cref="ErrorKind.StoreUnavailable"/>.
 /// A constraint broken by the caller (a gram longer than the window, an unknown profile id) is an
 /// <see cref="ArgumentException"/> or <see cref="InvalidOperationException"/>.
 /// </remarks>
@@ -43,8 +43,8 @@ public sealed partial class SqliteFingerprintStore : IFingerprintStore
     /// directory) when <paramref name="createIfMissing"/> is set, and upgrading an older schema.
     /// </summary>
     /// <exception cref="SysprintException">
-    /// The file is missing and may not be created (<see cref="ExitCodes.InputMissing"/>); it is not a
-    /// sysprint store, corrupt, of a newer schema, locked or unwritable (<see cref="ExitCodes.StoreUnavailable"/>).
+    /// The file is missing and may not be created (<see cref="ErrorKind.InputMissing"/>); it is not a
+    /// sysprint store, corrupt, of a newer schema, locked or unwritable (<see cref="ErrorKind.StoreUnavailable"/>).
     /// </exception>
     public static SqliteFingerprintStore Open(string path, bool createIfMissing) =>
         Open(path, createIfMissing, DefaultBusyTimeoutSeconds);
@@ -55,14 +55,14 @@ public sealed partial class SqliteFingerprintStore : IFingerprintStore
         ArgumentOutOfRangeException.ThrowIfLessThan(busyTimeoutSeconds, 1);
         if (Directory.Exists(path))
         {
-            throw new SysprintException(ExitCodes.StoreUnavailable, $"{path}: is a directory, not a sysprint store");
+            throw new SysprintException(ErrorKind.StoreUnavailable, $"{path}: is a directory, not a sysprint store");
         }
 
         if (!File.Exists(path))
         {
             if (!createIfMissing)
             {
-                throw new SysprintException(ExitCodes.InputMissing, $"{path}: no such store; run 'sysprint train' first");
+                throw new SysprintException(ErrorKind.InputMissing, $"{path}: no such store; run 'sysprint train' first");
             }
 
             CreateOwnerOnlyFile(path);
@@ -163,7 +163,7 @@ public sealed partial class SqliteFingerprintStore : IFingerprintStore
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new SysprintException(ExitCodes.StoreUnavailable, $"{path}: cannot create the store: {ex.Message}", ex);
+            throw new SysprintException(ErrorKind.StoreUnavailable, $"{path}: cannot create the store: {ex.Message}", ex);
         }
     }
 
@@ -207,19 +207,19 @@ public sealed partial class SqliteFingerprintStore : IFingerprintStore
         int code = ex.SqliteErrorCode;
         if (code is raw.SQLITE_BUSY or raw.SQLITE_LOCKED)
         {
-            return new SysprintException(ExitCodes.StoreUnavailable,
+            return new SysprintException(ErrorKind.StoreUnavailable,
                 $"{path}: the store is locked by another process (waited {busyTimeoutSeconds.ToString(CultureInfo.InvariantCulture)} s); try again when it has finished",
                 ex);
         }
 
         if (code == raw.SQLITE_NOTADB)
         {
-            return new SysprintException(ExitCodes.StoreUnavailable, $"{path}: not a sysprint store (file is not a database)", ex);
+            return new SysprintException(ErrorKind.StoreUnavailable, $"{path}: not a sysprint store (file is not a database)", ex);
         }
 
         if (code == raw.SQLITE_CORRUPT)
         {
-            return new SysprintException(ExitCodes.StoreUnavailable, $"{path}: the store is corrupt (database disk image is malformed)", ex);
+            return new SysprintException(ErrorKind.StoreUnavailable, $"{path}: the store is corrupt (database disk image is malformed)", ex);
         }
 
         if (code == raw.SQLITE_CONSTRAINT)
@@ -228,7 +228,7 @@ public sealed partial class SqliteFingerprintStore : IFingerprintStore
             return new InvalidOperationException($"{path}: {ErrorText(ex)}", ex);
         }
 
-        return new SysprintException(ExitCodes.StoreUnavailable, $"{path}: cannot use the store: {ErrorText(ex)}", ex);
+        return new SysprintException(ErrorKind.StoreUnavailable, $"{path}: cannot use the store: {ErrorText(ex)}", ex);
     }
 
     private static string ErrorText(SqliteException ex)
@@ -242,7 +242,7 @@ public sealed partial class SqliteFingerprintStore : IFingerprintStore
     }
 
     private SysprintException Corrupt(string what) =>
-        new(ExitCodes.StoreUnavailable, $"{Location}: the store is corrupt: {what}");
+        new(ErrorKind.StoreUnavailable, $"{Location}: the store is corrupt: {what}");
 
     private DateTimeOffset ReadTime(SqliteDataReader reader, int ordinal, string column)
     {

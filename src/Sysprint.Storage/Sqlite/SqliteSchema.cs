@@ -209,13 +209,13 @@ internal static class SqliteSchema
 
         if (version > CurrentVersion)
         {
-            throw new SysprintException(ExitCodes.StoreUnavailable,
+            throw new SysprintException(ErrorKind.StoreUnavailable,
                 $"{path}: store schema version {version} is newer than this sysprint ({CurrentVersion}): upgrade sysprint");
         }
 
         if (hasTables)
         {
-            throw new SysprintException(ExitCodes.StoreUnavailable,
+            throw new SysprintException(ErrorKind.StoreUnavailable,
                 $"{path}: not a sysprint store (an SQLite database with other tables)");
         }
 

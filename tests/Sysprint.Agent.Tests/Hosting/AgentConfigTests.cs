@@ -82,7 +82,7 @@ public sealed class AgentConfigTests : IDisposable
 
         var ex = Assert.Throws<SysprintException>(() => AgentConfig.Load(path));
 
-        Assert.Equal(ExitCodes.MalformedInput, ex.ExitCode);
+        Assert.Equal(ErrorKind.MalformedInput, ex.Kind);
         Assert.Equal($"{path}: {message}", ex.Message);
     }
 
@@ -105,7 +105,7 @@ public sealed class AgentConfigTests : IDisposable
 
         var ex = Assert.Throws<SysprintException>(() => AgentConfig.Load(path));
 
-        Assert.Equal(ExitCodes.MalformedInput, ex.ExitCode);
+        Assert.Equal(ErrorKind.MalformedInput, ex.Kind);
         Assert.Equal($"{path}:{message}", ex.Message);
     }
 
@@ -114,7 +114,7 @@ public sealed class AgentConfigTests : IDisposable
     {
         var ex = Assert.Throws<SysprintException>(() => AgentConfig.Load(_dir.PathOf("nope.json")));
 
-        Assert.Equal(ExitCodes.InputMissing, ex.ExitCode);
+        Assert.Equal(ErrorKind.InputMissing, ex.Kind);
         Assert.StartsWith($"{_dir.PathOf("nope.json")}: cannot read the config file: ", ex.Message, StringComparison.Ordinal);
     }
 }

@@ -154,7 +154,7 @@ public sealed class SinkDeliveryTests : IDisposable
 
         SysprintException e = Assert.Throws<SysprintException>(() => new JsonLinesSink(file));
 
-        Assert.Equal(ExitCodes.InputMissing, e.ExitCode);
+        Assert.Equal(ErrorKind.InputMissing, e.Kind);
         Assert.Equal($"{file}: the folder of the alert file does not exist: create it (install -d {_dir.PathOf("no/such/dir")}) or name another file", e.Message);
         Assert.False(Directory.Exists(_dir.PathOf("no")));
     }

@@ -76,7 +76,7 @@ public sealed class HeldOutScoresTests
 
         var ex = Assert.Throws<SysprintException>(() => Detectors.ForProfile(detector, 2).HeldOut(normal));
 
-        Assert.Equal(ExitCodes.Usage, ex.ExitCode);
+        Assert.Equal(ErrorKind.Usage, ex.Kind);
         Assert.Equal($"a threshold from the learnt logs alone is available for paper, stide (windows up to 10), zstide, callset and fused, not for {detector}: give --threshold", ex.Message);
     }
 

@@ -141,7 +141,7 @@ public sealed class LogFinderTests : IDisposable
         var ex = Assert.Throws<SysprintException>(() => LogFinder.Expand([one]));
 
         Assert.Equal($"{one}: looping symbolic link (too many levels of links)", ex.Message);
-        Assert.Equal(ExitCodes.InputMissing, ex.ExitCode);
+        Assert.Equal(ErrorKind.InputMissing, ex.Kind);
     }
 
     [Fact]
@@ -195,7 +195,7 @@ public sealed class LogFinderTests : IDisposable
         var ex = Assert.Throws<SysprintException>(() => LogFinder.Expand([root]));
 
         Assert.Equal($"{root}: no log files in this directory", ex.Message);
-        Assert.Equal(ExitCodes.InputMissing, ex.ExitCode);
+        Assert.Equal(ErrorKind.InputMissing, ex.Kind);
     }
 
     [Fact]
@@ -206,7 +206,7 @@ public sealed class LogFinderTests : IDisposable
         var ex = Assert.Throws<SysprintException>(() => LogFinder.Expand([path]));
 
         Assert.Equal($"{path}: no such file or directory", ex.Message);
-        Assert.Equal(ExitCodes.InputMissing, ex.ExitCode);
+        Assert.Equal(ErrorKind.InputMissing, ex.Kind);
     }
 
     private string Dir(string relative) => Directory.CreateDirectory(_temp.PathOf(relative)).FullName;

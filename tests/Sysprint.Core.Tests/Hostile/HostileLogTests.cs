@@ -341,7 +341,7 @@ public sealed class HostileLogTests : IDisposable
 
         var ex = Assert.Throws<MalformedInputException>(() => Logs.ReadFile(path));
 
-        Assert.Equal(ExitCodes.MalformedInput, ex.ExitCode);
+        Assert.Equal(ErrorKind.MalformedInput, ex.Kind);
         Assert.StartsWith($"{path}:1:1: ", ex.Message, StringComparison.Ordinal);
     }
 

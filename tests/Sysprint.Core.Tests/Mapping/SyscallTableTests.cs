@@ -56,7 +56,7 @@ public sealed class SyscallTableTests
         var ex = Assert.Throws<SysprintException>(() => SyscallTable.Builtin("mips"));
 
         Assert.Equal("unknown ABI 'mips': valid ABIs are x86_64, i386, arm64", ex.Message);
-        Assert.Equal(ExitCodes.Usage, ex.ExitCode);
+        Assert.Equal(ErrorKind.Usage, ex.Kind);
     }
 
     [Fact]
@@ -114,7 +114,7 @@ public sealed class SyscallTableTests
         var ex = Assert.Throws<MalformedInputException>(() => SyscallTable.Parse(new StringReader(file), "win.map", "file:win.map"));
 
         Assert.Equal(message, ex.Message);
-        Assert.Equal(ExitCodes.MalformedInput, ex.ExitCode);
+        Assert.Equal(ErrorKind.MalformedInput, ex.Kind);
     }
 
     [Fact]

@@ -72,7 +72,7 @@ public sealed class FormatDetectorTests
         Assert.Equal(
             "/tmp/a.out:1:1: cannot tell the log format: expected strace, NtTrace, ADFA-LD or UNM lines, found binary data (byte 0x7F at column 1) (use --format to say which)",
             ex.Message);
-        Assert.Equal(ExitCodes.MalformedInput, ex.ExitCode);
+        Assert.Equal(ErrorKind.MalformedInput, ex.Kind);
     }
 
     [Fact]

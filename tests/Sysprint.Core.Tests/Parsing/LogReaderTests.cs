@@ -26,7 +26,7 @@ public sealed class LogReaderTests : IDisposable
         var ex = Assert.Throws<MalformedInputException>(() => Logs.ReadText(truncated, path: "single_plain.strace"));
 
         Assert.Equal("single_plain.strace:45:14: expected a newline: the log ends in the middle of a line (truncated?), found the end of the line", ex.Message);
-        Assert.Equal(ExitCodes.MalformedInput, ex.ExitCode);
+        Assert.Equal(ErrorKind.MalformedInput, ex.Kind);
     }
 
     [Fact]
@@ -59,7 +59,7 @@ public sealed class LogReaderTests : IDisposable
         var ex = Assert.Throws<MalformedInputException>(() => Logs.ReadText(log));
 
         Assert.Equal(message, ex.Message);
-        Assert.Equal(ExitCodes.MalformedInput, ex.ExitCode);
+        Assert.Equal(ErrorKind.MalformedInput, ex.Kind);
     }
 
     [Fact]
@@ -134,7 +134,7 @@ public sealed class LogReaderTests : IDisposable
         var ex = Assert.Throws<MalformedInputException>(() => Logs.ReadFile(path));
 
         Assert.Equal($"{path}:1:1: the log is empty", ex.Message);
-        Assert.Equal(ExitCodes.MalformedInput, ex.ExitCode);
+        Assert.Equal(ErrorKind.MalformedInput, ex.Kind);
     }
 
     [Fact]
@@ -163,7 +163,7 @@ public sealed class LogReaderTests : IDisposable
         var ex = Assert.Throws<SysprintException>(() => Logs.ReadFile(path));
 
         Assert.Equal($"{path}: cannot read: no such file", ex.Message);
-        Assert.Equal(ExitCodes.InputMissing, ex.ExitCode);
+        Assert.Equal(ErrorKind.InputMissing, ex.Kind);
     }
 
     [Fact]
@@ -177,7 +177,7 @@ public sealed class LogReaderTests : IDisposable
         var ex = Assert.Throws<SysprintException>(() => Logs.ReadFile(one));
 
         Assert.StartsWith($"{one}: cannot read: ", ex.Message, StringComparison.Ordinal);
-        Assert.Equal(ExitCodes.InputMissing, ex.ExitCode);
+        Assert.Equal(ErrorKind.InputMissing, ex.Kind);
     }
 
     [Fact]
@@ -221,7 +221,7 @@ public sealed class LogReaderTests : IDisposable
         var ex = Assert.Throws<MalformedInputException>(() => Logs.ReadFile(path));
 
         Assert.StartsWith($"{path}:1:1: corrupt gzip data: ", ex.Message, StringComparison.Ordinal);
-        Assert.Equal(ExitCodes.MalformedInput, ex.ExitCode);
+        Assert.Equal(ErrorKind.MalformedInput, ex.Kind);
     }
 
     [Fact]
@@ -239,7 +239,7 @@ public sealed class LogReaderTests : IDisposable
 
         var ex = Assert.Throws<MalformedInputException>(() => Logs.ReadFile(path));
 
-        Assert.Equal(ExitCodes.MalformedInput, ex.ExitCode);
+        Assert.Equal(ErrorKind.MalformedInput, ex.Kind);
     }
 
     [Fact]

@@ -73,7 +73,7 @@ public sealed class NtTraceReaderTests
         Assert.Equal(
             $"{TestFiles.NtTrace("nttrace_old_build.txt")}:5:1: unknown system call 'NtOpenFile': not in the mapping (nt); use --learn-names to learn new names or --mapping FILE to give them numbers",
             ex.Message);
-        Assert.Equal(ExitCodes.MalformedInput, ex.ExitCode);
+        Assert.Equal(ErrorKind.MalformedInput, ex.Kind);
     }
 
     [Fact]

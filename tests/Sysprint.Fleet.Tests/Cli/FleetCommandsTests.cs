@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using Sysprint.Diagnostics;
+using Sysprint.Cli;
 using Sysprint.Fleet.Tests.Server;
 using Sysprint.Fleet.Tests.Support;
 

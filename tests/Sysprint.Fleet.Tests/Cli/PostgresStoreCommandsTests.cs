@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Npgsql;
-using Sysprint.Diagnostics;
+using Sysprint.Cli;
 using Sysprint.Fleet.Tests.Server;
 using Sysprint.Fleet.Tests.Support;
 using Sysprint.Model;

@@ -100,7 +100,7 @@ public sealed class ProfileFeedTests : FleetFixture
         SealVerifier.Load(key + ".pub").Verify(seal, "default", fingerprint, table, "the feed");
         fingerprint.Add([41, 3]);
         var refused = Assert.Throws<SysprintException>(() => SealVerifier.Load(key + ".pub").Verify(seal, "default", fingerprint, table, "the feed"));
-        Assert.Equal(ExitCodes.Untrusted, refused.ExitCode);
+        Assert.Equal(ErrorKind.Untrusted, refused.Kind);
     }
 
     [Fact]

@@ -214,7 +214,7 @@ public sealed class PostgresFleetStoreTests : IAsyncLifetime
         await ScalarAsync("UPDATE sysprint_schema SET version = 99 WHERE part = 'fleet' RETURNING 0::bigint");
         var e = await Assert.ThrowsAsync<SysprintException>(() => PostgresFleetStore.OpenAsync(_db.Url, ct));
 
-        Assert.Equal(ExitCodes.StoreUnavailable, e.ExitCode);
+        Assert.Equal(ErrorKind.StoreUnavailable, e.Kind);
         Assert.Equal($"{_db.Url}: its fleet tables are at version 99, newer than this sysprint knows ({PostgresSchema.FleetVersion}); upgrade sysprint", e.Message);
     }
 
@@ -224,7 +224,7 @@ public sealed class PostgresFleetStoreTests : IAsyncLifetime
         var e = await Assert.ThrowsAsync<SysprintException>(() =>
             PostgresFleetStore.OpenAsync("postgres://nobody@127.0.0.1:1/none?connect_timeout=5", TestContext.Current.CancellationToken));
 
-        Assert.Equal(ExitCodes.StoreUnavailable, e.ExitCode);
+        Assert.Equal(ErrorKind.StoreUnavailable, e.Kind);
         Assert.StartsWith("postgres://nobody@127.0.0.1:1/none: cannot reach PostgreSQL: ", e.Message, StringComparison.Ordinal);
     }
 

@@ -44,7 +44,7 @@ public sealed class PostgresLocationTests
     {
         var e = Assert.Throws<SysprintException>(() => PostgresLocation.Parse(db));
 
-        Assert.Equal(ExitCodes.Usage, e.ExitCode);
+        Assert.Equal(ErrorKind.Usage, e.Kind);
         Assert.Equal(message, e.Message);
         Assert.DoesNotContain("secret", e.Message, StringComparison.Ordinal);
     }

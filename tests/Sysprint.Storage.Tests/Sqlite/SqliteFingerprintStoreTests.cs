@@ -61,7 +61,7 @@ public sealed class SqliteFingerprintStoreTests : IDisposable
         using SqliteFingerprintStore reopened = _temp.Open();
         var ex = Assert.Throws<Sysprint.Diagnostics.SysprintException>(() => reopened.LoadFingerprint(reopened.FindProfile("p")!));
 
-        Assert.Equal(Sysprint.Diagnostics.ExitCodes.StoreUnavailable, ex.ExitCode);
+        Assert.Equal(Sysprint.Diagnostics.ErrorKind.StoreUnavailable, ex.Kind);
         Assert.Equal($"{_temp.Path}: the store is corrupt: profile 'p' (window 2) holds the gram '1 2 3'", ex.Message);
     }
 

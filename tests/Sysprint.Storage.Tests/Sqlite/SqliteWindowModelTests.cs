@@ -94,7 +94,7 @@ public sealed class SqliteWindowModelTests : IDisposable
 
         using SqliteFingerprintStore reopened = _temp.Open(createIfMissing: false);
         var ex = Assert.Throws<Diagnostics.SysprintException>(() => reopened.LoadWindowModel(reopened.FindProfile("p")!));
-        Assert.Equal(Diagnostics.ExitCodes.StoreUnavailable, ex.ExitCode);
+        Assert.Equal(Diagnostics.ErrorKind.StoreUnavailable, ex.Kind);
         Assert.Equal($"{_temp.Path}: the store is corrupt: the windows of log 1: stored windows end in the middle of a number", ex.Message);
     }
 

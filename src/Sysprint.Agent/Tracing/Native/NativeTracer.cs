@@ -169,7 +169,7 @@ internal sealed unsafe class NativeTracer
         }
 
         string path = Executables.Find(_options.Command[0]) is { } found ? Path.GetFullPath(found)
-            : throw new SysprintException(ExitCodes.InputMissing, $"{Printable.Escape(_options.Command[0])}: command not found");
+            : throw new SysprintException(ErrorKind.InputMissing, $"{Printable.Escape(_options.Command[0])}: command not found");
         string directory = Directory.CreateTempSubdirectory("sysprint-trace-").FullName;
         try
         {
@@ -183,7 +183,7 @@ internal sealed unsafe class NativeTracer
                 int error = spawner.Error;
                 if (error != 0 && Syscalls == 0)
                 {
-                    throw new SysprintException(ExitCodes.InputMissing,
+                    throw new SysprintException(ErrorKind.InputMissing,
                         $"{Printable.Escape(_options.Command[0])}: cannot execute: {Marshal.GetPInvokeErrorMessage(error)}");
                 }
             }
@@ -248,7 +248,7 @@ internal sealed unsafe class NativeTracer
     {
         if (!Directory.Exists($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}"))
         {
-            throw new SysprintException(ExitCodes.InputMissing, $"no process {pid.ToString(CultureInfo.InvariantCulture)}");
+            throw new SysprintException(ErrorKind.InputMissing, $"no process {pid.ToString(CultureInfo.InvariantCulture)}");
         }
 
         // Threads may start while we attach: list them again until no new one appears.

@@ -193,12 +193,12 @@ internal sealed unsafe class Spawner : IDisposable
 
             if (!_thread.IsAlive)
             {
-                throw new SysprintException(ExitCodes.Internal, $"posix_spawn returned ({_error}) before its child could be found");
+                throw new SysprintException(ErrorKind.Internal, $"posix_spawn returned ({_error}) before its child could be found");
             }
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new SysprintException(ExitCodes.Internal, "the started command did not appear in /proc within 60 s");
+                throw new SysprintException(ErrorKind.Internal, "the started command did not appear in /proc within 60 s");
             }
 
             Thread.Sleep(1);

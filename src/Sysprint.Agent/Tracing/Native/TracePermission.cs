@@ -15,7 +15,7 @@ internal static class TracePermission
         string target = pid is { } p ? "process " + p.ToString(CultureInfo.InvariantCulture) : "the command";
         if (errno == Ptrace.Esrch)
         {
-            return new SysprintException(ExitCodes.InputMissing, $"no {target}");
+            return new SysprintException(ErrorKind.InputMissing, $"no {target}");
         }
 
         string what = $"the native tracer may not trace {target} (ptrace: {Marshal.GetPInvokeErrorMessage(errno)})";
@@ -27,7 +27,7 @@ internal static class TracePermission
             1 when attach => "kernel.yama.ptrace_scope is 1: a process may trace only its own descendants; run sysprint as root or with CAP_SYS_PTRACE, or allow it with 'sudo sysctl kernel.yama.ptrace_scope=0'",
             _ => "run sysprint as root or with CAP_SYS_PTRACE (in a container: --cap-add SYS_PTRACE, whose seccomp profile otherwise forbids ptrace); a process of another user, or one already traced (by a debugger or strace), cannot be traced",
         };
-        return new SysprintException(ExitCodes.Unavailable, $"{what}: {why}");
+        return new SysprintException(ErrorKind.Unavailable, $"{what}: {why}");
     }
 
     /// <summary>Yama's <c>ptrace_scope</c>, or null without Yama.</summary>

@@ -1,6 +1,11 @@
-namespace Sysprint.Diagnostics;
+using Sysprint.Diagnostics;
 
-/// <summary>The process exit codes of every sysprint command (sysexits.h where one fits).</summary>
+namespace Sysprint.Cli;
+
+/// <summary>
+/// The process exit codes of every sysprint command (sysexits.h where one fits), and the one mapping
+/// from a failure's <see cref="ErrorKind"/> to its code: the libraries below the CLI know no exit code.
+/// </summary>
 public static class ExitCodes
 {
     /// <summary>Success; for <c>check</c>, every log was normal.</summary>
@@ -41,4 +46,25 @@ public static class ExitCodes
 
     /// <summary>Interrupted by Ctrl+C.</summary>
     public const int Interrupted = 130;
+
+    /// <summary>The exit code of a failure of <paramref name="kind"/>.</summary>
+    public static int Of(ErrorKind kind) => kind switch
+    {
+        ErrorKind.Usage => Usage,
+        ErrorKind.MalformedInput => MalformedInput,
+        ErrorKind.InputMissing => InputMissing,
+        ErrorKind.Unavailable => Unavailable,
+        ErrorKind.Untrusted => Untrusted,
+        ErrorKind.StoreUnavailable => StoreUnavailable,
+        ErrorKind.TemporaryFailure => TemporaryFailure,
+        ErrorKind.Internal => Internal,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "no exit code for this error kind"),
+    };
+
+    /// <summary>The exit code of <paramref name="error"/>.</summary>
+    public static int Of(SysprintException error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return Of(error.Kind);
+    }
 }
