@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Sysprint.Agent.Tracing;
 using Sysprint.Cli;
-using Sysprint.Tracing;
 
 namespace Sysprint;
 

@@ -6,7 +6,6 @@ using Sysprint.Diagnostics;
 using Sysprint.Mapping;
 using Sysprint.Model;
 using Sysprint.Parsing;
-using Sysprint.Tracing;
 
 namespace Sysprint.Agent.Tracing;
 

@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
+using Sysprint.Agent.Tracing;
 using Sysprint.Engine;
 using Sysprint.Mapping;
 using Sysprint.Model;
 using Sysprint.Parsing;
 using Sysprint.Storage;
-using Sysprint.Tracing;
 
 namespace Sysprint.Cli.Demo;
 

@@ -29,7 +29,7 @@ internal static class Injection
     /// <summary>The library's path and a description; without a C compiler, no library and a note why.</summary>
     public static (string? Library, string Description) Build(string workDir)
     {
-        string? compiler = Tracing.Executables.Find("cc") ?? Tracing.Executables.Find("gcc");
+        string? compiler = Agent.Tracing.Executables.Find("cc") ?? Agent.Tracing.Executables.Find("gcc");
         if (compiler is null)
         {
             return (null, "NOT tampered (no C compiler to build the injected code: apt-get install gcc)");

@@ -200,7 +200,7 @@ public sealed class TrustTests : IDisposable
     [Fact]
     public void Run_with_trust_checks_a_command_against_a_sealed_untouched_fingerprint()
     {
-        Assert.NotNull(Sysprint.Tracing.Executables.Find("strace"));
+        Assert.NotNull(Sysprint.Agent.Tracing.Executables.Find("strace"));
         string db = _dir.PathOf("run.db");
         string[] command = ["sh", "-c", "cat /etc/hostname"];
         for (int i = 0; i < 3; i++)

@@ -18,7 +18,7 @@ public sealed class NativeEquivalenceTests : IDisposable
 
     public NativeEquivalenceTests()
     {
-        Assert.NotNull(Sysprint.Tracing.Executables.Find("strace"));
+        Assert.NotNull(Sysprint.Agent.Tracing.Executables.Find("strace"));
         Assert.True(Tracers.NativeSupported, "the native tracer runs on Linux x86_64");
     }
 

@@ -26,7 +26,7 @@ public sealed class NativeTracerTests : IDisposable
 
     public NativeTracerTests()
     {
-        Assert.NotNull(Sysprint.Tracing.Executables.Find("cc"));
+        Assert.NotNull(Sysprint.Agent.Tracing.Executables.Find("cc"));
         Assert.True(Tracers.NativeSupported, "the native tracer runs on Linux x86_64");
         _file = _dir.PathOf("secret.txt");
         File.WriteAllText(_file, "the file's own words\n");
@@ -140,7 +140,7 @@ public sealed class NativeTracerTests : IDisposable
         Assert.Equal(outcome.Read.Lines, read.Lines);
         Assert.Equal(0, read.SkippedLines);
         Assert.Equal("cat", read.FirstProgram);
-        string cat = Path.GetFullPath(Sysprint.Tracing.Executables.Find("cat")!);
+        string cat = Path.GetFullPath(Sysprint.Agent.Tracing.Executables.Find("cat")!);
         Assert.Matches($@"^\d+ +\d+\.\d{{6}} execve\(""{Regex.Escape(cat)}"", \[""cat"", ""{Regex.Escape(_file)}""\], ", File.ReadLines(log).First());
     }
 

@@ -21,8 +21,8 @@ public sealed class RunTests : IDisposable
 
     public RunTests()
     {
-        Assert.NotNull(Sysprint.Tracing.Executables.Find("strace"));
-        Assert.NotNull(Sysprint.Tracing.Executables.Find("cc"));
+        Assert.NotNull(Sysprint.Agent.Tracing.Executables.Find("strace"));
+        Assert.NotNull(Sysprint.Agent.Tracing.Executables.Find("cc"));
     }
 
     private string Db => _dir.PathOf("run.db");

@@ -4,7 +4,6 @@ using System.Text;
 using Sysprint.Agent.Live;
 using Sysprint.Diagnostics;
 using Sysprint.Mapping;
-using Sysprint.Tracing;
 
 namespace Sysprint.Agent.Tracing.Native;
 

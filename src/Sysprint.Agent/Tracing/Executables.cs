@@ -1,4 +1,4 @@
-namespace Sysprint.Tracing;
+namespace Sysprint.Agent.Tracing;
 
 /// <summary>Finds programs on <c>PATH</c>.</summary>
 public static class Executables

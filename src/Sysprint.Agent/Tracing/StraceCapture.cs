@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Sysprint.Diagnostics;
 
-namespace Sysprint.Tracing;
+namespace Sysprint.Agent.Tracing;
 
 /// <summary>Runs a program under strace, writing the trace to a file (argv passed as is, never through a shell).</summary>
 public static class StraceCapture
