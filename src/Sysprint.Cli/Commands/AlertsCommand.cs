@@ -48,7 +48,7 @@ internal static class AlertsCommand
             StoreAddress address = StoreLocator.Resolve(result.GetValue(db), context);
             using IFingerprintStore store = StoreLocator.Open(address, create: false, context);
             IReadOnlyList<AlertEntry> alerts = store.ListAlerts(query);
-            IReadOnlyDictionary<long, FleetSeen?[]>? seen = store is IFleetView fleet && alerts.Count > 0
+            IReadOnlyDictionary<long, FleetSeen?[]>? seen = store.FleetView is { } fleet && alerts.Count > 0
                 ? fleet.FleetSeen([.. alerts.Select(a => a.Seq)], DateTimeOffset.UtcNow)
                 : null;
             if (alerts.Count == 0 && !result.GetValue(json))

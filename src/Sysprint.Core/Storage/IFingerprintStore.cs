@@ -17,6 +17,12 @@ public interface IFingerprintStore : IAlertHistory, IDisposable
     /// <summary>Where the store lives, for messages (a file path or a server address).</summary>
     string Location { get; }
 
+    /// <summary>
+    /// The fleet view of this store's alerts when the backend keeps every host's (PostgreSQL), else
+    /// null (a single host's store): a capability asked for, never found by casting the store.
+    /// </summary>
+    IFleetView? FleetView { get; }
+
     /// <summary>The mapping the store was created with plus every learnt name; null before the first <see cref="SaveMapping"/>.</summary>
     SyscallTable? LoadMapping();
 

@@ -25,6 +25,12 @@ public interface IFleetStore : IAsyncDisposable
     IFingerprintStore Fingerprints { get; }
 
     /// <summary>
+    /// What the administrator's console reads and changes (paged alerts, their status, the audit
+    /// log), or null when this backend keeps no console tables: asked for, never found by casting.
+    /// </summary>
+    IConsoleStore? Console { get; }
+
+    /// <summary>
     /// The fingerprint store's revision (how many changes to what agents receive were committed):
     /// at once when <paramref name="known"/> is null or differs from it, else as soon as a change is
     /// committed, or when <paramref name="timeout"/> passes (then the same revision).

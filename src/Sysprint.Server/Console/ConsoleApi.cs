@@ -35,7 +35,7 @@ internal static class ConsoleApi
             AdminAuthorization.Authorize(context.HttpContext, options.AdminTokenHash, clock);
             return await next(context).ConfigureAwait(false);
         });
-        IConsoleStore? store = fleet as IConsoleStore;
+        IConsoleStore? store = fleet.Console;
         var profiles = new ProfilesView(options.OpenFingerprints);
         var logs = new LogContext(options.LogsRoots);
         app.ServiceProvider.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(profiles.Dispose);

@@ -48,6 +48,9 @@ public sealed partial class PostgresFingerprintStore : IFingerprintStore, IFleet
     /// <inheritdoc/>
     public string Location { get; }
 
+    /// <summary>This store: every host's alerts meet here.</summary>
+    public IFleetView? FleetView => this;
+
     /// <summary>
     /// Connects to <paramref name="db"/> (a URL or connection string) and creates or migrates the
     /// tables. The database itself must exist (<c>createdb</c>); its tables are created whether or not

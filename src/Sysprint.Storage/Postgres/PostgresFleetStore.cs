@@ -31,6 +31,9 @@ public sealed partial class PostgresFleetStore : IFleetStore
 
     public string Location { get; }
 
+    /// <summary>This store: its console tables sit beside the fleet's.</summary>
+    public IConsoleStore? Console => this;
+
     /// <inheritdoc/>
     /// <remarks>Over this store's connection pool; thread-safe.</remarks>
     public IFingerprintStore Fingerprints { get; }

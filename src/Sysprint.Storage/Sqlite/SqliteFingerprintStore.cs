@@ -38,6 +38,9 @@ public sealed partial class SqliteFingerprintStore : IFingerprintStore
     /// <inheritdoc/>
     public string Location { get; }
 
+    /// <summary>None: a single host's store has no fleet.</summary>
+    public IFleetView? FleetView => null;
+
     /// <summary>
     /// Opens the store at <paramref name="path"/>, creating it (owner-only, mode 0600, with its
     /// directory) when <paramref name="createIfMissing"/> is set, and upgrading an older schema.
