@@ -84,8 +84,9 @@ public sealed class FleetServer : IAsyncDisposable
             };
         });
 
-        WebApplication app = builder.Build();
         TimeProvider time = clock ?? TimeProvider.System;
+        builder.Services.AddHostedService(services => new LearningCloser(store, options, time, services.GetRequiredService<ILogger<LearningCloser>>()));
+        WebApplication app = builder.Build();
         app.Use(async (context, next) =>
         {
             try
@@ -107,7 +108,8 @@ public sealed class FleetServer : IAsyncDisposable
         app.UseRateLimiter();
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         AgentApi.Map(app, options, store, time);
-        ProfileFeed.Map(app, options, store);
+        ProfileFeed.Map(app, options, store, time);
+        LearningApi.Map(app, options, store, time);
         AdminApi.Map(app, options, store, time);
         Console.ConsoleApi.Map(app, options, store, time);
         Console.ConsolePages.Map(app, options, time);

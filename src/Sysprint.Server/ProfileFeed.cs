@@ -16,8 +16,9 @@ namespace Sysprint.Server;
 
 /// <summary>
 /// Fingerprints flow down: <c>GET /api/agent/profiles[?wait=S]</c> with the host's credential
-/// answers <c>{"revision", "group", "profiles": [export, ...]}</c> (each profile as
-/// <c>sysprint export</c> writes it, with its seal) and <c>ETag: "REVISION"</c>. With
+/// answers <c>{"revision", "group", "profiles": [export, ...], "learning": [window, ...]}</c> (each
+/// profile as <c>sysprint export</c> writes it, with its seal; the learning windows open for the
+/// host's group, see <see cref="LearningApi"/>) and <c>ETag: "REVISION"</c>. With
 /// <c>If-None-Match</c> naming the current revision it waits (a long-poll, at most <c>wait</c>
 /// seconds, 60 at most) for the next change committed centrally and answers it at once, or answers
 /// 304 when none came. An agent that was away asks with the revision it has and gets the newest.
@@ -34,7 +35,7 @@ internal static class ProfileFeed
 
     private static readonly JsonWriterOptions s_json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static void Map(IEndpointRouteBuilder app, ServeOptions options, IFleetStore store)
+    public static void Map(IEndpointRouteBuilder app, ServeOptions options, IFleetStore store, TimeProvider clock)
     {
         var cache = new Cache();
         CancellationToken stopping = app.ServiceProvider.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
@@ -72,6 +73,8 @@ internal static class ProfileFeed
             }
 
             byte[] profiles = await cache.GetAsync(revision, () => Build(store.Fingerprints, options.SealKey), ct).ConfigureAwait(false);
+            IReadOnlyList<LearningWindow> windows = await store.LearningWindows.ListAsync(ct).ConfigureAwait(false);
+            DateTimeOffset now = clock.GetUtcNow();
             using var body = new MemoryStream();
             using (var json = new Utf8JsonWriter(body, s_json))
             {
@@ -80,6 +83,18 @@ internal static class ProfileFeed
                 json.WriteString("group", host.Group);
                 json.WritePropertyName("profiles");
                 json.WriteRawValue(profiles, skipInputValidation: true);
+
+                // The group's open learning windows: opening and closing one change the revision too.
+                json.WriteStartArray("learning");
+                foreach (LearningWindow window in windows)
+                {
+                    if (window.Group == host.Group && window.IsOpenAt(now))
+                    {
+                        FleetJson.WriteLearningWindow(json, window, now);
+                    }
+                }
+
+                json.WriteEndArray();
                 json.WriteEndObject();
             }
 

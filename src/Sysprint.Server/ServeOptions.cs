@@ -41,6 +41,12 @@ public sealed record ServeOptions
     /// </summary>
     public System.Security.Cryptography.ECDsa? SealKey { get; init; }
 
+    /// <summary>Logs one host may upload to one learning window.</summary>
+    public int MaxLearnLogsPerHost { get; init; } = 10_000;
+
+    /// <summary>How often each instance looks for learning windows that closed, to learn them.</summary>
+    public TimeSpan LearningCheckInterval { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Enrollment requests per minute from one network address.</summary>
     public int EnrollPerMinutePerAddress { get; init; } = 120;
 

@@ -39,12 +39,38 @@ internal static class ProfileCommand
             Description = "Delete the profile NAME: its fingerprint, learnt logs, window counts and seal (its checks and alerts stay in the history); a running agent keeps the fingerprint it has and raises an internal alert",
             HelpName = "NAME",
         };
-        var command = new Command("profile", "Show a profile's settings, set the detector and threshold that check uses for it (e.g. what eval recommends), or delete it")
+        var learnFromFleet = new Option<bool>("--learn-from-fleet")
         {
-            db, profile, detector, threshold, falseAlarms, delete,
+            Description = "On the fleet's PostgreSQL store: open a learning window for --group's agents to upload what each normal log they finish teaches the profile, for --for DURATION (default "
+                + LearnFromFleet.DefaultDuration + "); learnt once when it closes; with --status, list the windows; with --close, close the group's window now and learn it",
+        };
+        var group = new Option<string>("--group") { Description = "With --learn-from-fleet: the group whose agents learn", DefaultValueFactory = _ => Fleet.EnrollTokens.DefaultGroup, HelpName = "NAME" };
+        var learnFor = new Option<string?>("--for") { Description = "With --learn-from-fleet: how long the window stays open, e.g. 30m, 2h, 7d", HelpName = "DURATION" };
+        var status = new Option<bool>("--status") { Description = "With --learn-from-fleet: list the learning windows" };
+        var close = new Option<bool>("--close") { Description = "With --learn-from-fleet: close the group's window for the profile now and learn its logs" };
+        var command = new Command("profile", "Show a profile's settings, set the detector and threshold that check uses for it (e.g. what eval recommends), delete it, or learn it from the fleet")
+        {
+            db, profile, detector, threshold, falseAlarms, delete, learnFromFleet, group, learnFor, status, close,
         };
         command.SetAction(result =>
         {
+            bool learning = result.GetValue(learnFromFleet);
+            if (!learning && (result.GetResult(group) is { Implicit: false } || result.GetValue(learnFor) is not null || result.GetValue(status) || result.GetValue(close)))
+            {
+                throw new SysprintException(ErrorKind.Usage, "--group, --for, --status and --close go with --learn-from-fleet");
+            }
+
+            if (learning)
+            {
+                if (result.GetValue(delete) is not null || result.GetValue(detector) is not null || result.GetValue(threshold) is not null || result.GetValue(falseAlarms) is not null)
+                {
+                    throw new SysprintException(ErrorKind.Usage, "--learn-from-fleet takes no --delete, --detector, --threshold or --false-alarms");
+                }
+
+                return LearnFromFleet.Run(result.GetValue(db), result.GetValue(profile)!, result.GetValue(group)!, result.GetValue(learnFor),
+                    result.GetValue(status), result.GetValue(close), context);
+            }
+
             StoreAddress address = StoreLocator.Resolve(result.GetValue(db), context);
             if (result.GetValue(delete) is { } doomed)
             {

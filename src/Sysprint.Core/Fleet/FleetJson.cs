@@ -15,6 +15,46 @@ public static class FleetJson
     private static readonly JsonWriterOptions s_options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>
+    /// <c>{"id", "group", "profile", "state", "opened", "closes", "closed", "learnt", "hosts", "logs", "learnt_logs", "new_transitions"}</c>:
+    /// a learning window, <c>state</c> open, closing (closed, not learnt yet) or learnt.
+    /// </summary>
+    public static void WriteLearningWindow(Utf8JsonWriter json, LearningWindow window, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        ArgumentNullException.ThrowIfNull(window);
+        json.WriteStartObject();
+        json.WriteNumber("id", window.Id);
+        json.WriteString("group", window.Group);
+        json.WriteString("profile", window.Profile);
+        json.WriteString("state", window.StateAt(now));
+        WriteTime(json, "opened", window.Opened);
+        WriteTime(json, "closes", window.Closes);
+        WriteTime(json, "closed", window.Closed);
+        WriteTime(json, "learnt", window.Learnt);
+        json.WriteNumber("hosts", window.Hosts);
+        json.WriteNumber("logs", window.Logs);
+        if (window.LearntLogs is { } logs)
+        {
+            json.WriteNumber("learnt_logs", logs);
+        }
+        else
+        {
+            json.WriteNull("learnt_logs");
+        }
+
+        if (window.NewTransitions is { } added)
+        {
+            json.WriteNumber("new_transitions", added);
+        }
+        else
+        {
+            json.WriteNull("new_transitions");
+        }
+
+        json.WriteEndObject();
+    }
+
+    /// <summary>
     /// <c>{"name", "group", "state", "last_seen", "missed_heartbeats", "heartbeat_interval_s", "enrolled", "revoked",
     /// "version", "lag_bytes", "files", "pending": {sink: n}, "last_error"}</c>; the heartbeat's members are null before the first.
     /// </summary>

@@ -37,6 +37,9 @@ public interface IFleetStore : IAsyncDisposable
     /// </summary>
     Task<long> WaitForProfilesAsync(long? known, TimeSpan timeout, CancellationToken cancellationToken);
 
+    /// <summary>The learning windows (<c>sysprint profile --learn-from-fleet</c>) and the logs hosts upload to them.</summary>
+    ILearningWindows LearningWindows { get; }
+
     /// <summary>Records a new enrollment secret by its hash; returns what was stored.</summary>
     Task<EnrollSecret> AddEnrollSecretAsync(byte[] secretHash, string group, DateTimeOffset created, DateTimeOffset? expires, CancellationToken cancellationToken);
 

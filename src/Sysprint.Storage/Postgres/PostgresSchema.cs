@@ -258,6 +258,39 @@ internal static class PostgresSchema
             ADD COLUMN vms       jsonb,
             ADD COLUMN vms_total bigint;
         """,
+
+        // 7 -> 8: learning across the fleet (profile --learn-from-fleet). A window per group and
+        // profile (one at a time until learnt); each log a host uploads is staged once per window
+        // by its content's SHA-256 (grams and window counts only, never the log), and learnt into
+        // the profile by whoever claims the window once it closed.
+        """
+        CREATE TABLE fleet_learning_windows (
+            id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            grp             text NOT NULL,
+            profile         text NOT NULL,
+            opened          timestamptz NOT NULL,
+            closes          timestamptz NOT NULL,
+            closed          timestamptz,
+            claimed         timestamptz,
+            learnt          timestamptz,
+            learnt_logs     integer,
+            new_transitions integer
+        );
+        CREATE UNIQUE INDEX fleet_learning_windows_one ON fleet_learning_windows (grp, profile) WHERE learnt IS NULL;
+        CREATE TABLE fleet_learning_logs (
+            window_id bigint NOT NULL REFERENCES fleet_learning_windows (id),
+            sha256    text NOT NULL,
+            host_id   bigint NOT NULL REFERENCES fleet_hosts (id),
+            vm        text NOT NULL,
+            log       text NOT NULL,
+            syscalls  bigint NOT NULL,
+            grams     text[] NOT NULL,
+            windows   bytea,
+            received  timestamptz NOT NULL,
+            PRIMARY KEY (window_id, sha256)
+        );
+        CREATE INDEX fleet_learning_logs_host ON fleet_learning_logs (window_id, host_id);
+        """,
     ];
 
     /// <summary>The parts in the order they migrate (a later part may use an earlier part's tables).</summary>
