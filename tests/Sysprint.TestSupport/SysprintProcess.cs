@@ -71,15 +71,27 @@ public sealed partial class SysprintProcess : IDisposable
     /// <summary>
     /// Starts <c>sysprint ARGS</c> with stdin closed, <c>LC_ALL=C</c>, host name <c>dom0-test</c>, and
     /// none of the developer's <c>SYSPRINT_DB</c>, <c>SYSPRINT_BUSY_TIMEOUT</c>, <c>SYSPRINT_TRUST</c>;
-    /// <paramref name="environment"/> adds to that.
+    /// <paramref name="environment"/> adds to that. <paramref name="wrapper"/> is a command that runs
+    /// sysprint in turn, given its path and arguments after its own (e.g. <c>setpriv --reuid=nobody --</c>).
     /// </summary>
-    public static SysprintProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    public static SysprintProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? wrapper = null)
     {
         ArgumentNullException.ThrowIfNull(args);
         ProcessStartInfo start = StartInfo();
         foreach (string arg in args)
         {
             start.ArgumentList.Add(arg);
+        }
+
+        if (wrapper is { Count: > 0 })
+        {
+            var wrapped = new ProcessStartInfo(wrapper[0]);
+            foreach (string arg in wrapper.Skip(1).Append(start.FileName).Concat(start.ArgumentList))
+            {
+                wrapped.ArgumentList.Add(arg);
+            }
+
+            start = wrapped;
         }
 
         start.RedirectStandardInput = true;
@@ -102,9 +114,10 @@ public sealed partial class SysprintProcess : IDisposable
     }
 
     /// <summary>Runs to the end (at most <paramref name="seconds"/>, else the test fails) and returns the exit code and output.</summary>
-    public static (int Exit, string Out, string Error) Run(IEnumerable<string> args, double seconds = 120, IReadOnlyDictionary<string, string>? environment = null)
+    public static (int Exit, string Out, string Error) Run(IEnumerable<string> args, double seconds = 120,
+        IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? wrapper = null)
     {
-        using SysprintProcess process = Start(args, environment);
+        using SysprintProcess process = Start(args, environment, wrapper);
         int exit = process.WaitForExit(seconds);
         return (exit, process.Out, process.Error);
     }

@@ -35,6 +35,14 @@ public sealed record TraceOptions
     /// </summary>
     public bool FailOpen { get; init; } = true;
 
+    /// <summary>
+    /// Native tracer, a started command failing closed: one stop per call (a seccomp filter makes each
+    /// call stop at its entry, and the tracer no longer asks for its exit), so the log's return values
+    /// are <c>?</c> but for denied calls. False: two stops per call, return values logged. Failing open
+    /// or attaching always stops twice (the filter would outlive the tracer).
+    /// </summary>
+    public bool OneStopPerCall { get; init; } = true;
+
     /// <summary>The most alerts raised for one run.</summary>
     public int MaxAlerts { get; init; } = 100;
 }

@@ -8,7 +8,10 @@ namespace Sysprint.Agent.Tests.Tracing;
 /// <summary>
 /// The native tracer sees what strace sees: real programs run once under <c>strace -f</c> and once
 /// under the native tracer (both with the standard streams on <c>/dev/null</c>), their logs read by
-/// the same reader; each process's sequence of calls must be the same.
+/// the same reader; each process's sequence of calls must be the same. The native tracer runs failing
+/// closed, so with one stop per call (its seccomp filter), and for some programs also with two stops
+/// per call (as when failing open). Only names are compared: with one stop the log has no return
+/// values (<c>= ?</c>), which the readers do not use.
 /// </summary>
 [Trait("Speed", "slow")]
 [Collection(InProcessTracer.Name)]
@@ -55,15 +58,41 @@ public sealed class NativeEquivalenceTests : IDisposable
         { "sort --parallel", ["sort", "--parallel=4", "-S", "64K", "/etc/services"] },
     };
 
+    /// <summary>Programs also traced with two stops per call (entry and exit), the mode of a run failing open.</summary>
+    public static TheoryData<string, string[]> TwoStops => new()
+    {
+        { "ls", ["ls", "-la", "/usr/share/doc"] },
+        { "tar", ["tar", "cf", "-", "/usr/share/doc/strace"] },
+        { "python3", ["/usr/bin/python3", "-S", "-c", "print(sum(range(10)))"] },
+        { "fork and exec", ["sh", "-c", "date +%s; true"] },
+    };
+
     [Theory]
     [MemberData(nameof(Deterministic))]
     public void A_program_makes_the_same_calls_under_both_tracers(string name, string[] command)
     {
         List<int[]> strace = Sequences(StraceLog(command));
-        List<int[]> native = Sequences(NativeLog(command));
+        string log = NativeLog(command, oneStop: true);
+        List<int[]> native = Sequences(log);
 
         Assert.True(strace.Count > 0, name);
         Assert.Equal(Show(strace), Show(native));
+        AssertOneStopPerCall(log);
+    }
+
+    [Theory]
+    [MemberData(nameof(TwoStops))]
+    public void A_program_makes_the_same_calls_when_traced_at_entry_and_exit(string name, string[] command)
+    {
+        List<int[]> strace = Sequences(StraceLog(command));
+        string log = NativeLog(command, oneStop: false);
+        List<int[]> native = Sequences(log);
+
+        Assert.True(strace.Count > 0, name);
+        Assert.Equal(Show(strace), Show(native));
+
+        // Return values were seen: "= 0", "= 3", "= -1 ENOENT (...)".
+        Assert.Contains(File.ReadLines(log), l => l.EndsWith(") = 0", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -71,11 +100,24 @@ public sealed class NativeEquivalenceTests : IDisposable
     public void A_program_scheduled_differently_makes_the_same_kinds_of_calls_under_both_tracers(string name, string[] command)
     {
         List<int[]> strace = Sequences(StraceLog(command));
-        List<int[]> native = Sequences(NativeLog(command));
+        string log = NativeLog(command, oneStop: true);
+        List<int[]> native = Sequences(log);
 
         Assert.True(strace.Count > 0, name);
         Assert.Equal(strace.Count, native.Count);
         Assert.Equal(Kinds(strace), Kinds(native));
+        AssertOneStopPerCall(log);
+    }
+
+    /// <summary>
+    /// The filter was installed: every call was seen at its entry only (<c>= ?</c>), but the
+    /// command's own execve, whose exit the tracer waits for before installing it.
+    /// </summary>
+    private static void AssertOneStopPerCall(string log)
+    {
+        List<string> calls = [.. File.ReadLines(log).Where(l => l.Contains(") = ", StringComparison.Ordinal))];
+        Assert.EndsWith(") = 0", calls[0], StringComparison.Ordinal);
+        Assert.All(calls.Skip(1), l => Assert.EndsWith(") = ?", l, StringComparison.Ordinal));
     }
 
     private string StraceLog(string[] command)
@@ -105,7 +147,7 @@ public sealed class NativeEquivalenceTests : IDisposable
         return log;
     }
 
-    private string NativeLog(string[] command)
+    private string NativeLog(string[] command, bool oneStop)
     {
         string log = _dir.PathOf($"native-{Guid.NewGuid():N}.log");
         // sh, which starts strace above, sets PWD in the environment it passes on.
@@ -114,6 +156,7 @@ public sealed class NativeEquivalenceTests : IDisposable
             Command = command,
             InheritStdio = false,
             FailOpen = false,
+            OneStopPerCall = oneStop,
             Environment = new Dictionary<string, string> { ["PWD"] = Environment.CurrentDirectory },
         };
         LiveTrace.Record(options, log, TestContext.Current.CancellationToken);

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Sysprint.Agent.Live;
+using Sysprint.Agent.Tests.Support;
 using Sysprint.Agent.Tracing;
 using Sysprint.Mapping;
 using Sysprint.Parsing;
@@ -104,19 +105,54 @@ public sealed class NativeTracerTests : IDisposable
         Assert.Equal(0, Accepted(listener));
     }
 
-    [Fact]
-    public void Deny_errno_sets_the_error_the_denied_call_returns()
+    [Theory]
+    [InlineData("closed")] // the default for deny: one stop per call
+    [InlineData("open")] // two stops per call: the result is set at the call's exit
+    public void Deny_errno_sets_the_error_the_denied_call_returns(string fail)
     {
         Learn();
         string library = Injection.Build(_dir, "CONNECT");
         string log = _dir.PathOf("denied.strace");
 
         var (exit, output, error) = SysprintProcess.Run(
-            ["run", "--db", Db, "-q", "--on-anomaly", "deny", "--deny-errno", "EACCES", "--log", log, "-E", "LD_PRELOAD=" + library, "--", "cat", _file]);
+            ["run", "--db", Db, "-q", "--on-anomaly", "deny", "--deny-errno", "EACCES", "--fail", fail, "--log", log, "-E", "LD_PRELOAD=" + library, "--", "cat", _file]);
 
         Assert.True(exit == 1, output + error);
         Assert.Matches(@"\n    denied \d+ calls?: (it|they) returned EACCES without running\n", output);
         Assert.Contains(File.ReadLines(log), l => l.EndsWith(") = -1 EACCES (Permission denied)", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("open")] // the default for stop: two stops per call, the call made again from its exit stop
+    [InlineData("closed")] // one stop per call: set back onto the call at its seccomp stop
+    public void Under_stop_the_call_waits_for_the_administrator_and_runs_once_continued(string fail)
+    {
+        Learn();
+        string library = Injection.Build(_dir, "CONNECT");
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        string port = ((IPEndPoint)listener.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
+        using var receiver = new WebhookReceiver();
+        using SysprintProcess run = SysprintProcess.Start(
+            ["run", "--db", Db, "-q", "--webhook", receiver.Url, "--on-anomaly", "stop", "--fail", fail,
+                "-E", "LD_PRELOAD=" + library, "-E", "INJECT_PORT=" + port, "--", "cat", _file]);
+
+        Eventually.True(() => !receiver.Received.IsEmpty, "an alert at the webhook");
+        int pid = checked((int)receiver.Alerts()[0].RootElement.GetProperty("output_fields").GetProperty("proc.pid").GetInt64());
+
+        // The alert leaves once the call is decided on, so before the payload's connect could run.
+        Assert.Equal(0, Accepted(listener));
+
+        // SIGCONT until the run ends: one sent before the tracer's SIGSTOP would not resume it.
+        Eventually.True(() => run.HasExited || (ProcessTree.ParentOf(pid) == run.Id && Posix.Signal(pid, Posix.SigCont) && false), $"pid {pid} continued and done");
+        int exit = run.WaitForExit();
+
+        // Continued, the program goes on where it stopped: the payload connects (the administrator let it), cat prints the file.
+        Assert.True(exit == 1, run.Out + run.Error);
+        Assert.StartsWith("the file's own words\nANOMALOUS  run: cat ", run.Out, StringComparison.Ordinal);
+        Assert.Contains("; exit status 0\n", run.Out, StringComparison.Ordinal);
+        Assert.Contains($"    stopped the traced processes: {pid} (resume: kill -CONT {pid}; end: kill -KILL {pid})\n", run.Out, StringComparison.Ordinal);
+        Assert.Equal(1, Accepted(listener));
     }
 
     [Fact]

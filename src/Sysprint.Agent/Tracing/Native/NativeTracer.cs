@@ -30,6 +30,16 @@ namespace Sysprint.Agent.Tracing.Native;
 internal sealed unsafe class NativeTracer
 {
     private const int SyscallNumberExecve = 59;
+    private const int SyscallNumberPrctl = 157;
+    private const int SyscallNumberSeccomp = 317;
+    private const int PrSetNoNewPrivs = 38;
+    private const int SeccompSetModeFilter = 1;
+
+    /// <summary>
+    /// The filter's one instruction, a <c>struct sock_filter</c> as a little-endian word:
+    /// <c>BPF_RET|BPF_K</c> (0x06) of <c>SECCOMP_RET_TRACE</c> (0x7ff00000), for every call.
+    /// </summary>
+    private const ulong TraceEveryCall = 0x06UL | (0x7ff00000UL << 32);
 
     /// <summary><c>si_code</c> of a SIGCHLD: a ptrace stop; a stop or continuation (never a foreign child's: waitid is not asked for them).</summary>
     private const int CldTrapped = 4;
@@ -54,6 +64,7 @@ internal sealed unsafe class NativeTracer
     private bool _killing;
     private bool _detaching;
     private bool _stopped;
+    private bool _filtered;
 
     public NativeTracer(TraceOptions options, SyscallTable table, LiveCheck? check, TraceLogWriter log)
     {
@@ -159,7 +170,8 @@ internal sealed unsafe class NativeTracer
     private void Trace()
     {
         _options0 = Ptrace.OptionTraceSysGood | Ptrace.OptionTraceFork | Ptrace.OptionTraceVfork
-            | Ptrace.OptionTraceClone | Ptrace.OptionTraceExec | (_options.FailOpen ? 0 : Ptrace.OptionExitKill);
+            | Ptrace.OptionTraceClone | Ptrace.OptionTraceExec | (_options.FailOpen ? 0 : Ptrace.OptionExitKill)
+            | (OneStopPerCall ? Ptrace.OptionTraceSeccomp : 0);
         if (_options.AttachPid is { } pid)
         {
             Attach(pid);
@@ -176,7 +188,9 @@ internal sealed unsafe class NativeTracer
             using (spawner)
             {
                 _rootPid = root;
-                Add(root).Started = false;
+                Tracee first = Add(root);
+                first.Started = false;
+                first.Install = OneStopPerCall ? FilterInstall.Pending : FilterInstall.None;
                 _rootPath = path;
                 Loop();
                 int error = spawner.Error;
@@ -192,6 +206,16 @@ internal sealed unsafe class NativeTracer
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    /// <summary>
+    /// A started command failing closed gets the seccomp filter that makes each call one stop (its
+    /// entry) instead of two: not when failing open, since the filter outlives the tracer and, with
+    /// no tracer, makes every call fail with ENOSYS; not when attaching (the process was not started here).
+    /// </summary>
+    private bool OneStopPerCall => _options.OneStopPerCall && !_options.FailOpen && _options.AttachPid is null;
+
+    /// <summary>True once the command's first thread has the filter: every tracee stops at call entries only, as seccomp stops.</summary>
+    public bool Filtered => _filtered;
 
     /// <summary>Ends the trace from any thread: the loop kills or detaches (as <c>--fail</c> says) once woken.</summary>
     private void Cancel()
@@ -392,8 +416,18 @@ internal sealed unsafe class NativeTracer
             }
 
             int pid = *(int*)(info + Ptrace.SigInfoPidOffset);
+            int code = *(int*)(info + Ptrace.SigInfoCodeOffset);
+            if (code == CldTrapped && !_killing && !_detaching && !_cancelRequested && _tracees.ContainsKey(pid))
+            {
+                // A ptrace stop, seen whole: si_status holds the stop's code as waitpid shifts it
+                // (signal | event << 8). Not taken: the resume that always follows ends the stop, so
+                // a second call per stop is saved. (Kills and detaches take it, to see it once.)
+                *status = (*(int*)(info + Ptrace.SigInfoStatusOffset) << 8) | 0x7f;
+                return pid;
+            }
+
             bool ours = _tracees.ContainsKey(pid) || _wakers.ContainsKey(pid)
-                || *(int*)(info + 8) is CldTrapped or CldStopped or CldContinued;
+                || code is CldTrapped or CldStopped or CldContinued;
             if (!ours)
             {
                 // A child that .NET reaps: wait for it to; one nobody reaps within 10 s is taken.
@@ -433,7 +467,11 @@ internal sealed unsafe class NativeTracer
             return;
         }
 
-        if (info.Op == Ptrace.InfoEntry)
+        if (t.Install is FilterInstall.Seccomp or FilterInstall.NoNewPrivs)
+        {
+            OnInstallStop(t, in info);
+        }
+        else if (info.Op == Ptrace.InfoEntry)
         {
             OnEntry(t, in info);
         }
@@ -465,6 +503,72 @@ internal sealed unsafe class NativeTracer
             return;
         }
 
+        if (t.Install == FilterInstall.Pending)
+        {
+            t.Install = FilterInstall.None;
+            if (info.Arch == Ptrace.ArchX8664 && BeginInstall(t))
+            {
+                return;
+            }
+        }
+
+        Check(t, in info);
+        if (!_killing)
+        {
+            Resume(t, 0);
+        }
+    }
+
+    /// <summary>
+    /// A seccomp stop (one stop per call): the call's entry, as <see cref="OnEntry"/> sees it, logged
+    /// whole at once; its return value is not seen (<c>= ?</c>) but for a denied call's.
+    /// </summary>
+    private void OnSeccompStop(Tracee t)
+    {
+        Ptrace.SyscallInfo info;
+        nint got = Ptrace.Request(Ptrace.GetSyscallInfo, t.Tid, sizeof(Ptrace.SyscallInfo), (nint)(&info));
+        if (got <= 0 || info.Op != Ptrace.InfoSeccomp || !t.Started)
+        {
+            Resume(t, 0);
+            return;
+        }
+
+        if (t.Reentering)
+        {
+            t.Reentering = false;
+            Resume(t, 0);
+            return;
+        }
+
+        Check(t, in info);
+        long? result = null;
+        if (t.DenyErrno != 0)
+        {
+            // Skipped at a seccomp stop, the call returns what rax holds.
+            result = -t.DenyErrno;
+            t.DenyErrno = 0;
+            Ptrace.Request(Ptrace.PokeUser, t.Tid, Ptrace.OffsetRax, (nint)result.Value);
+        }
+
+        _log.EndCall(t.Tid, t.Name, result);
+        if (t.Rewind)
+        {
+            // Back onto the call's instruction with its number in rax: made again once resumed.
+            t.Rewind = false;
+            t.Reentering = true;
+            Ptrace.Request(Ptrace.PokeUser, t.Tid, Ptrace.OffsetRax, t.Number);
+            Ptrace.Request(Ptrace.PokeUser, t.Tid, Ptrace.OffsetRip, (nint)(t.RewindIp - 2));
+        }
+
+        if (!_killing)
+        {
+            Resume(t, 0);
+        }
+    }
+
+    /// <summary>Logs a call's entry and checks it (see <see cref="Decide"/>).</summary>
+    private void Check(Tracee t, in Ptrace.SyscallInfo info)
+    {
         Abi abi = info.Arch == Ptrace.ArchI386 ? _i386 : _x8664;
         int kernel = (int)info.Number;
         int mapped = abi.Map(kernel, out byte[]? name);
@@ -483,10 +587,125 @@ internal sealed unsafe class NativeTracer
 
         Syscalls++;
         Decide(t, mapped, line, info.InstructionPointer, atEntry: true);
-        if (!_killing)
+    }
+
+    /// <summary>
+    /// At the command's first call after its exec: writes the filter program (a <c>struct sock_fprog</c>
+    /// and its one instruction) below the thread's stack, and turns the call into
+    /// <c>seccomp(SECCOMP_SET_MODE_FILTER, 0, prog)</c>; the call itself is made after (see <see cref="OnInstallStop"/>).
+    /// </summary>
+    /// <returns>False when the registers or memory cannot be written: the thread goes on with two stops per call.</returns>
+    private bool BeginInstall(Tracee t)
+    {
+        ulong[] saved = new ulong[Ptrace.RegsWords];
+        fixed (ulong* regs = saved)
         {
-            Resume(t, 0);
+            if (Ptrace.Request(Ptrace.GetRegs, t.Tid, 0, (nint)regs) != 0)
+            {
+                return false;
+            }
         }
+
+        // Well below the red zone (128 bytes) of the frame making the call; the stack is mapped far lower.
+        ulong program = (saved[Ptrace.RegRsp] - 1024) & ~15UL;
+        if (Ptrace.Request(Ptrace.PokeData, t.Tid, (nint)program, 1) != 0
+            || Ptrace.Request(Ptrace.PokeData, t.Tid, (nint)(program + 8), (nint)(program + 16)) != 0
+            || Ptrace.Request(Ptrace.PokeData, t.Tid, (nint)(program + 16), unchecked((nint)TraceEveryCall)) != 0)
+        {
+            return false;
+        }
+
+        t.SavedRegisters = saved;
+        t.FilterProgram = program;
+        if (!Borrow(t, SyscallNumberSeccomp, SeccompSetModeFilter, 0, program, again: false))
+        {
+            t.SavedRegisters = null;
+            return false;
+        }
+
+        t.Install = FilterInstall.Seccomp;
+        Ptrace.Request(Ptrace.Syscall, t.Tid, 0, 0);
+        return true;
+    }
+
+    /// <summary>
+    /// A stop of a borrowed call. At its exit: after seccomp, the thread's own call is set to be made
+    /// again (now as a seccomp stop); after seccomp refused (EACCES: no CAP_SYS_ADMIN), prctl(PR_SET_NO_NEW_PRIVS)
+    /// is made first, then seccomp again; after any other failure, the thread goes on with two stops per call.
+    /// </summary>
+    private void OnInstallStop(Tracee t, in Ptrace.SyscallInfo info)
+    {
+        if (info.Op != Ptrace.InfoExit)
+        {
+            // The borrowed call made again from its instruction: its exit comes next.
+            Ptrace.Request(Ptrace.Syscall, t.Tid, 0, 0);
+            return;
+        }
+
+        long result = info.ReturnValue;
+        if (t.Install == FilterInstall.Seccomp && result == 0)
+        {
+            t.Install = FilterInstall.None;
+            _filtered = true;
+            Restore(t);
+            Resume(t, 0);
+            return;
+        }
+
+        if (t.Install == FilterInstall.Seccomp && result == -Ptrace.Eacces && !t.NoNewPrivs
+            && Borrow(t, SyscallNumberPrctl, PrSetNoNewPrivs, 1, 0, again: true))
+        {
+            t.Install = FilterInstall.NoNewPrivs;
+            Ptrace.Request(Ptrace.Syscall, t.Tid, 0, 0);
+            return;
+        }
+
+        if (t.Install == FilterInstall.NoNewPrivs && result == 0
+            && Borrow(t, SyscallNumberSeccomp, SeccompSetModeFilter, 0, t.FilterProgram, again: true))
+        {
+            t.NoNewPrivs = true;
+            t.Install = FilterInstall.Seccomp;
+            Ptrace.Request(Ptrace.Syscall, t.Tid, 0, 0);
+            return;
+        }
+
+        t.Install = FilterInstall.None;
+        Restore(t);
+        Resume(t, 0);
+    }
+
+    /// <summary>
+    /// Sets the thread's registers to make call <paramref name="number"/>: in place of the call at
+    /// this entry stop, or (<paramref name="again"/>, at an exit stop) from its instruction once more.
+    /// </summary>
+    private static bool Borrow(Tracee t, long number, ulong arg0, ulong arg1, ulong arg2, bool again)
+    {
+        ulong* regs = stackalloc ulong[Ptrace.RegsWords];
+        t.SavedRegisters.AsSpan().CopyTo(new Span<ulong>(regs, Ptrace.RegsWords));
+        regs[Ptrace.RegOrigRax] = (ulong)number;
+        regs[Ptrace.RegRdi] = arg0;
+        regs[Ptrace.RegRsi] = arg1;
+        regs[Ptrace.RegRdx] = arg2;
+        regs[Ptrace.RegR10] = 0;
+        regs[Ptrace.RegR8] = 0;
+        if (again)
+        {
+            regs[Ptrace.RegRip] -= 2;
+            regs[Ptrace.RegRax] = (ulong)number;
+        }
+
+        return Ptrace.Request(Ptrace.SetRegs, t.Tid, 0, (nint)regs) == 0;
+    }
+
+    /// <summary>Puts the thread's registers back as they were at its own call's entry, back on the call's instruction: it makes the call again.</summary>
+    private static void Restore(Tracee t)
+    {
+        ulong* regs = stackalloc ulong[Ptrace.RegsWords];
+        t.SavedRegisters.AsSpan().CopyTo(new Span<ulong>(regs, Ptrace.RegsWords));
+        regs[Ptrace.RegRip] -= 2;
+        regs[Ptrace.RegRax] = regs[Ptrace.RegOrigRax];
+        Ptrace.Request(Ptrace.SetRegs, t.Tid, 0, (nint)regs);
+        t.SavedRegisters = null;
     }
 
     /// <summary>Checks the call against the fingerprint and, when it makes the run anomalous, acts before it runs.</summary>
@@ -592,6 +811,9 @@ internal sealed unsafe class NativeTracer
                 OnExec(t);
                 Resume(t, 0);
                 break;
+            case Ptrace.EventSeccomp:
+                OnSeccompStop(t);
+                break;
             case Ptrace.EventStop:
                 if (signal is Ptrace.SigStop or Ptrace.SigTstp or Ptrace.SigTtin or Ptrace.SigTtou)
                 {
@@ -683,7 +905,8 @@ internal sealed unsafe class NativeTracer
             return;
         }
 
-        Ptrace.Request(Ptrace.Syscall, t.Tid, 0, signal);
+        // With the filter, seccomp stops come at every call's entry without asking: PTRACE_CONT.
+        Ptrace.Request(_filtered && t.Install == FilterInstall.None ? Ptrace.Cont : Ptrace.Syscall, t.Tid, 0, signal);
     }
 
     private void Detach(Tracee t, int signal)

@@ -8,6 +8,10 @@ namespace Sysprint.Agent.Tracing.Native;
 /// </summary>
 internal static unsafe partial class Ptrace
 {
+    public const int PokeData = 5;
+    public const int Cont = 7;
+    public const int GetRegs = 12;
+    public const int SetRegs = 13;
     public const int Syscall = 24;
     public const int Detach = 17;
     public const int PokeUser = 6;
@@ -23,16 +27,19 @@ internal static unsafe partial class Ptrace
     public const int OptionTraceVfork = 0x4;
     public const int OptionTraceClone = 0x8;
     public const int OptionTraceExec = 0x10;
+    public const int OptionTraceSeccomp = 0x80;
     public const int OptionExitKill = 0x100000;
 
     public const int EventFork = 1;
     public const int EventVfork = 2;
     public const int EventClone = 3;
     public const int EventExec = 4;
+    public const int EventSeccomp = 7;
     public const int EventStop = 128;
 
     public const byte InfoEntry = 1;
     public const byte InfoExit = 2;
+    public const byte InfoSeccomp = 3;
 
     public const uint ArchX8664 = 0xC000003E;
     public const uint ArchI386 = 0x40000003;
@@ -42,15 +49,29 @@ internal static unsafe partial class Ptrace
     public const int OffsetOrigRax = 15 * 8;
     public const int OffsetRip = 16 * 8;
 
+    /// <summary>Words of x86_64's <c>struct user_regs_struct</c> (PTRACE_GETREGS), and the indexes used.</summary>
+    public const int RegsWords = 27;
+    public const int RegR10 = 7;
+    public const int RegR8 = 9;
+    public const int RegRax = 10;
+    public const int RegRdx = 12;
+    public const int RegRsi = 13;
+    public const int RegRdi = 14;
+    public const int RegOrigRax = 15;
+    public const int RegRip = 16;
+    public const int RegRsp = 19;
+
     public const int WaitAll = 0x40000000;
     public const int WaitNoHang = 1;
     public const int WaitExitedFlag = 4;
     public const int WaitNoWait = 0x01000000;
     public const int IdTypeAll = 0;
 
-    /// <summary>Bytes of <c>siginfo_t</c>; <c>si_pid</c> is at 16 for SIGCHLD.</summary>
+    /// <summary>Bytes of <c>siginfo_t</c>; <c>si_code</c> is at 8, <c>si_pid</c> at 16 and <c>si_status</c> at 24 for SIGCHLD.</summary>
     public const int SigInfoBytes = 128;
+    public const int SigInfoCodeOffset = 8;
     public const int SigInfoPidOffset = 16;
+    public const int SigInfoStatusOffset = 24;
 
     public const int SigTrap = 5;
     public const int SigKill = 9;
@@ -70,6 +91,7 @@ internal static unsafe partial class Ptrace
     public const int Esrch = 3;
     public const int Eintr = 4;
     public const int Echild = 10;
+    public const int Eacces = 13;
 
     public const int ORdOnly = 0;
     public const int OWrOnly = 1;

@@ -69,8 +69,11 @@ internal sealed class TraceLogWriter : IDisposable
         return Lines;
     }
 
-    /// <summary>A call's return: <c>) = 3</c> on its entry line, or a <c>&lt;... name resumed&gt;) = 3</c> line.</summary>
-    public void EndCall(int thread, byte[] name, long result)
+    /// <summary>
+    /// A call's return: <c>) = 3</c> on its entry line, or a <c>&lt;... name resumed&gt;) = 3</c> line;
+    /// <c>) = ?</c> when <paramref name="result"/> is null (not seen: the tracer stopped at the entry only).
+    /// </summary>
+    public void EndCall(int thread, byte[] name, long? result)
     {
         if (_pendingThread != thread)
         {
@@ -91,13 +94,17 @@ internal sealed class TraceLogWriter : IDisposable
         {
             Reserve(LineReserve);
             Append(") = "u8);
-            if (result < 0 && result >= -4095)
+            if (result is not { } value)
             {
-                Append(ErrorText((int)-result));
+                Append((byte)'?');
+            }
+            else if (value < 0 && value >= -4095)
+            {
+                Append(ErrorText((int)-value));
             }
             else
             {
-                Number(result);
+                Number(value);
             }
 
             Append((byte)'\n');

@@ -4,7 +4,7 @@ using Sysprint.Diagnostics;
 
 namespace Sysprint.Agent.Tracing.Native;
 
-/// <summary>Explains a refused ptrace: Yama's <c>ptrace_scope</c>, a missing capability, a container's seccomp profile.</summary>
+/// <summary>Explains a refused ptrace: a tracer already there, Yama's <c>ptrace_scope</c>, a missing capability, a container's seccomp profile.</summary>
 internal static class TracePermission
 {
     private const string ScopeFile = "/proc/sys/kernel/yama/ptrace_scope";
@@ -20,14 +20,66 @@ internal static class TracePermission
 
         string what = $"the native tracer may not trace {target} (ptrace: {Marshal.GetPInvokeErrorMessage(errno)})";
         int? scope = Scope();
+        int? tracer = pid is { } traced ? TracerOf(traced) : null;
         string why = scope switch
         {
+            _ when tracer is > 0 => $"it is traced already, by process {tracer.Value.ToString(CultureInfo.InvariantCulture)} ({ProcessTree.ProgramOf(tracer.Value) ?? "gone"}), and a process has one tracer at a time: end that tracer first",
             3 => "kernel.yama.ptrace_scope is 3: ptrace is disabled on this host until it reboots with another setting; no tracer can run here, so check logs collected otherwise with 'sysprint watch'",
             2 => "kernel.yama.ptrace_scope is 2: only a process with CAP_SYS_PTRACE may trace; run sysprint as root, or give it the capability ('sudo setcap cap_sys_ptrace+ep' on the published sysprint binary, or AmbientCapabilities=CAP_SYS_PTRACE in its systemd unit)",
             1 when attach => "kernel.yama.ptrace_scope is 1: a process may trace only its own descendants; run sysprint as root or with CAP_SYS_PTRACE, or allow it with 'sudo sysctl kernel.yama.ptrace_scope=0'",
-            _ => "run sysprint as root or with CAP_SYS_PTRACE (in a container: --cap-add SYS_PTRACE, whose seccomp profile otherwise forbids ptrace); a process of another user, or one already traced (by a debugger or strace), cannot be traced",
+            _ when !HasPtraceCapability() => $"sysprint runs as {UserName()} without CAP_SYS_PTRACE, and {(pid is null ? "the command" : "the process")} belongs to another user or holds capabilities sysprint lacks; run sysprint as root, or give it CAP_SYS_PTRACE ('sudo setcap cap_sys_ptrace+ep' on the published sysprint binary, AmbientCapabilities=CAP_SYS_PTRACE in its systemd unit, --cap-add SYS_PTRACE for a container)",
+            _ => "sysprint has CAP_SYS_PTRACE, so a security module or a container's seccomp profile forbids ptrace here (Docker's default profile allows it only with --cap-add SYS_PTRACE)",
         };
         return new SysprintException(ErrorKind.Unavailable, $"{what}: {why}");
+    }
+
+    /// <summary>The pid tracing <paramref name="pid"/> (0: none), from <c>/proc/PID/status</c>; null when unreadable.</summary>
+    private static int? TracerOf(int pid) => StatusField($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/status", "TracerPid:") is { } text
+        && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int tracer) ? tracer : null;
+
+    /// <summary>True when this process's effective capabilities hold CAP_SYS_PTRACE (bit 19).</summary>
+    private static bool HasPtraceCapability() => StatusField("/proc/self/status", "CapEff:") is { } text
+        && ulong.TryParse(text, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong caps) && (caps & (1UL << 19)) != 0;
+
+    private static string UserName()
+    {
+        string uid = StatusField("/proc/self/status", "Uid:")?.Split('\t')[1] ?? "?";
+        try
+        {
+            foreach (string line in File.ReadLines("/etc/passwd"))
+            {
+                string[] fields = line.Split(':');
+                if (fields.Length > 2 && fields[2] == uid)
+                {
+                    return $"user {fields[0]}";
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+
+        return $"uid {uid}";
+    }
+
+    /// <summary>The value after <paramref name="key"/> on its line of a <c>/proc</c> status file, trimmed; null when absent or unreadable.</summary>
+    private static string? StatusField(string path, string key)
+    {
+        try
+        {
+            foreach (string line in File.ReadLines(path))
+            {
+                if (line.StartsWith(key, StringComparison.Ordinal))
+                {
+                    return line[key.Length..].Trim();
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+
+        return null;
     }
 
     /// <summary>Yama's <c>ptrace_scope</c>, or null without Yama.</summary>

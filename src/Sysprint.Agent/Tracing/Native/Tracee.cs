@@ -29,4 +29,16 @@ internal sealed class Tracee(int tid)
 
     /// <summary>The next entry stop is the rewound call made again: already logged and checked.</summary>
     public bool Reentering { get; set; }
+
+    /// <summary>Where installing the one-stop-per-call seccomp filter in this thread stands (the command's first thread only).</summary>
+    public FilterInstall Install { get; set; }
+
+    /// <summary>The registers at the call the filter's installation borrowed, put back once it is done.</summary>
+    public ulong[]? SavedRegisters { get; set; }
+
+    /// <summary>Where the filter program was written in the thread's memory.</summary>
+    public ulong FilterProgram { get; set; }
+
+    /// <summary>PR_SET_NO_NEW_PRIVS was already made for the installation.</summary>
+    public bool NoNewPrivs { get; set; }
 }
