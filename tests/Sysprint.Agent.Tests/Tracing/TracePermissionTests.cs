@@ -23,7 +23,7 @@ public sealed class TracePermissionTests : IDisposable
     public TracePermissionTests()
     {
         Assert.True(Tracers.NativeSupported, "the native tracer runs on Linux x86_64");
-        Assert.NotNull(Sysprint.Tracing.Executables.Find("setpriv"));
+        Assert.NotNull(Executables.Find("setpriv"));
     }
 
     /// <summary>The tests take rights away from root (as .ci/run runs them).</summary>
@@ -111,6 +111,23 @@ public sealed class TracePermissionTests : IDisposable
         Assert.Equal("", output);
         Assert.Equal($"sysprint: error: the native tracer may not trace process {Pid(target)} (ptrace: Operation not permitted): "
             + $"it is traced already, by process {Pid(strace.Id)} (strace), and a process has one tracer at a time: end that tracer first\n", error);
+    }
+
+    [Fact]
+    public void A_run_as_another_user_gets_one_stop_per_call_too()
+    {
+        RequireRoot();
+        string db = Db;
+        string log = Path.Combine(Path.GetDirectoryName(db)!, "nobody.strace");
+
+        // Without CAP_SYS_ADMIN, seccomp(2) refuses a filter unless no_new_privs is set: the tracer sets it first.
+        var (exit, output, error) = SysprintProcess.Run(["run", "--db", db, "--learn", "--fail", "closed", "--log", log, "--", "cat", "/etc/hostname"],
+            wrapper: ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"]);
+
+        Assert.True(exit == 0, output + error);
+        List<string> calls = [.. File.ReadLines(log).Where(l => l.Contains(") = ", StringComparison.Ordinal))];
+        Assert.True(calls.Count > 10, string.Join('\n', calls));
+        Assert.All(calls.Skip(1), l => Assert.EndsWith(") = ?", l, StringComparison.Ordinal));
     }
 
     private Process Start(string program, params string[] args)
