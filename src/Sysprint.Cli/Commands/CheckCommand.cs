@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Sysprint.Agent.Alerts;
 using Sysprint.Agent.Outbox;
+using Sysprint.App.Checking;
 using Sysprint.Diagnostics;
 using Sysprint.Engine;
 using Sysprint.Mapping;
@@ -72,19 +73,18 @@ internal static class CheckCommand
             StoreAddress address = StoreLocator.Resolve(result.GetValue(db), context);
             using IFingerprintStore store = StoreLocator.Open(address, create: false, context);
             SyscallTable table = StoreLocator.Mapping(store, null, null);
-            var runner = new CheckRunner(store, table, options) { Verifier = CommonOptions.Verifier(result, trust, context) };
+            var checking = new CheckService(store, table, options, CommonOptions.Verifier(result, trust, context));
+            var request = new CheckRequest(result.GetValue(profile)!, result.GetValue(threshold), result.GetValue(detector), result.GetValue(vm));
             if (!sinks.AnySink(result))
             {
-                return Run(context, store, table, runner, files, result.GetValue(profile)!,
-                    result.GetValue(threshold), result.GetValue(detector), result.GetValue(vm), result.GetValue(json));
+                return Run(context, table, checking, files, request, result.GetValue(json));
             }
 
             AlertOutbox outbox = AlertSinkOptions.OpenOutbox(address, context, sinks.Sinks(result), console: null);
             try
             {
                 var alerts = new AlertFactory(AlertSinkOptions.Hostname(context));
-                int exit = Run(context, store, table, runner, files, result.GetValue(profile)!,
-                    result.GetValue(threshold), result.GetValue(detector), result.GetValue(vm), result.GetValue(json), (outbox, alerts));
+                int exit = Run(context, table, checking, files, request, result.GetValue(json), (outbox, alerts));
                 AlertSinkOptions.FlushAsync(outbox, context, TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
                 return exit;
             }
@@ -96,90 +96,55 @@ internal static class CheckCommand
         return command;
     }
 
-    private static int Run(CliContext context, IFingerprintStore store, SyscallTable table, CheckRunner runner,
-        IReadOnlyList<string> files, string profile, double? threshold, string? detector, string? vm, bool json,
+    private static int Run(CliContext context, SyscallTable table, CheckService checking, IReadOnlyList<string> files, CheckRequest request, bool json,
         (AlertOutbox Outbox, AlertFactory Factory)? alerting = null)
     {
-        string host = AlertSinkOptions.Hostname(context);
         int exit = ExitCodes.Ok;
         int errorExit = ExitCodes.Ok;
 
         // A profile's trouble (missing, learnt without window counts) is the same for every log: said once.
         var said = new HashSet<string>(StringComparer.Ordinal);
 
-        // Logs are scored on every core, a batch at a time; each batch is recorded in one transaction
-        // and only then are its verdicts printed, in the order of the inputs: a verdict printed is a
-        // check recorded, as when each check was committed on its own.
-        var outcomes = new List<CheckOutcome>();
-        var records = new List<CheckRecord>();
-        foreach (IReadOnlyList<CheckResult> batch in runner.CheckAll(files, profile, threshold, detector))
+        // Each batch comes back recorded: its verdicts are printed only now, in the order of the
+        // inputs, so a verdict printed is a check recorded.
+        foreach (CheckBatch batch in checking.CheckAll(files, request, AlertSinkOptions.Hostname(context)))
         {
-            outcomes.Clear();
-            records.Clear();
-            foreach (CheckResult result in batch)
+            foreach (CheckOutcome outcome in batch.Outcomes)
             {
-                if (result.Outcome is { } outcome)
+                TrainCommand.ReportSkipped(context, outcome.Read);
+                if (json)
                 {
-                    outcomes.Add(outcome);
-                    records.Add(App.Checking.CheckRecords.From(
-                        outcome, table, Path.GetFullPath(outcome.Path), vm, host, AlertSources.Check, DateTimeOffset.UtcNow));
+                    context.Out.WriteLine(CheckReport.ToJson(outcome, table, request.Vm));
                 }
-                else if (result.Error!.SourceException is not SysprintException { Kind: ErrorKind.MalformedInput or ErrorKind.InputMissing })
+                else
                 {
-                    // What a log cannot cause (a usage error, the store, a seal): the logs before it
-                    // are recorded and reported, then the run stops as it would have there.
-                    Report(context, store, table, outcomes, records, vm, json, alerting, ref exit);
-                    result.Error.Throw();
+                    WriteText(context.Out, outcome, table);
+                }
+
+                if (outcome.Anomalous)
+                {
+                    exit = ExitCodes.Anomalous;
+                    if (alerting is { } a)
+                    {
+                        SendAlerts(a.Outbox, a.Factory, outcome, table, request.Vm);
+                    }
                 }
             }
 
-            Report(context, store, table, outcomes, records, vm, json, alerting, ref exit);
-            foreach (CheckResult result in batch)
+            // What a log cannot cause (a usage error, the store, a seal) stops the run as it would have there.
+            batch.Failure?.Throw();
+            foreach (SysprintException e in batch.LogErrors)
             {
-                if (result.Error?.SourceException is SysprintException e)
+                errorExit = Math.Max(errorExit, ExitCodes.Of(e));
+                if (said.Add(e.Message))
                 {
-                    errorExit = Math.Max(errorExit, ExitCodes.Of(e));
-                    if (said.Add(e.Message))
-                    {
-                        context.Fail(Printable.Escape(e.Message));
-                    }
+                    context.Fail(Printable.Escape(e.Message));
                 }
             }
         }
 
         // A log that could not be read outranks the verdicts: the run is incomplete.
         return errorExit != ExitCodes.Ok ? errorExit : exit;
-    }
-
-    // Records the batch's checks (one transaction), then prints their verdicts and sends their alerts.
-    private static void Report(CliContext context, IFingerprintStore store, SyscallTable table, List<CheckOutcome> outcomes,
-        List<CheckRecord> records, string? vm, bool json, (AlertOutbox Outbox, AlertFactory Factory)? alerting, ref int exit)
-    {
-        store.RecordChecks(records);
-        foreach (CheckOutcome outcome in outcomes)
-        {
-            TrainCommand.ReportSkipped(context, outcome.Read);
-            if (json)
-            {
-                context.Out.WriteLine(CheckReport.ToJson(outcome, table, vm));
-            }
-            else
-            {
-                WriteText(context.Out, outcome, table);
-            }
-
-            if (outcome.Anomalous)
-            {
-                exit = ExitCodes.Anomalous;
-                if (alerting is { } a)
-                {
-                    SendAlerts(a.Outbox, a.Factory, outcome, table, vm);
-                }
-            }
-        }
-
-        outcomes.Clear();
-        records.Clear();
     }
 
     /// <summary>

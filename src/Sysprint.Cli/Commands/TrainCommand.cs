@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
+using Sysprint.App.Learning;
 using Sysprint.Diagnostics;
 using Sysprint.Engine;
 using Sysprint.Mapping;
@@ -12,9 +13,6 @@ namespace Sysprint.Cli.Commands;
 /// <summary><c>sysprint train</c>: learns normal logs into the fingerprint database.</summary>
 internal static class TrainCommand
 {
-    /// <summary>Logs in a row that must add nothing before the fingerprint is called stable.</summary>
-    private const int StableAfter = 3;
-
     /// <summary>More logs than this get a progress bar (on a terminal) instead of a line each.</summary>
     private const int ProgressAbove = 20;
 
@@ -51,26 +49,25 @@ internal static class TrainCommand
             StoreAddress address = StoreLocator.Resolve(result.GetValue(db), context);
             using IFingerprintStore store = StoreLocator.Open(address, create: true, context);
             SyscallTable table = StoreLocator.Mapping(store, result.GetValue(abi), result.GetValue(mapping));
-            var trainer = new Trainer(store, table, options);
-            return Run(context, store, trainer, files, result.GetValue(profile)!, result.GetValue(window), result.GetValue(quiet));
+            var learning = new LearnService(store, table, options);
+            return Run(context, learning, files, result.GetValue(profile)!, result.GetValue(window), result.GetValue(quiet));
         });
         return command;
     }
 
-    private static int Run(CliContext context, IFingerprintStore store, Trainer trainer, IReadOnlyList<string> files, string profile, int? window, bool quiet)
+    private static int Run(CliContext context, LearnService learning, IReadOnlyList<string> files, string profile, int? window, bool quiet)
     {
-        var outcomes = new List<TrainOutcome>(files.Count);
-        int failures = 0;
+        var results = new List<LearnResult>(files.Count);
         int worstExit = ExitCodes.Ok;
         bool progress = context.Interactive && files.Count > ProgressAbove;
         bool perLog = !quiet && !progress;
 
         void LearnOne(string file)
         {
-            try
+            LearnResult learnt = learning.Learn(file, profile, window);
+            results.Add(learnt);
+            if (learnt.Outcome is { } outcome)
             {
-                TrainOutcome outcome = trainer.Learn(file, profile, window);
-                outcomes.Add(outcome);
                 if (perLog)
                 {
                     context.Out.WriteLine(Describe(outcome));
@@ -78,12 +75,11 @@ internal static class TrainCommand
 
                 ReportSkipped(context, outcome.Read);
             }
-            catch (SysprintException e) when (e.Kind is ErrorKind.MalformedInput or ErrorKind.InputMissing)
+            else
             {
                 // One bad log does not stop the others; it is reported and sets the exit code.
-                failures++;
-                worstExit = Math.Max(worstExit, ExitCodes.Of(e));
-                context.Fail(Printable.Escape(e.Message));
+                worstExit = Math.Max(worstExit, ExitCodes.Of(learnt.Error!));
+                context.Fail(Printable.Escape(learnt.Error!.Message));
             }
         }
 
@@ -107,7 +103,7 @@ internal static class TrainCommand
             }
         }
 
-        Summarise(context, store, outcomes, failures);
+        Summarise(context, learning.Summarise(results));
         return worstExit;
     }
 
@@ -124,38 +120,23 @@ internal static class TrainCommand
             $"learnt   {path}  {o.Log.Syscalls:N0} syscalls, {added}, fingerprint '{o.Profile}' {o.FingerprintSize:N0}");
     }
 
-    private static void Summarise(CliContext context, IFingerprintStore store, List<TrainOutcome> outcomes, int failures)
+    private static void Summarise(CliContext context, LearnSummary summary)
     {
-        int fresh = outcomes.Count(o => !o.AlreadyLearnt);
-        int same = outcomes.Count - fresh;
-        long syscalls = outcomes.Where(o => !o.AlreadyLearnt).Sum(o => o.Log.Syscalls);
-        string failed = failures > 0 ? $", {failures} failed" : "";
+        string failed = summary.Failed > 0 ? $", {summary.Failed} failed" : "";
         context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{outcomes.Count + failures} log{(outcomes.Count + failures == 1 ? "" : "s")}: {fresh} learnt, {same} already learnt{failed}; {syscalls:N0} syscalls read"));
+            $"{summary.Logs} log{(summary.Logs == 1 ? "" : "s")}: {summary.Learnt} learnt, {summary.AlreadyLearnt} already learnt{failed}; {summary.Syscalls:N0} syscalls read"));
 
-        foreach (var group in outcomes.GroupBy(o => o.Profile).OrderBy(g => g.Key, StringComparer.Ordinal))
+        foreach (ProfileStability p in summary.Profiles)
         {
-            TrainOutcome last = group.Last();
-
-            // Stability is judged over the profile's whole history in the store, not this run only,
-            // so learning one log at a time (from cron, say) still tells when the fingerprint settled.
-            ProfileInfo? info = store.FindProfile(group.Key);
-            IReadOnlyList<LearntLog> history = info is null ? [] : store.ListLearntLogs(info.Id);
-            int quietRun = 0;
-            for (int i = history.Count - 1; i >= 0 && history[i].NewTransitions == 0; i--)
-            {
-                quietRun++;
-            }
-
-            string stability = history.Count == 0
+            string stability = p.LogsLearnt == 0
                 ? "nothing learnt yet"
-                : quietRun >= StableAfter
-                    ? $"the last {quietRun} logs learnt added nothing: the fingerprint has stabilised"
-                    : quietRun > 0
-                        ? $"the last {quietRun} log{(quietRun == 1 ? "" : "s")} learnt added nothing; {StableAfter} in a row are needed to call it stable"
-                        : $"the last log learnt added {history[^1].NewTransitions} transitions: not stable yet, learn more normal runs";
+                : p.Stable
+                    ? $"the last {p.QuietRun} logs learnt added nothing: the fingerprint has stabilised"
+                    : p.QuietRun > 0
+                        ? $"the last {p.QuietRun} log{(p.QuietRun == 1 ? "" : "s")} learnt added nothing; {LearnService.StableAfter} in a row are needed to call it stable"
+                        : $"the last log learnt added {p.LastAdded} transitions: not stable yet, learn more normal runs";
             context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"profile '{group.Key}': {last.FingerprintSize:N0} transitions over {last.KnownCalls} calls, {history.Count:N0} log{(history.Count == 1 ? "" : "s")} learnt; {stability}"));
+                $"profile '{p.Profile}': {p.Transitions:N0} transitions over {p.KnownCalls} calls, {p.LogsLearnt:N0} log{(p.LogsLearnt == 1 ? "" : "s")} learnt; {stability}"));
         }
     }
 
