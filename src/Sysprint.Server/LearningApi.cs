@@ -79,7 +79,7 @@ internal static class LearningApi
             {
                 StageOutcome.Staged => ApiJson.Ok(new JsonObject { ["window"] = id, ["sha256"] = upload.Sha256, ["stored"] = true }, StatusCodes.Status201Created),
                 StageOutcome.AlreadyStaged => ApiJson.Ok(new JsonObject { ["window"] = id, ["sha256"] = upload.Sha256, ["stored"] = false }),
-                StageOutcome.TooMany => ApiJson.Error(StatusCodes.Status429TooManyRequests, string.Create(CultureInfo.InvariantCulture,
+                StageOutcome.TooMany => ApiJson.Error(StatusCodes.Status403Forbidden, string.Create(CultureInfo.InvariantCulture,
                     $"host '{host.Name}' uploaded {options.MaxLearnLogsPerHost} logs to learning window #{id}, as many as a host may")),
                 _ => Closed(await store.LearningWindows.FindAsync(id, ct).ConfigureAwait(false) ?? window),
             };

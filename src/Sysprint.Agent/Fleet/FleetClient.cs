@@ -129,6 +129,17 @@ public sealed class FleetClient : IDisposable
     }
 
     /// <summary>
+    /// Uploads what one finished log taught to a learning window (<c>POST /api/agent/learn</c>, the
+    /// body as <see cref="App.Fleet.LogLesson.Write"/> makes it); true when the server had not staged
+    /// that log before.
+    /// </summary>
+    public async Task<bool> LearnAsync(string credential, string body, CancellationToken cancellationToken)
+    {
+        using JsonDocument answer = await PostAsync("api/agent/learn", body, credential, cancellationToken).ConfigureAwait(false);
+        return answer.RootElement.GetProperty("stored").GetBoolean();
+    }
+
+    /// <summary>
     /// Asks for the group's profiles (<c>GET /api/agent/profiles</c>): with <paramref name="etag"/>
     /// (the revision the agent has), waits up to <paramref name="wait"/> for a central change.
     /// Returns the new ETag and the answer's JSON, or null when nothing changed (304).

@@ -32,11 +32,15 @@ internal sealed class ProfileSync : IAsyncDisposable
     private readonly AlertOutbox _outbox;
     private readonly AlertFactory _alerts;
     private readonly ILogger _logger;
+    private readonly FleetLearner? _learner;
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
 
-    public ProfileSync(FleetConnection connection, IFingerprintStore store, SealVerifier? verifier, AlertOutbox outbox, AlertFactory alerts, ILogger logger)
+    /// <param name="learner">Told the learning windows the feed names, when given.</param>
+    public ProfileSync(FleetConnection connection, IFingerprintStore store, SealVerifier? verifier, AlertOutbox outbox, AlertFactory alerts, ILogger logger,
+        FleetLearner? learner = null)
     {
+        _learner = learner;
         _connection = connection;
         _store = store;
         _verifier = verifier;
@@ -105,6 +109,11 @@ internal sealed class ProfileSync : IAsyncDisposable
     internal void Apply(JsonElement answer)
     {
         string where = $"{_connection.Client.Server}api/agent/profiles";
+        if (_learner is not null && answer.TryGetProperty("learning", out JsonElement learning))
+        {
+            _learner.SetWindows(learning);
+        }
+
         foreach (JsonElement element in answer.GetProperty("profiles").EnumerateArray())
         {
             ProfileImport profile = ProfileImport.Parse(element, where);

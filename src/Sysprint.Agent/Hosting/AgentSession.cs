@@ -22,12 +22,14 @@ internal sealed class AgentSession : IAsyncDisposable
     private readonly FleetConnection? _fleet;
     private readonly HeartbeatService? _heartbeats;
     private readonly ProfileSync? _profiles;
+    private readonly FleetLearner? _learner;
     private bool _disposed;
 
     private AgentSession(AgentConfig config, IFingerprintStore store, IAgentStore watcherStore, AlertOutbox outbox, SpoolWatcher watcher, FleetConnection? fleet,
-        HeartbeatService? heartbeats, ProfileSync? profiles)
+        HeartbeatService? heartbeats, ProfileSync? profiles, FleetLearner? learner)
     {
         _profiles = profiles;
+        _learner = learner;
         Config = config;
         _store = store;
         _watcherStore = watcherStore;
@@ -80,6 +82,7 @@ internal sealed class AgentSession : IAsyncDisposable
         FleetConnection? fleet = null;
         HeartbeatService? heartbeats = null;
         ProfileSync? profiles = null;
+        FleetLearner? learner = null;
         try
         {
             watcherStore = stores.OpenAgentStore(config);
@@ -106,18 +109,27 @@ internal sealed class AgentSession : IAsyncDisposable
             {
                 heartbeats = new HeartbeatService(fleet, stores.OpenAgentStore(config), loggers.CreateLogger<HeartbeatService>());
 
+                // Logs finished during a learning window go up to be learnt centrally (over a connection of its own).
+                WatchSettings settings = watcher.Settings;
+                learner = new FleetLearner(fleet, stores.OpenStore(config),
+                    new Parsing.LogReadOptions { Format = settings.Format, SkipMalformed = settings.SkipMalformed, MaxLineBytes = settings.MaxLineBytes },
+                    loggers.CreateLogger<FleetLearner>());
+                watcher.LogDone = learner.Offer;
+
                 // The fleet's profiles are written into the local store over a connection of their own; the watcher picks them up.
-                profiles = new ProfileSync(fleet, stores.OpenStore(config), verifier, outbox, factory, loggers.CreateLogger<ProfileSync>());
+                profiles = new ProfileSync(fleet, stores.OpenStore(config), verifier, outbox, factory, loggers.CreateLogger<ProfileSync>(), learner);
             }
 
             outbox.Start();
             heartbeats?.Start();
+            learner?.Start();
             profiles?.Start();
-            return new AgentSession(config, store, watcherStore, outbox, watcher, fleet, heartbeats, profiles);
+            return new AgentSession(config, store, watcherStore, outbox, watcher, fleet, heartbeats, profiles, learner);
         }
         catch
         {
             profiles?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            learner?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             heartbeats?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             outbox?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             fleet?.Dispose();
@@ -138,6 +150,11 @@ internal sealed class AgentSession : IAsyncDisposable
         if (_profiles is not null)
         {
             await _profiles.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_learner is not null)
+        {
+            await _learner.DisposeAsync().ConfigureAwait(false);
         }
 
         if (_heartbeats is not null)

@@ -106,6 +106,12 @@ public sealed class SpoolWatcher
     /// <summary>How often the agent's tables are pruned (<see cref="WatchSettings.Retention"/>), after the first time at start.</summary>
     internal static readonly TimeSpan PruneInterval = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// Called on the watcher's thread for each log read to its end (state done), with the profile it
+    /// was checked against: the fleet's learning windows take it from there. Must return at once.
+    /// </summary>
+    internal Action<WatchedFile, string?>? LogDone { get; set; }
+
     /// <summary>Files being read now.</summary>
     public int ActiveFiles => _active.Count;
 
@@ -1020,6 +1026,10 @@ public sealed class SpoolWatcher
             _rows[row.Id] = row;
             rows.Add(row);
             _seen.Remove(row.Path);
+            if (row.State == WatchedFileStates.Done)
+            {
+                LogDone?.Invoke(row, tracker.ProfileName);
+            }
         }
 
         if (rows.Count > 0)

@@ -52,6 +52,8 @@ public sealed class LearningWindowTests : FleetFixture
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    private static string Timeless(string text) => System.Text.RegularExpressions.Regex.Replace(text, @"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", "TIME");
+
     [Fact]
     public async Task Hosts_of_the_group_upload_during_the_window_each_log_counts_once_and_the_close_learns_them_into_the_profile()
     {
@@ -91,13 +93,13 @@ public sealed class LearningWindowTests : FleetFixture
         Assert.Equal("learning window #1 is for group 'web'; host 'db-3' is in group 'db'", (await TestServer.JsonAsync(otherGroup)).GetProperty("error").GetString());
         var status = Support.Cli.Run("profile", "--db", Db.Url, "--learn-from-fleet", "--status");
         Assert.Equal(0, status.Exit);
-        Assert.Matches(@"^#1  group 'web'  profile 'default'  open until \S+: 2 logs from 2 hosts so far\n$", status.Out);
+        Assert.Equal("#1  group 'web'  profile 'default'  open until TIME: 2 logs from 2 hosts so far\n", Timeless(status.Out));
         Assert.False(Knows(["read", "socket"]));
 
         var closed = Support.Cli.Run("profile", "--db", Db.Url, "--learn-from-fleet", "--group", "web", "--close");
 
         Assert.Equal(0, closed.Exit);
-        Assert.Matches(@"^#1  group 'web'  profile 'default'  learnt \S+: 2 logs from 2 hosts; 2 learnt, \+3 transitions\n$", closed.Out);
+        Assert.Equal("#1  group 'web'  profile 'default'  learnt TIME: 2 logs from 2 hosts; 2 learnt, +3 transitions\n", Timeless(closed.Out));
         Assert.True(Knows(["read", "socket"]));
         Assert.True(Knows(["socket", "close"]));
         Assert.True(Knows(["close", "getpid"]));
