@@ -269,6 +269,9 @@ public sealed class KillTests : IDisposable
     private static async Task RunWatchToTheEnd(string[] args, string db, string jsonl, int alerts, string when)
     {
         using SysprintProcess process = SysprintProcess.Start(args);
+        // Started for real before anything is judged: the alerts of the earlier runs are delivered
+        // already, so "delivered" alone could be true before this run has read anything.
+        await process.WaitForErrorAsync("watching ", s_timeout);
         var wait = Stopwatch.StartNew();
         bool delivered = false;
         while (!process.HasExited && !delivered && wait.Elapsed < s_timeout)

@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -28,6 +29,19 @@ public static class AgentHost
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(openStore);
         ArgumentNullException.ThrowIfNull(openAgentStore);
+
+        // The host registers its own SIGTERM and Ctrl+C handlers only once it runs: a stop asked
+        // while the stores open (a slow start on a loaded host, systemd stopping a starting unit)
+        // would otherwise end the process with 143 instead of a clean stop.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, RequestStop);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, RequestStop);
+        void RequestStop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stopping.Cancel();
+        }
+
         HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             DisableDefaults = true,
@@ -55,7 +69,14 @@ public static class AgentHost
             builder.Services.AddSingleton(runtime);
             builder.Services.AddHostedService<AgentWorker>();
             using IHost host = builder.Build();
-            await host.RunAsync(stop).ConfigureAwait(false);
+            if (!stopping.IsCancellationRequested)
+            {
+                await host.RunAsync(stopping.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Stopped before the host had started: nothing was read yet, so nothing is lost.
         }
         finally
         {
