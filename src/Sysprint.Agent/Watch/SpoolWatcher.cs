@@ -1113,21 +1113,11 @@ public sealed class SpoolWatcher
 
     private void Info(bool stopped)
     {
-        var info = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["pid"] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
-            ["started"] = _started.ToString("O", CultureInfo.InvariantCulture),
-            ["heartbeat"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
-            ["state"] = stopped ? "stopped" : "running",
-            ["spools"] = string.Join('\n', Settings.Spools.Select(Path.GetFullPath)),
-            ["sinks"] = string.Join('\n', Outbox.SinkNames),
-            ["checkpoint_ms"] = ((long)Settings.CheckpointInterval.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
-            ["alerts_raised"] = Outbox.Raised.ToString(CultureInfo.InvariantCulture),
-            ["alerts_repeated"] = Outbox.Duplicates.ToString(CultureInfo.InvariantCulture),
-        };
+        var info = new AgentInfo(Environment.ProcessId, _started, DateTimeOffset.UtcNow, stopped, [.. Settings.Spools.Select(Path.GetFullPath)],
+            Outbox.SinkNames, Settings.CheckpointInterval, Outbox.Raised, Outbox.Duplicates);
         lock (_storeLock)
         {
-            _agentStore.SetAgentInfo(info);
+            _agentStore.SetAgentInfo(info.ToValues());
         }
     }
 

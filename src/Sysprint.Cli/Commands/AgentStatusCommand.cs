@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Sysprint.App.Agents;
 using Sysprint.Diagnostics;
 using Sysprint.Storage;
 
@@ -32,17 +33,14 @@ internal static class AgentStatusCommand
             string? configDb = configPath is null ? null : Agent.Hosting.AgentConfig.Load(configPath).Db;
             StoreAddress address = StoreLocator.Resolve(result.GetValue(db) ?? configDb, context);
             using IAgentStore agent = StoreLocator.OpenAgent(address, context);
-            IReadOnlyDictionary<string, string> info = agent.GetAgentInfo();
-            IReadOnlyList<WatchedFile> files = agent.ListWatchedFiles();
-            IReadOnlyList<SinkCounts> sinks = agent.CountDeliveries();
-            bool running = Running(info, out string state);
+            AgentStatus status = AgentStatusService.Read(agent, DateTimeOffset.UtcNow);
             if (result.GetValue(json))
             {
-                WriteJson(context.Out, info, running, files, sinks);
+                WriteJson(context.Out, status);
             }
             else
             {
-                WriteText(context.Out, info, state, files, sinks, result.GetValue(all));
+                WriteText(context.Out, status, result.GetValue(all));
             }
 
             return ExitCodes.Ok;
@@ -50,141 +48,123 @@ internal static class AgentStatusCommand
         return command;
     }
 
-    /// <summary>Running when the agent said so, its heartbeat is recent and its process exists.</summary>
-    private static bool Running(IReadOnlyDictionary<string, string> info, out string state)
+    private static string State(AgentStatus status)
     {
-        if (!info.TryGetValue("heartbeat", out string? beat) || !DateTimeOffset.TryParse(beat, CultureInfo.InvariantCulture, DateTimeStyles.None, out DateTimeOffset heartbeat))
+        if (status.Info is not { } info)
         {
-            state = "never ran on this store";
-            return false;
+            return "never ran on this store";
         }
 
-        TimeSpan age = DateTimeOffset.UtcNow - heartbeat;
-        long checkpointMs = info.TryGetValue("checkpoint_ms", out string? ms) && long.TryParse(ms, CultureInfo.InvariantCulture, out long parsed) ? parsed : 1000;
-        string pid = info.GetValueOrDefault("pid", "?");
-        bool alive = info.GetValueOrDefault("state") == "running" && age < TimeSpan.FromMilliseconds((3 * checkpointMs) + 2000) && Directory.Exists($"/proc/{pid}");
-        state = alive
-            ? string.Create(CultureInfo.InvariantCulture, $"running, pid {pid}, since {info.GetValueOrDefault("started", "?")}, heartbeat {age.TotalSeconds:0.0} s ago")
-            : info.GetValueOrDefault("state") == "stopped"
-                ? $"stopped at {beat}"
-                : $"not running (pid {pid} gone; last heartbeat {beat}: killed?)";
-        return alive;
+        string heartbeat = Time(info.Heartbeat);
+        return status.Liveness switch
+        {
+            AgentLiveness.Running => string.Create(CultureInfo.InvariantCulture,
+                $"running, pid {info.Pid}, since {Time(info.Started)}, heartbeat {status.HeartbeatAge!.Value.TotalSeconds:0.0} s ago"),
+            AgentLiveness.Stopped => $"stopped at {heartbeat}",
+            _ => string.Create(CultureInfo.InvariantCulture, $"not running (pid {info.Pid} gone; last heartbeat {heartbeat}: killed?)"),
+        };
     }
 
-    private static long Lag(WatchedFile file)
+    private static string Time(DateTimeOffset time) => time.ToString("O", CultureInfo.InvariantCulture);
+
+    private static void WriteText(TextWriter output, AgentStatus status, bool all)
     {
-        if (file.State != WatchedFileStates.Reading)
+        output.WriteLine($"agent    {State(status)}");
+        if (status.Info is { } info)
         {
-            return 0;
+            output.WriteLine($"spools   {Printable.Escape(string.Join(' ', info.Spools))}");
         }
 
-        var info = new FileInfo(file.Path);
-        long size = info.Exists ? info.Length : file.Size;
-        return Math.Max(0, size - file.Bytes);
-    }
-
-    private static void WriteText(TextWriter output, IReadOnlyDictionary<string, string> info, string state, IReadOnlyList<WatchedFile> files,
-        IReadOnlyList<SinkCounts> sinks, bool all)
-    {
-        output.WriteLine($"agent    {state}");
-        if (info.TryGetValue("spools", out string? spools))
-        {
-            output.WriteLine($"spools   {Printable.Escape(spools.Replace('\n', ' '))}");
-        }
-
-        var counts = files.GroupBy(f => f.State).ToDictionary(g => g.Key, g => g.Count());
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"files    {counts.GetValueOrDefault(WatchedFileStates.Reading)} reading, {counts.GetValueOrDefault(WatchedFileStates.Done)} done, {counts.GetValueOrDefault(WatchedFileStates.Failed)} failed, {counts.GetValueOrDefault(WatchedFileStates.Replaced)} replaced; {files.Sum(f => f.Lines):N0} lines, {files.Sum(f => f.Syscalls):N0} syscalls read, lag {Bytes(files.Sum(Lag))}"));
-        var shown = files.Where(f => all || f.State is WatchedFileStates.Reading or WatchedFileStates.Failed).ToList();
+            $"files    {status.Count(WatchedFileStates.Reading)} reading, {status.Count(WatchedFileStates.Done)} done, {status.Count(WatchedFileStates.Failed)} failed, {status.Count(WatchedFileStates.Replaced)} replaced; {status.Lines:N0} lines, {status.Syscalls:N0} syscalls read, lag {Bytes(status.LagBytes)}"));
+        var shown = status.Files.Where(f => all || f.File.State is WatchedFileStates.Reading or WatchedFileStates.Failed).ToList();
         if (shown.Count > 0)
         {
             output.WriteLine();
             output.WriteLine($"{"VM",-12} {"STATE",-8} {"LAG",9} {"LINES",11} {"SYSCALLS",11} {"ALERTS",6}  LOG");
-            foreach (WatchedFile f in shown)
+            foreach ((WatchedFile f, long lag) in shown)
             {
                 string note = f.Error is null ? "" : "  (" + Printable.Escape(f.Error) + ")";
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{Printable.Escape(f.Vm),-12} {f.State,-8} {Bytes(Lag(f)),9} {f.Lines,11:N0} {f.Syscalls,11:N0} {f.Alerts,6}  {Printable.Escape(f.Path)}{note}"));
+                    $"{Printable.Escape(f.Vm),-12} {f.State,-8} {Bytes(lag),9} {f.Lines,11:N0} {f.Syscalls,11:N0} {f.Alerts,6}  {Printable.Escape(f.Path)}{note}"));
             }
         }
 
         output.WriteLine();
-        if (sinks.Count == 0)
+        if (status.Sinks.Count == 0)
         {
             output.WriteLine("sinks    none used yet");
             return;
         }
 
         output.WriteLine($"{"SENT",8} {"PENDING",8} {"OLDEST",8} {"FAILED",7}  SINK");
-        foreach (SinkCounts s in sinks)
+        foreach (SinkCounts s in status.Sinks)
         {
             string error = s.LastError is null || s.Pending == 0 ? "" : $"  (last error {s.LastErrorTime:yyyy-MM-dd HH:mm:ss}Z: {Printable.Escape(s.LastError)})";
-            string oldest = s.OldestPending is { } o ? Age(DateTimeOffset.UtcNow - o) : "-";
+            string oldest = s.OldestPending is { } o ? Age(status.Now - o) : "-";
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{s.Delivered,8} {s.Pending,8} {oldest,8} {s.FailedAttempts,7}  {Printable.Escape(s.Sink)}{error}"));
         }
     }
 
-    /// <summary>The agent's facts as typed values: numbers as numbers, lists as arrays.</summary>
-    private static Dictionary<string, object?> TypedInfo(IReadOnlyDictionary<string, string> info)
+    /// <summary>The agent's facts as typed values, by key as the store lists them: numbers as numbers, lists as arrays.</summary>
+    private static Dictionary<string, object?> Facts(AgentStatus status)
     {
-        var typed = new Dictionary<string, object?>(StringComparer.Ordinal);
-        foreach (var (key, value) in info)
+        var facts = new Dictionary<string, object?>(StringComparer.Ordinal);
+        if (status.Info is { } info)
         {
-            typed[key] = key switch
-            {
-                "spools" or "sinks" => value.Length == 0 ? Array.Empty<string>() : value.Split('\n'),
-                "pid" or "checkpoint_ms" or "alerts_raised" or "alerts_repeated" when long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out long number) => number,
-                _ => value,
-            };
+            facts["alerts_raised"] = info.AlertsRaised;
+            facts["alerts_repeated"] = info.AlertsRepeated;
+            facts["checkpoint_ms"] = (long)info.CheckpointInterval.TotalMilliseconds;
+            facts["heartbeat"] = Time(info.Heartbeat);
+            facts["pid"] = (long)info.Pid;
+            facts["sinks"] = info.Sinks.ToArray();
+            facts["spools"] = info.Spools.ToArray();
+            facts["started"] = Time(info.Started);
+            facts["state"] = info.Stopped ? "stopped" : "running";
+            facts["heartbeat_age_s"] = Seconds(status.HeartbeatAge!.Value);
         }
 
-        if (info.TryGetValue("heartbeat", out string? beat) && DateTimeOffset.TryParse(beat, CultureInfo.InvariantCulture, DateTimeStyles.None, out DateTimeOffset heartbeat))
-        {
-            typed["heartbeat_age_s"] = Seconds(DateTimeOffset.UtcNow - heartbeat);
-        }
-
-        return typed;
+        return facts;
     }
 
     private static double Seconds(TimeSpan age) => Math.Round(Math.Max(0, age.TotalSeconds), 3);
 
-    private static void WriteJson(TextWriter output, IReadOnlyDictionary<string, string> info, bool running, IReadOnlyList<WatchedFile> files, IReadOnlyList<SinkCounts> sinks)
+    private static void WriteJson(TextWriter output, AgentStatus status)
     {
-        DateTimeOffset now = DateTimeOffset.UtcNow;
-        DateTimeOffset? oldest = sinks.Where(s => s.OldestPending is not null).Select(s => s.OldestPending).Min();
-        var counts = files.GroupBy(f => f.State).ToDictionary(g => g.Key, g => g.Count());
+        DateTimeOffset now = status.Now;
+        DateTimeOffset? oldest = status.OldestPending;
         var document = new Dictionary<string, object?>
         {
-            ["running"] = running,
-            ["agent"] = TypedInfo(info),
+            ["running"] = status.Running,
+            ["agent"] = Facts(status),
             ["totals"] = new Dictionary<string, object?>
             {
-                ["reading"] = counts.GetValueOrDefault(WatchedFileStates.Reading),
-                ["done"] = counts.GetValueOrDefault(WatchedFileStates.Done),
-                ["failed"] = counts.GetValueOrDefault(WatchedFileStates.Failed),
-                ["replaced"] = counts.GetValueOrDefault(WatchedFileStates.Replaced),
-                ["lines"] = files.Sum(f => f.Lines),
-                ["syscalls"] = files.Sum(f => f.Syscalls),
-                ["lag_bytes"] = files.Sum(Lag),
-                ["pending"] = sinks.Sum(s => s.Pending),
+                ["reading"] = status.Count(WatchedFileStates.Reading),
+                ["done"] = status.Count(WatchedFileStates.Done),
+                ["failed"] = status.Count(WatchedFileStates.Failed),
+                ["replaced"] = status.Count(WatchedFileStates.Replaced),
+                ["lines"] = status.Lines,
+                ["syscalls"] = status.Syscalls,
+                ["lag_bytes"] = status.LagBytes,
+                ["pending"] = status.Pending,
                 ["oldest_pending"] = oldest,
                 ["oldest_pending_age_s"] = oldest is { } o ? Seconds(now - o) : null,
             },
-            ["files"] = files.Select(f => new Dictionary<string, object?>
+            ["files"] = status.Files.Select(w => new Dictionary<string, object?>
             {
-                ["vm"] = f.Vm,
-                ["path"] = f.Path,
-                ["state"] = f.State,
-                ["bytes"] = f.Bytes,
-                ["size"] = f.Size,
-                ["lag_bytes"] = Lag(f),
-                ["lines"] = f.Lines,
-                ["syscalls"] = f.Syscalls,
-                ["alerts"] = f.Alerts,
-                ["error"] = f.Error,
-                ["updated"] = f.Updated,
+                ["vm"] = w.File.Vm,
+                ["path"] = w.File.Path,
+                ["state"] = w.File.State,
+                ["bytes"] = w.File.Bytes,
+                ["size"] = w.File.Size,
+                ["lag_bytes"] = w.LagBytes,
+                ["lines"] = w.File.Lines,
+                ["syscalls"] = w.File.Syscalls,
+                ["alerts"] = w.File.Alerts,
+                ["error"] = w.File.Error,
+                ["updated"] = w.File.Updated,
             }).ToList(),
-            ["sinks"] = sinks.Select(s => new Dictionary<string, object?>
+            ["sinks"] = status.Sinks.Select(s => new Dictionary<string, object?>
             {
                 ["sink"] = s.Sink,
                 ["delivered"] = s.Delivered,
