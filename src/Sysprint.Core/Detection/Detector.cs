@@ -49,7 +49,7 @@ public abstract class Detector
     /// each tenth of the learnt logs checked against the tenths learnt before it), read from the
     /// window counts, so no log is read again: <c>profile --false-alarms</c> chooses a threshold from them.
     /// </summary>
-    /// <exception cref="SysprintException">The detector cannot be calibrated so (exit 64).</exception>
+    /// <exception cref="SysprintException">The detector cannot be calibrated so (Usage).</exception>
     public virtual double[] HeldOut(NormalRuns normal)
     {
         ArgumentNullException.ThrowIfNull(normal);

@@ -15,7 +15,7 @@ public sealed class PaperDetector : Detector
     public static DetectorKind Registration { get; } = new(KindName, ForProfile, () => [new PaperDetector()]);
 
     /// <summary>The detector for a profile of <paramref name="window"/>.</summary>
-    /// <exception cref="SysprintException">The profile's window is not 2 (exit 64).</exception>
+    /// <exception cref="SysprintException">The profile's window is not 2 (Usage).</exception>
     public static PaperDetector ForProfile(int window) => window == 2
         ? new PaperDetector()
         : throw new SysprintException(ErrorKind.Usage,

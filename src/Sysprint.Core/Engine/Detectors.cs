@@ -48,7 +48,7 @@ public static class Detectors
     }
 
     /// <summary>The detector named <paramref name="name"/> for a profile of <paramref name="window"/>.</summary>
-    /// <exception cref="SysprintException">No such detector, or it does not fit the profile (exit 64).</exception>
+    /// <exception cref="SysprintException">No such detector, or it does not fit the profile (Usage).</exception>
     public static Detector ForProfile(string name, int window)
     {
         ArgumentNullException.ThrowIfNull(name);
@@ -57,7 +57,7 @@ public static class Detectors
     }
 
     /// <summary>Checks that <paramref name="detector"/> can run on a profile of <paramref name="window"/>.</summary>
-    /// <exception cref="SysprintException">It cannot (exit 64).</exception>
+    /// <exception cref="SysprintException">It cannot (Usage).</exception>
     public static void Validate(string detector, int window) => ForProfile(detector, window);
 
     /// <summary>True for a detector whose score is known only once the log ends (it reads the window counts).</summary>

@@ -40,7 +40,7 @@ public sealed class LoadedProfile
     /// fingerprint is used only if its seal holds, checked against <paramref name="mapping"/>.
     /// </summary>
     /// <param name="live">The profile serves run, attach or watch (its messages say how to learn runs).</param>
-    /// <exception cref="SysprintException">No such profile, or it learnt nothing (exit 66); a fingerprint unsealed or changed since it was sealed (exit 77).</exception>
+    /// <exception cref="SysprintException">No such profile, or it learnt nothing (InputMissing); a fingerprint unsealed or changed since it was sealed (Untrusted).</exception>
     public static LoadedProfile Load(IFingerprintStore store, string name, SyscallTable? mapping, SealVerifier? verifier = null, bool live = false)
     {
         ArgumentNullException.ThrowIfNull(store);
@@ -69,7 +69,7 @@ public sealed class LoadedProfile
     /// tolerates: <paramref name="threshold"/> if given, else the profile's own threshold when the
     /// detector is the profile's, else 0.
     /// </summary>
-    /// <exception cref="SysprintException">An unknown detector, or one that does not fit the profile (exit 64).</exception>
+    /// <exception cref="SysprintException">An unknown detector, or one that does not fit the profile (Usage).</exception>
     public (Detector Detector, double Threshold) Choose(string? detector, double? threshold)
     {
         string chosen = detector ?? Info.Detector;
@@ -82,7 +82,7 @@ public sealed class LoadedProfile
     /// What <paramref name="detector"/> learns from: the fingerprint, and the window counts when it
     /// reads them (loaded and verified once; a failure is kept and thrown again for every later log).
     /// </summary>
-    /// <exception cref="SysprintException">The window counts cannot serve (exit 66, 74, 77).</exception>
+    /// <exception cref="SysprintException">The window counts cannot serve (InputMissing, StoreUnavailable, Untrusted).</exception>
     public NormalRuns NormalRuns(Detector detector)
     {
         ArgumentNullException.ThrowIfNull(detector);

@@ -10,7 +10,7 @@ namespace Sysprint.Engine;
 public static class LogFinder
 {
     /// <summary>The log files under <paramref name="paths"/>; files named directly are kept as given.</summary>
-    /// <exception cref="SysprintException">A path does not exist, or a directory holds no file (exit 66).</exception>
+    /// <exception cref="SysprintException">A path does not exist, or a directory holds no file (InputMissing).</exception>
     public static IReadOnlyList<string> Expand(IEnumerable<string> paths, ICollection<string>? notes = null)
     {
         ArgumentNullException.ThrowIfNull(paths);

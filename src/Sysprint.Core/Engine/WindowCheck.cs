@@ -13,7 +13,7 @@ public static class WindowCheck
     /// <summary>
     /// The window counts of <paramref name="profile"/>, with its <paramref name="fingerprint"/> when
     /// given. With a <paramref name="verifier"/> (<c>--trust</c>), the profile's seal must cover the
-    /// counts as they are (exit 77); a profile learnt partly without them is refused (exit 66).
+    /// counts as they are (Untrusted); a profile learnt partly without them is refused (InputMissing).
     /// </summary>
     public static NormalRuns Load(IFingerprintStore store, ProfileInfo profile, Integrity.SealVerifier? verifier, Model.Fingerprint? fingerprint = null)
     {
@@ -25,7 +25,7 @@ public static class WindowCheck
         return normal;
     }
 
-    /// <summary>The normal runs of <paramref name="stored"/>, unless some log was learnt without window counts (exit 66).</summary>
+    /// <summary>The normal runs of <paramref name="stored"/>, unless some log was learnt without window counts (InputMissing).</summary>
     public static NormalRuns Validate(StoredWindowModel stored, string location, string profile, Model.Fingerprint? fingerprint = null)
     {
         ArgumentNullException.ThrowIfNull(stored);

@@ -130,7 +130,7 @@ public static class Evaluator
         }
         catch (AggregateException e) when (e.InnerExceptions.Count > 0)
         {
-            // A malformed or unreadable log is the caller's error (exit 65/66, located), not an
+            // A malformed or unreadable log is the caller's error (MalformedInput or InputMissing, located), not an
             // internal one: rethrow what the reader threw, as a sequential read would.
             ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
         }

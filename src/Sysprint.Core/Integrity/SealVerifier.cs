@@ -8,7 +8,7 @@ namespace Sysprint.Integrity;
 
 /// <summary>
 /// Checks, before a fingerprint is used, that it is exactly the one the administrator sealed.
-/// Refusal is exit 77: a changed, unsealed or foreign-signed fingerprint is never used silently.
+/// A refusal is Untrusted: a changed, unsealed or foreign-signed fingerprint is never used silently.
 /// </summary>
 public sealed class SealVerifier(ECDsa publicKey, string publicKeyPath)
 {

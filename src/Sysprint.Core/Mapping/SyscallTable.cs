@@ -63,7 +63,7 @@ public sealed class SyscallTable
             .OrderBy(kv => kv.Key).ThenBy(kv => kv.Value, StringComparer.Ordinal);
 
     /// <summary>The table shipped for <paramref name="abi"/>.</summary>
-    /// <exception cref="SysprintException">The ABI is not one of <see cref="BuiltinAbis"/> (exit 64).</exception>
+    /// <exception cref="SysprintException">The ABI is not one of <see cref="BuiltinAbis"/> (Usage).</exception>
     public static SyscallTable Builtin(string abi)
     {
         ArgumentNullException.ThrowIfNull(abi);

@@ -25,8 +25,8 @@ public static class LogReader
         [0, 1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 127]);
 
     /// <summary>Opens <paramref name="path"/> (gzip or plain) and reads it.</summary>
-    /// <exception cref="SysprintException">The file is missing or unreadable (exit 66).</exception>
-    /// <exception cref="MalformedInputException">A line does not fit the format (exit 65).</exception>
+    /// <exception cref="SysprintException">The file is missing or unreadable (InputMissing).</exception>
+    /// <exception cref="MalformedInputException">A line does not fit the format (MalformedInput).</exception>
     public static LogReadResult Read(string path, SyscallTable table, LogReadOptions options, ISyscallSink sink)
     {
         ArgumentNullException.ThrowIfNull(path);
