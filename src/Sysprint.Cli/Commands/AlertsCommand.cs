@@ -47,21 +47,18 @@ internal static class AlertsCommand
             };
             StoreAddress address = StoreLocator.Resolve(result.GetValue(db), context);
             using IFingerprintStore store = StoreLocator.Open(address, create: false, context);
-            IReadOnlyList<AlertEntry> alerts = store.ListAlerts(query);
-            IReadOnlyDictionary<long, FleetSeen?[]>? seen = store.FleetView is { } fleet && alerts.Count > 0
-                ? fleet.FleetSeen([.. alerts.Select(a => a.Seq)], DateTimeOffset.UtcNow)
-                : null;
+            IReadOnlyList<ListedAlert> alerts = AlertService.List(store, query, DateTimeOffset.UtcNow);
             if (alerts.Count == 0 && !result.GetValue(json))
             {
                 context.Out.WriteLine("no alerts");
                 return 0;
             }
 
-            foreach (AlertEntry a in alerts)
+            foreach ((AlertEntry a, FleetSeen?[]? seen) in alerts)
             {
                 if (result.GetValue(json))
                 {
-                    context.Out.WriteLine(AlertJson.ToJson(a, seen is null ? null : seen.GetValueOrDefault(a.Seq, [])));
+                    context.Out.WriteLine(AlertJson.ToJson(a, seen));
                 }
                 else
                 {
@@ -69,7 +66,7 @@ internal static class AlertsCommand
                     string source = a.Source == AlertSources.Check ? "" : a.Source + "  ";
                     string profileText = a.Profile is null ? "" : $"  profile '{a.Profile}'";
                     context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"#{a.Seq}  {a.Time:yyyy-MM-dd HH:mm:ss}Z  {source}vm {Printable.Escape(a.Vm ?? "-")}  log {Printable.Escape(a.Log ?? "-")}{profileText}  {Printable.Escape(a.Summary)}{SeenText(seen?.GetValueOrDefault(a.Seq))}"));
+                        $"#{a.Seq}  {a.Time:yyyy-MM-dd HH:mm:ss}Z  {source}vm {Printable.Escape(a.Vm ?? "-")}  log {Printable.Escape(a.Log ?? "-")}{profileText}  {Printable.Escape(a.Summary)}{SeenText(seen)}"));
                 }
             }
 
