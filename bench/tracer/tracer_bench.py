@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Overhead of tracing a syscall-heavy workload (issue 12): the same command run untraced, under
-`strace -f -o /dev/null`, and under `sysprint run` (native tracer, and strace for comparison),
-interleaved trial by trial, wall-clock medians. Prints a Markdown table and the ratio the issue
-sets a target for: (native - untraced) / (strace - untraced) <= 0.5.
+`strace -f -o /dev/null`, and under `sysprint run` (native tracer: failing open, two stops per call;
+failing closed, one stop per call through its seccomp filter; and --tracer strace), interleaved
+trial by trial. Prints a Markdown table of wall-clock and CPU (user + system of the whole process
+tree) medians, and the ratio the issue sets a target for: (native - untraced) / (strace - untraced)
+<= 0.5, on wall-clock medians.
 
-Usage: tracer_bench.py SYSPRINT_BIN [--trials N] [--workload find|tar|all]
+Usage: tracer_bench.py SYSPRINT_BIN [--aot NATIVE_BIN] [--trials N] [--workload find|tar|all]
 """
 import argparse
 import os
@@ -21,16 +23,29 @@ WORKLOADS = {
 
 
 def timed(argv, out_path):
+    """Wall seconds, CPU seconds (user + system, the process and its waited-for descendants), exit code."""
     with open(out_path, "wb") as out:
         start = time.perf_counter()
-        done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - start
-    return elapsed, done.returncode
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    return elapsed, usage.ru_utime + usage.ru_stime, proc.returncode
+
+
+def variants(sysprint, db, name, cmd, label):
+    run = [sysprint, "run", "--db", db, "--profile", name, "-q"]
+    return {
+        f"{label} run, alert (fails open: 2 stops per call)": [*run, "--", *cmd],
+        f"{label} run, alert --fail closed (1 stop per call)": [*run, "--fail", "closed", "--", *cmd],
+        f"{label} run, deny (fails closed: 1 stop per call)": [*run, "--on-anomaly", "deny", "--", *cmd],
+    }
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("sysprint")
+    parser.add_argument("--aot", help="the native (AOT) sysprint binary, timed too")
     parser.add_argument("--trials", type=int, default=7)
     parser.add_argument("--workload", default="all")
     args = parser.parse_args()
@@ -39,41 +54,51 @@ def main():
     db = os.path.join(work, "bench.db")
     out = os.path.join(work, "out")
     print(f"# {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}, {os.cpu_count()} cores, "
-          f"load {os.getloadavg()[0]:.1f}, {args.trials} trials each, interleaved", file=sys.stderr)
+          f"load {os.getloadavg()[0]:.1f} at start, {args.trials} trials each, interleaved", file=sys.stderr)
     rows = []
     for name in names:
         cmd = WORKLOADS[name]
-        # The profile: learnt from two runs of the workload itself, so the checked runs are normal.
+        # The profile: learnt from two runs of the workload itself, its output to the same file as the
+        # timed runs' (tar calls differently when it writes to /dev/null), so the checked runs are normal.
         for _ in range(2):
-            subprocess.run([args.sysprint, "run", "--db", db, "--profile", name, "--learn", "--", *cmd],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-        variants = {
+            with open(out, "wb") as learnt:
+                subprocess.run([args.sysprint, "run", "--db", db, "--profile", name, "--learn", "--", *cmd],
+                               stdout=learnt, stderr=subprocess.DEVNULL, check=True)
+        runs = {
             "untraced": cmd,
             "strace -f -o /dev/null": ["strace", "-f", "-o", "/dev/null", "--", *cmd],
-            "sysprint run (native, alert)": [args.sysprint, "run", "--db", db, "--profile", name, "-q", "--", *cmd],
-            "sysprint run (native, deny)": [args.sysprint, "run", "--db", db, "--profile", name, "-q",
-                                            "--on-anomaly", "deny", "--", *cmd],
-            "sysprint run --tracer strace": [args.sysprint, "run", "--db", db, "--profile", name, "-q",
-                                             "--tracer", "strace", "--", *cmd],
+            **variants(args.sysprint, db, name, cmd, "sysprint"),
         }
-        times = {v: [] for v in variants}
+        if args.aot:
+            runs.update(variants(args.aot, db, name, cmd, "native binary"))
+        runs["sysprint run --tracer strace"] = [args.sysprint, "run", "--db", db, "--profile", name, "-q",
+                                                "--tracer", "strace", "--", *cmd]
+        times = {v: [] for v in runs}
+        cpus = {v: [] for v in runs}
         for _ in range(args.trials):
-            for variant, argv in variants.items():
-                elapsed, code = timed(argv, out)
-                if code not in (0,):
+            for variant, argv in runs.items():
+                elapsed, cpu, code = timed(argv, out)
+                if code != 0:
+                    # sysprint run exits 1 when the run was anomalous: deny would then change the workload.
                     print(f"{name}: {variant} exited {code}", file=sys.stderr)
                 times[variant].append(elapsed)
+                cpus[variant].append(cpu)
         base = statistics.median(times["untraced"])
+        base_cpu = statistics.median(cpus["untraced"])
         strace_added = statistics.median(times["strace -f -o /dev/null"]) - base
+        strace_cpu = statistics.median(cpus["strace -f -o /dev/null"]) - base_cpu
         for variant, ts in times.items():
             med = statistics.median(ts)
+            cpu = statistics.median(cpus[variant])
             added = med - base
             ratio = "" if variant == "untraced" else f"{added / strace_added:.2f}"
-            rows.append((name, variant, med, min(ts), max(ts), added, ratio))
-    print("| workload | run | median s | min s | max s | added s | added / strace's added |")
-    print("|---|---|---|---|---|---|---|")
-    for name, variant, med, lo, hi, added, ratio in rows:
-        print(f"| `{' '.join(WORKLOADS[name])}` | {variant} | {med:.2f} | {lo:.2f} | {hi:.2f} | {added:.2f} | {ratio} |")
+            cpu_ratio = "" if variant == "untraced" else f"{(cpu - base_cpu) / strace_cpu:.2f}"
+            rows.append((name, variant, med, min(ts), max(ts), added, ratio, cpu, cpu_ratio))
+    print(f"load {os.getloadavg()[0]:.1f} at the end", file=sys.stderr)
+    print("| workload | run | median s | min s | max s | added s | added / strace's added | CPU s | CPU added / strace's |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, variant, med, lo, hi, added, ratio, cpu, cpu_ratio in rows:
+        print(f"| `{' '.join(WORKLOADS[name])}` | {variant} | {med:.2f} | {lo:.2f} | {hi:.2f} | {added:.2f} | {ratio} | {cpu:.2f} | {cpu_ratio} |")
 
 
 if __name__ == "__main__":

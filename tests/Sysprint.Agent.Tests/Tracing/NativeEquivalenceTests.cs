@@ -109,6 +109,47 @@ public sealed class NativeEquivalenceTests : IDisposable
         AssertOneStopPerCall(log);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void The_log_shows_paths_addresses_and_vectors_as_strace_does(bool oneStop)
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        string[] command = ["/usr/bin/python3", "-S", "-c",
+            "import os, socket\nf = open('/etc/hostname')\nf.close()\ns = socket.socket()\n"
+            + $"s.connect(('127.0.0.1', {port}))\ns.close()\nos.write(1, b'hi \\x1b\\n')\nos.execv('/bin/true', ['true', 'x \"y\"'])"];
+
+        List<string> strace = Decoded(StraceLog(command));
+        List<string> native = Decoded(NativeLog(command, oneStop));
+
+        Assert.True(strace.Count == 4, string.Join('\n', strace));
+        Assert.Equal(strace, native);
+    }
+
+    /// <summary>The calls of that program whose arguments are compared, from the name to the closing parenthesis, addresses as <c>0x?</c>.</summary>
+    private static List<string> Decoded(string log)
+    {
+        var calls = new List<string>();
+        foreach (string line in File.ReadLines(log))
+        {
+            foreach (string call in (string[])["openat(AT_FDCWD, \"/etc/hostname\"", "connect(", "write(1, ", "execve(\"/bin/true\""])
+            {
+                // "PID  [SECONDS.MICROS ]CALL(...) = N"; strace pads short lines before " = " to its 40th column.
+                var prefix = System.Text.RegularExpressions.Regex.Match(line, @"^\d+ +(\d+\.\d+ +)?");
+                int at = prefix.Length;
+                int end = line.LastIndexOf(" = ", StringComparison.Ordinal);
+                if (line.AsSpan(at).StartsWith(call, StringComparison.Ordinal) && end > at)
+                {
+                    calls.Add(System.Text.RegularExpressions.Regex.Replace(line[at..end].TrimEnd(), "0x[0-9a-f]+", "0x?"));
+                }
+            }
+        }
+
+        return calls;
+    }
+
     /// <summary>
     /// The filter was installed: every call was seen at its entry only (<c>= ?</c>), but the
     /// command's own execve, whose exit the tracer waits for before installing it.

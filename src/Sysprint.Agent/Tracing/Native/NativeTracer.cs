@@ -65,6 +65,7 @@ internal sealed unsafe class NativeTracer
     private bool _detaching;
     private bool _stopped;
     private bool _filtered;
+    private byte[]? _arguments;
 
     public NativeTracer(TraceOptions options, SyscallTable table, LiveCheck? check, TraceLogWriter log)
     {
@@ -576,9 +577,11 @@ internal sealed unsafe class NativeTracer
         t.Number = kernel;
         t.Name = name;
         long line;
-        if (abi == _x8664 && kernel == SyscallNumberExecve && _log.Writes)
+        if (_log.Writes && abi == _x8664 && CallArguments.Decodes(kernel))
         {
-            line = _log.BeginCall(t.Tid, name, ExecveArguments(t.Tid, info.Arg0, info.Arg1, info.Arg2));
+            _arguments ??= new byte[CallArguments.MaxBytes];
+            int length = CallArguments.Format(_arguments, t.Tid, kernel, in info);
+            line = _log.BeginCall(t.Tid, name, _arguments.AsSpan(0, length));
         }
         else
         {
@@ -1012,44 +1015,6 @@ internal sealed unsafe class NativeTracer
 
         text.Append("], 0x0 /* ").Append(Environment().Count.ToString(CultureInfo.InvariantCulture)).Append(" vars */");
         return Encoding.UTF8.GetBytes(text.ToString());
-    }
-
-    private static byte[] ExecveArguments(int tid, ulong path, ulong argv, ulong envp)
-    {
-        string? file = ReadString(tid, path);
-        string text = string.Create(CultureInfo.InvariantCulture,
-            $"{(file is null ? "0x" + path.ToString("x", CultureInfo.InvariantCulture) : Quote(file))}, 0x{argv:x}, 0x{envp:x}");
-        return Encoding.UTF8.GetBytes(text);
-    }
-
-    /// <summary>A NUL-terminated string of the tracee's memory (at most 4 KiB), read page by page; null when unreadable.</summary>
-    private static string? ReadString(int tid, ulong address)
-    {
-        const int Max = 4096;
-        byte* buffer = stackalloc byte[Max];
-        int have = 0;
-        while (have < Max)
-        {
-            ulong at = address + (ulong)have;
-            int chunk = (int)Math.Min((ulong)(Max - have), 4096 - (at % 4096));
-            Ptrace.IoVec local = new() { Base = buffer + have, Length = (nuint)chunk };
-            Ptrace.IoVec remote = new() { Base = (void*)at, Length = (nuint)chunk };
-            if (Ptrace.ProcessVmReadv(tid, &local, 1, &remote, 1, 0) <= 0)
-            {
-                return null;
-            }
-
-            var span = new ReadOnlySpan<byte>(buffer + have, chunk);
-            int nul = span.IndexOf((byte)0);
-            if (nul >= 0)
-            {
-                return Encoding.UTF8.GetString(buffer, have + nul);
-            }
-
-            have += chunk;
-        }
-
-        return Encoding.UTF8.GetString(buffer, have);
     }
 
     /// <summary>A C string as strace quotes it: <c>"..."</c>, with <c>\"</c>, <c>\\</c>, <c>\n</c> and octal escapes.</summary>

@@ -5,20 +5,23 @@ namespace Sysprint.Agent.Tracing.Native;
 
 /// <summary>
 /// Writes what the native tracer saw as strace's <c>-f -ttt</c> output, so the logs it keeps go
-/// through the same readers as strace's (<c>strace -f -ttt -o LOG</c>). A sample:
+/// through the same readers as strace's (<c>strace -f -ttt -o LOG</c>). A sample (two stops per
+/// call: return values; with one stop per call, failing closed, they are <c>?</c> but for denied calls):
 /// <code>
-/// 4242  1796236785.445123 execve("/usr/bin/cat", ["cat", "/etc/hostname"], 0x7ffcd9069d90 /* 47 vars */) = 0
-/// 4242  1796236785.457476 close() = 0
+/// 4242  1796236785.445123 execve("/usr/bin/cat", ["cat", "/etc/hostname"], 0x0 /* 47 vars */) = 0
+/// 4242  1796236785.457002 openat(AT_FDCWD, "/etc/hostname", O_RDONLY) = 3
+/// 4242  1796236785.457476 close(3) = 0
 /// 4242  1796236785.458414 wait4( &lt;unfinished ...&gt;
 /// 4243  1796236785.458487 exit_group() = ?
 /// 4243  1796236785.458490 +++ exited with 0 +++
 /// 4242  1796236785.458512 &lt;... wait4 resumed&gt;) = 4243
 /// 4242  1796236785.458530 --- SIGCHLD {si_signo=SIGCHLD} ---
 /// </code>
-/// Arguments are not decoded (but <c>execve</c>'s path, which names the program); a call
-/// interrupted by another thread's line is split into <c>&lt;unfinished ...&gt;</c> and
-/// <c>&lt;... resumed&gt;</c> as strace splits it. Line numbers are counted even when nothing is
-/// written, so an alert's line is the line the call has (or would have) in the log.
+/// The arguments of the calls <see cref="CallArguments"/> lists are decoded (paths, descriptors,
+/// open flags, socket addresses, execve's vectors); other calls show none. A call interrupted by
+/// another thread's line is split into <c>&lt;unfinished ...&gt;</c> and <c>&lt;... resumed&gt;</c>
+/// as strace splits it. Line numbers are counted even when nothing is written, so an alert's line
+/// is the line the call has (or would have) in the log.
 /// </summary>
 /// <remarks>Not thread-safe: the tracer's thread only. Allocates nothing per call.</remarks>
 internal sealed class TraceLogWriter : IDisposable
