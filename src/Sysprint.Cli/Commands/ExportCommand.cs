@@ -1,8 +1,5 @@
 using System.CommandLine;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using Sysprint.App.Profiles;
-using Sysprint.Diagnostics;
 using Sysprint.Integrity;
 using Sysprint.Mapping;
 using Sysprint.Storage;
@@ -29,15 +26,8 @@ internal static class ExportCommand
             using IFingerprintStore store = StoreLocator.Open(address, create: false, context);
             SyscallTable table = StoreLocator.Mapping(store, null, null);
             string name = result.GetValue(profile)!;
-            ProfileInfo info = store.FindProfile(name) ?? throw new SysprintException(ErrorKind.InputMissing, $"{address}: no profile '{name}'");
-            ProfileExport export = ProfileExport.FromStore(store, info, table);
             string path = result.GetValue(output)!;
-            using (var stream = File.Create(path))
-            using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-            {
-                export.Write(json);
-            }
-
+            ProfileExport export = ExportService.Export(store, table, name, path);
             int windowLogs = export.Logs.Count;
             Seal? seal = export.Seal;
             string counts = windowLogs > 0 ? $", window counts of {windowLogs} logs" : "";
