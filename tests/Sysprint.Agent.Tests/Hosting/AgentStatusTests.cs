@@ -70,7 +70,8 @@ public sealed class AgentStatusTests : IDisposable
         Assert.Contains("  OLDEST ", text, StringComparison.Ordinal);
 
         agent.Signal(SysprintProcess.SigTerm);
-        Assert.Equal(0, agent.WaitForExit());
+        int exit = agent.WaitForExit();
+        Assert.True(exit == 0, $"SIGTERM: exit {exit}\n{agent.Error}");
     }
 
     [Fact]
