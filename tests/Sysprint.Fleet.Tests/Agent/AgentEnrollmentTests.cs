@@ -11,23 +11,9 @@ namespace Sysprint.Fleet.Tests.Agent;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class AgentEnrollmentTests : FleetFixture
 {
-    private const string Normal =
-        """
-        100   openat(AT_FDCWD, "/etc/hostname", O_RDONLY) = 3
-        100   read(3, "vm\n", 131072) = 3
-        100   close(3) = 0
-        100   +++ exited with 0 +++
+    private const string Normal = HostnameLogs.Normal;
 
-        """;
-
-    private const string Injected =
-        """
-        200   openat(AT_FDCWD, "/etc/hostname", O_RDONLY) = 3
-        200   read(3, "vm\n", 131072) = 3
-        200   socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 4
-        200   close(3) = 0
-
-        """;
+    private static string Injected => HostnameLogs.SocketAfterRead(200, exited: false);
 
     private readonly TempDir _dir = new();
 

@@ -16,25 +16,7 @@ namespace Sysprint.Fleet.Tests.Faults;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class FaultTests : IAsyncLifetime
 {
-    private const string Normal =
-        """
-        100   openat(AT_FDCWD, "/etc/hostname", O_RDONLY) = 3
-        100   read(3, "vm\n", 131072) = 3
-        100   close(3) = 0
-        100   +++ exited with 0 +++
-
-        """;
-
-    /// <summary>Two alerts: read -> socket and socket -> close are unknown to <see cref="Normal"/>.</summary>
-    private const string Injected =
-        """
-        PID   openat(AT_FDCWD, "/etc/hostname", O_RDONLY) = 3
-        PID   read(3, "vm\n", 131072) = 3
-        PID   socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 4
-        PID   close(3) = 0
-        PID   +++ exited with 0 +++
-
-        """;
+    private const string Normal = HostnameLogs.Normal;
 
     private const int AlertsPerLog = 2;
 
@@ -322,7 +304,7 @@ public sealed class FaultTests : IAsyncLifetime
                 int n = _written;
                 int pid = Interlocked.Increment(ref s_pid);
                 string path = Path.Combine(_spool, "vm" + (n % _vms + 1), $"run{n:D5}.strace");
-                await File.WriteAllTextAsync(path, Injected.Replace("PID", pid.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal), CancellationToken.None);
+                await File.WriteAllTextAsync(path, HostnameLogs.SocketAfterRead(pid, exited: true), CancellationToken.None);
                 Interlocked.Increment(ref _written);
                 try
                 {

@@ -24,36 +24,13 @@ namespace Sysprint.Fleet.Tests.Learning;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class LearnFromFleetAgentTests : IAsyncLifetime
 {
-    private const string Normal =
-        """
-        100   openat(AT_FDCWD, "/etc/hostname", O_RDONLY) = 3
-        100   read(3, "vm\n", 131072) = 3
-        100   close(3) = 0
-        100   +++ exited with 0 +++
-
-        """;
+    private const string Normal = HostnameLogs.Normal;
 
     /// <summary>The new release: read -> socket, socket -> close.</summary>
-    private const string WithSocket =
-        """
-        200   openat(AT_FDCWD, "/etc/hostname", O_RDONLY) = 3
-        200   read(3, "vm\n", 131072) = 3
-        200   socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 4
-        200   close(3) = 0
-        200   +++ exited with 0 +++
-
-        """;
+    private static string WithSocket => HostnameLogs.SocketAfterRead(200, exited: true);
 
     /// <summary>close -> getpid.</summary>
-    private const string WithGetpid =
-        """
-        300   openat(AT_FDCWD, "/etc/hostname", O_RDONLY) = 3
-        300   read(3, "vm\n", 131072) = 3
-        300   close(3) = 0
-        300   getpid() = 300
-        300   +++ exited with 0 +++
-
-        """;
+    private static string WithGetpid => HostnameLogs.GetpidAfterClose(300);
 
     /// <summary>read -> mmap: what the other group's host (and hv-1 after the window) does; never learnt.</summary>
     private const string WithMmap =

@@ -17,36 +17,13 @@ namespace Sysprint.Fleet.Tests.Learning;
 /// </summary>
 public sealed class LearningWindowTests : FleetFixture
 {
-    private const string Normal =
-        """
-        100   openat(AT_FDCWD, "/etc/hostname", O_RDONLY) = 3
-        100   read(3, "vm\n", 131072) = 3
-        100   close(3) = 0
-        100   +++ exited with 0 +++
-
-        """;
+    private const string Normal = HostnameLogs.Normal;
 
     /// <summary>A new release: it also opens a socket after reading (read -> socket, socket -> close).</summary>
-    private const string WithSocket =
-        """
-        200   openat(AT_FDCWD, "/etc/hostname", O_RDONLY) = 3
-        200   read(3, "vm\n", 131072) = 3
-        200   socket(AF_INET, SOCK_STREAM, IPPROTO_IP) = 4
-        200   close(3) = 0
-        200   +++ exited with 0 +++
-
-        """;
+    private static string WithSocket => HostnameLogs.SocketAfterRead(200, exited: true);
 
     /// <summary>Another new behaviour: getpid after close.</summary>
-    private const string WithGetpid =
-        """
-        300   openat(AT_FDCWD, "/etc/hostname", O_RDONLY) = 3
-        300   read(3, "vm\n", 131072) = 3
-        300   close(3) = 0
-        300   getpid() = 300
-        300   +++ exited with 0 +++
-
-        """;
+    private static string WithGetpid => HostnameLogs.GetpidAfterClose(300);
 
     private readonly TempDir _dir = new();
 
