@@ -33,4 +33,24 @@ public static class Eventually
             await Task.Delay(20, TestContext.Current.CancellationToken);
         }
     }
+
+    /// <summary>
+    /// Polls the asynchronous <paramref name="condition"/> (a query to a server or a store) until it
+    /// holds; fails the test after <paramref name="seconds"/>, with <paramref name="context"/>'s text
+    /// (a process's stderr, say) in the message.
+    /// </summary>
+    public static async Task TrueAsync(Func<Task<bool>> condition, string what, Func<string>? context = null, double seconds = DefaultSeconds)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        DateTime deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow >= deadline)
+            {
+                Assert.Fail($"timed out after {seconds} s waiting for: {what}\n{context?.Invoke()}");
+            }
+
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+    }
 }

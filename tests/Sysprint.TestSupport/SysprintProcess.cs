@@ -68,9 +68,13 @@ public sealed partial class SysprintProcess : IDisposable
         }
     }
 
+    /// <summary>Starts <c>sysprint ARGS</c> as <see cref="Start(IEnumerable{string}, IReadOnlyDictionary{string, string}?, IReadOnlyList{string}?)"/> does.</summary>
+    public static SysprintProcess Start(params string[] args) => Start(args, environment: null);
+
     /// <summary>
     /// Starts <c>sysprint ARGS</c> with stdin closed, <c>LC_ALL=C</c>, host name <c>dom0-test</c>, and
-    /// none of the developer's <c>SYSPRINT_DB</c>, <c>SYSPRINT_BUSY_TIMEOUT</c>, <c>SYSPRINT_TRUST</c>;
+    /// none of the developer's <c>SYSPRINT_DB</c>, <c>SYSPRINT_BUSY_TIMEOUT</c>, <c>SYSPRINT_TRUST</c>,
+    /// <c>SYSPRINT_ENROLL_TOKEN</c>;
     /// <paramref name="environment"/> adds to that. <paramref name="wrapper"/> is a command that runs
     /// sysprint in turn, given its path and arguments after its own (e.g. <c>setpriv --reuid=nobody --</c>).
     /// </summary>
@@ -103,6 +107,7 @@ public sealed partial class SysprintProcess : IDisposable
         start.Environment.Remove("SYSPRINT_DB");
         start.Environment.Remove("SYSPRINT_BUSY_TIMEOUT");
         start.Environment.Remove("SYSPRINT_TRUST");
+        start.Environment.Remove("SYSPRINT_ENROLL_TOKEN");
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[key] = value;
@@ -188,14 +193,19 @@ public sealed partial class SysprintProcess : IDisposable
         }
     }
 
-    public void Dispose()
+    /// <summary>Kills the process and its children (SIGKILL: no chance to clean up, as in a crash) and waits for the end.</summary>
+    public void Kill()
     {
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
             _process.WaitForExit();
         }
+    }
 
+    public void Dispose()
+    {
+        Kill();
         _process.Dispose();
     }
 

@@ -62,8 +62,9 @@ public sealed class BinariesTests : FleetFixture
         Assert.Equal(0, Run(null, "run", "--db", Db.Url, "--learn", "--profile", "sleep", "--", "sleep", "0").Exit);
         using var sleeper = Process.Start("sleep", "600")!;
         string exe = new FileInfo($"/proc/{sleeper.Id}/exe").LinkTarget!;
-        using SysprintProcess attach = SysprintProcess.StartWith(new Dictionary<string, string> { ["SYSPRINT_HOSTNAME"] = "hv-9" },
-            "attach", "--db", Db.Url, "--profile", "sleep", "-q", sleeper.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using SysprintProcess attach = SysprintProcess.Start(
+            ["attach", "--db", Db.Url, "--profile", "sleep", "-q", sleeper.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+            new Dictionary<string, string> { ["SYSPRINT_HOSTNAME"] = "hv-9" });
         // Traced once its TracerPid is set; then the process ends, and so does the attach.
         await Eventually.TrueAsync(() => Task.FromResult(TracerPid(sleeper.Id) != 0 || attach.HasExited), "the attach tracing sleep", () => attach.Error);
         sleeper.Kill();
@@ -85,7 +86,7 @@ public sealed class BinariesTests : FleetFixture
             environment["SYSPRINT_HOSTNAME"] = host;
         }
 
-        using SysprintProcess process = SysprintProcess.StartWith(environment, args);
+        using SysprintProcess process = SysprintProcess.Start(args, environment);
         int exit = process.WaitForExit(120);
         return (exit, process.Out + process.Error);
     }

@@ -8,7 +8,6 @@ using Sysprint.Fleet.Tests.Support;
 using Sysprint.Model;
 using Sysprint.Storage;
 using Sysprint.Storage.Postgres;
-using Sysprint.TestSupport;
 
 namespace Sysprint.Fleet.Tests.Cli;
 
@@ -19,7 +18,7 @@ namespace Sysprint.Fleet.Tests.Cli;
 /// </summary>
 public sealed class PostgresStoreCommandsTests : FleetFixture
 {
-    private readonly Sysprint.TestSupport.TempDir _dir = new("sysprint-pgstore-");
+    private readonly TempDir _dir = new("sysprint-pgstore-");
 
     public override async ValueTask DisposeAsync()
     {
@@ -159,8 +158,8 @@ public sealed class PostgresStoreCommandsTests : FleetFixture
         string[] forward = [.. Directory.GetFiles(logs).Order(StringComparer.Ordinal)];
         string[] backward = [.. forward.Reverse()];
 
-        using (var a = Sysprint.TestSupport.SysprintProcess.Start(["train", "-q", "--db", Db.Url, .. forward]))
-        using (var b = Sysprint.TestSupport.SysprintProcess.Start(["train", "-q", "--db", Db.Url, .. backward]))
+        using (var a = SysprintProcess.Start(["train", "-q", "--db", Db.Url, .. forward]))
+        using (var b = SysprintProcess.Start(["train", "-q", "--db", Db.Url, .. backward]))
         {
             Assert.Equal((0, ""), (await a.WaitForExitAsync(TimeSpan.FromMinutes(5)), a.Error));
             Assert.Equal((0, ""), (await b.WaitForExitAsync(TimeSpan.FromMinutes(5)), b.Error));

@@ -8,7 +8,6 @@ using Sysprint.Fleet.Tests.Support;
 using Sysprint.Integrity;
 using Sysprint.Mapping;
 using Sysprint.Model;
-using Sysprint.TestSupport;
 
 namespace Sysprint.Fleet.Tests.Server;
 
@@ -18,7 +17,7 @@ namespace Sysprint.Fleet.Tests.Server;
 /// </summary>
 public sealed class ProfileFeedTests : FleetFixture
 {
-    private readonly Sysprint.TestSupport.TempDir _dir = new("sysprint-feed-");
+    private readonly TempDir _dir = new("sysprint-feed-");
 
     public override async ValueTask DisposeAsync()
     {

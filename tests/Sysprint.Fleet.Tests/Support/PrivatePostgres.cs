@@ -62,7 +62,7 @@ internal sealed class PrivatePostgres : IAsyncDisposable
 
     private static async Task<string> RunAsync(string[] args, bool durable = false)
     {
-        var start = new ProcessStartInfo(Path.Combine(Sysprint.TestSupport.Repository.Root(), ".ci", "postgres"))
+        var start = new ProcessStartInfo(Path.Combine(Repository.Root(), ".ci", "postgres"))
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
