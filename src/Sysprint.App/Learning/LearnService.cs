@@ -15,6 +15,9 @@ public sealed class LearnService
     /// <summary>Logs in a row that must add nothing before a fingerprint is called stable.</summary>
     public const int StableAfter = 3;
 
+    /// <summary>Logs read ahead per core while one is learnt.</summary>
+    public const int ReadAheadPerCore = 4;
+
     private readonly IFingerprintStore _store;
     private readonly Trainer _trainer;
 
@@ -41,6 +44,91 @@ public sealed class LearnService
         catch (SysprintException e) when (e.Kind is ErrorKind.MalformedInput or ErrorKind.InputMissing)
         {
             return new LearnResult(path, null, e);
+        }
+    }
+
+    /// <summary>
+    /// Learns <paramref name="paths"/> in their order, as <see cref="Learn"/> one after another
+    /// would, yielding each result in turn; the logs ahead are read on the other cores meanwhile
+    /// (at most <see cref="ReadAheadPerCore"/> per core, so memory stays bounded). A log that may
+    /// teach the mapping names (NtTrace) makes the rest of the run one log at a time, since names are
+    /// numbered in the order they are first seen.
+    /// </summary>
+    public IEnumerable<LearnResult> LearnAll(IReadOnlyList<string> paths, string profile, int? window)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        ArgumentNullException.ThrowIfNull(profile);
+        int ahead = Environment.ProcessorCount * ReadAheadPerCore;
+        if (Environment.ProcessorCount < 2 || paths.Count < 2)
+        {
+            foreach (string path in paths)
+            {
+                yield return Learn(path, profile, window);
+            }
+
+            yield break;
+        }
+
+        Trainer.ReadAhead reader = _trainer.StartReadAhead(profile, window);
+        var pending = new Queue<Task<PreparedLog>>();
+        int next = 0;
+        bool inTurn = false;
+        try
+        {
+            for (int i = 0; i < paths.Count; i++)
+            {
+                while (!inTurn && next < paths.Count && pending.Count < ahead)
+                {
+                    string path = paths[next++];
+                    pending.Enqueue(Task.Run(() => reader.Prepare(path)));
+                }
+
+                LearnResult result;
+                if (inTurn)
+                {
+                    result = Learn(paths[i], profile, window);
+                }
+                else
+                {
+                    PreparedLog prepared = pending.Dequeue().GetAwaiter().GetResult();
+                    if (prepared.NeedsTurn)
+                    {
+                        // The logs read ahead may be reading the mapping this log is about to teach:
+                        // let them finish, drop what they read, and go on one log at a time.
+                        inTurn = true;
+                        Task.WaitAll([.. pending]);
+                        pending.Clear();
+                        next = i + 1;
+                        result = Learn(paths[i], profile, window);
+                    }
+                    else
+                    {
+                        result = LearnPrepared(prepared, window);
+                    }
+                }
+
+                yield return result;
+            }
+        }
+        finally
+        {
+            // A caller that stops early (or a store error) must not leave reads running behind it.
+            foreach (Task<PreparedLog> task in pending)
+            {
+                task.Wait();
+            }
+        }
+    }
+
+    private LearnResult LearnPrepared(PreparedLog prepared, int? window)
+    {
+        try
+        {
+            return new LearnResult(prepared.Path, _trainer.Learn(prepared, window), null);
+        }
+        catch (SysprintException e) when (e.Kind is ErrorKind.MalformedInput or ErrorKind.InputMissing)
+        {
+            return new LearnResult(prepared.Path, null, e);
         }
     }
 

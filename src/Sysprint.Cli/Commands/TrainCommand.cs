@@ -62,9 +62,8 @@ internal static class TrainCommand
         bool progress = context.Interactive && files.Count > ProgressAbove;
         bool perLog = !quiet && !progress;
 
-        void LearnOne(string file)
+        void Report(LearnResult learnt)
         {
-            LearnResult learnt = learning.Learn(file, profile, window);
             results.Add(learnt);
             if (learnt.Outcome is { } outcome)
             {
@@ -88,18 +87,18 @@ internal static class TrainCommand
             context.ErrorConsole.Progress().Start(ctx =>
             {
                 ProgressTask task = ctx.AddTask("learning", maxValue: files.Count);
-                foreach (string file in files)
+                foreach (LearnResult learnt in learning.LearnAll(files, profile, window))
                 {
-                    LearnOne(file);
+                    Report(learnt);
                     task.Increment(1);
                 }
             });
         }
         else
         {
-            foreach (string file in files)
+            foreach (LearnResult learnt in learning.LearnAll(files, profile, window))
             {
-                LearnOne(file);
+                Report(learnt);
             }
         }
 

@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using Sysprint.Detection;
 using Sysprint.Diagnostics;
@@ -72,6 +73,87 @@ public sealed class Trainer
         }
     }
 
+    /// <summary>
+    /// Starts reading logs ahead of their turn, on any threads, for <paramref name="profileName"/>
+    /// (or each log's program for <see cref="AutoProfile"/>): what <see cref="ReadAhead.Prepare"/>
+    /// reads is learnt later, in order, by <see cref="Learn(PreparedLog, int?)"/>, with the same
+    /// outcome as learning the logs one after another.
+    /// </summary>
+    public ReadAhead StartReadAhead(string profileName, int? window)
+    {
+        ArgumentNullException.ThrowIfNull(profileName);
+        var windows = new Dictionary<string, int>(StringComparer.Ordinal);
+        var learnt = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (ProfileInfo profile in _store.ListProfiles())
+        {
+            if (profileName != AutoProfile && profile.Name != profileName)
+            {
+                continue;
+            }
+
+            windows[profile.Name] = profile.Window;
+            learnt[profile.Name] = [.. _store.ListLearntLogs(profile.Id).Select(l => l.Sha256)];
+        }
+
+        return new ReadAhead(profileName, window ?? Fingerprint.MinWindow, windows, learnt, _table, _options);
+    }
+
+    /// <summary>
+    /// Learns a log <see cref="ReadAhead.Prepare"/> read ahead: the profile's fingerprint takes the
+    /// grams the log held that it lacked. Call in the logs' order, on one thread.
+    /// </summary>
+    public TrainOutcome Learn(PreparedLog prepared, int? window)
+    {
+        ArgumentNullException.ThrowIfNull(prepared);
+        prepared.Error?.Throw();
+        string name = prepared.Profile!;
+        (ProfileInfo? profile, Fingerprint fingerprint) = Profile(name, window);
+        LearntLog? earlier = profile is null ? null : _store.FindLearntLog(profile.Id, prepared.Sha256!);
+        if (earlier is not null)
+        {
+            return new TrainOutcome(prepared.Path, profile!.Name, earlier, AlreadyLearnt: true, null, fingerprint.TransitionCount, fingerprint.KnownCallCount);
+        }
+
+        if (prepared.Grams is not { } grams || grams.Window != fingerprint.Window)
+        {
+            // Read ahead as learnt already, or for another window than the profile now has: read it now.
+            return Learn(prepared.Path, name, window);
+        }
+
+        var newGrams = new List<int[]>();
+        int newTransitions = 0;
+        foreach (int[] gram in grams.Grams())
+        {
+            if (fingerprint.Add(gram))
+            {
+                newGrams.Add(gram);
+                newTransitions += gram.Length > 1 ? 1 : 0;
+            }
+        }
+
+        if (fingerprint.KnownCallCount > _options.MaxCalls)
+        {
+            // Too many calls only with what was learnt before it: learning it in turn says where.
+            _profiles.Remove(name);
+            return Learn(prepared.Path, name, window);
+        }
+
+        try
+        {
+            profile ??= _store.CreateProfile(name, fingerprint.Window, fingerprint.Window == 2 ? PaperDetector.KindName : StideDetector.KindName, 0);
+            _profiles[name] = (profile, fingerprint);
+            var log = new LearntLog(Path.GetFullPath(prepared.Path), prepared.Size, prepared.Sha256!, prepared.Read!.Syscalls, newTransitions,
+                fingerprint.TransitionCount, DateTimeOffset.UtcNow);
+            _store.LearnLog(profile, log, newGrams, [], prepared.Windows!);
+            return new TrainOutcome(prepared.Path, profile.Name, log, AlreadyLearnt: false, prepared.Read, fingerprint.TransitionCount, fingerprint.KnownCallCount);
+        }
+        catch
+        {
+            _profiles.Remove(name);
+            throw;
+        }
+    }
+
     /// <summary>The sha256 (hex) and size of a file's bytes as stored (compressed logs hash compressed).</summary>
     public static (string Sha256, long Size) Hash(string path)
     {
@@ -135,4 +217,97 @@ public sealed class Trainer
                 $"profile '{profile.Name}' has window {profile.Window}, not {w}: a window is fixed when its profile is created (use another --profile)");
         }
     }
+
+    /// <summary>
+    /// Reads logs for a <see cref="Trainer"/> ahead of their turn. <see cref="Prepare"/> is safe on
+    /// any thread while the trainer learns: it reads the mapping and a snapshot of the store taken at
+    /// the start, never the store itself.
+    /// </summary>
+    public sealed class ReadAhead
+    {
+        private readonly string _profileName;
+        private readonly int _newWindow;
+        private readonly Dictionary<string, int> _windows;
+        private readonly Dictionary<string, HashSet<string>> _learnt;
+        private readonly SyscallTable _table;
+        private readonly LogReadOptions _options;
+
+        internal ReadAhead(string profileName, int newWindow, Dictionary<string, int> windows, Dictionary<string, HashSet<string>> learnt,
+            SyscallTable table, LogReadOptions options)
+        {
+            _profileName = profileName;
+            _newWindow = newWindow;
+            _windows = windows;
+            _learnt = learnt;
+            _table = table;
+            _options = options;
+        }
+
+        /// <summary>
+        /// Reads <paramref name="path"/> into its own grams and window counts. A log that may teach
+        /// the mapping new names (NtTrace) is left to be read in its turn (<see cref="PreparedLog.NeedsTurn"/>):
+        /// reading it now would number names out of order.
+        /// </summary>
+        public PreparedLog Prepare(string path)
+        {
+            ArgumentNullException.ThrowIfNull(path);
+            var prepared = new PreparedLog(path);
+            try
+            {
+                LogFormat format = _options.Format == LogFormat.Auto ? LogReader.Detect(path) : _options.Format;
+                if (_options.LearnNames ?? format == LogFormat.NtTrace)
+                {
+                    prepared.NeedsTurn = true;
+                    return prepared;
+                }
+
+                string name = _profileName == AutoProfile ? ProgramProfile.Find(path, _options) : _profileName;
+                prepared.Profile = name;
+                (prepared.Sha256, prepared.Size) = Hash(path);
+                if (_learnt.TryGetValue(name, out HashSet<string>? learnt) && learnt.Contains(prepared.Sha256))
+                {
+                    return prepared;
+                }
+
+                var grams = new Fingerprint(_windows.GetValueOrDefault(name, _newWindow));
+                var learner = new FingerprintLearner(grams) { MaxThreads = _options.MaxThreads, MaxCalls = _options.MaxCalls };
+                var windows = new WindowModelLearner(new SubstringModel(capacity: 1024)) { MaxThreads = _options.MaxThreads };
+                prepared.Read = LogReader.Read(path, _table, _options, new TeeSink(learner, windows));
+                prepared.Grams = grams;
+                prepared.Windows = windows.Model;
+            }
+            catch (Exception e)
+            {
+                prepared.Error = ExceptionDispatchInfo.Capture(e);
+            }
+
+            return prepared;
+        }
+    }
+}
+
+/// <summary>A log <see cref="Trainer.ReadAhead.Prepare"/> read ahead of its turn, to be learnt in order.</summary>
+public sealed class PreparedLog
+{
+    internal PreparedLog(string path) => Path = path;
+
+    public string Path { get; }
+
+    /// <summary>Reading it may teach the mapping names: it must be read in its turn, after every log before it is learnt.</summary>
+    public bool NeedsTurn { get; internal set; }
+
+    internal string? Profile { get; set; }
+
+    internal string? Sha256 { get; set; }
+
+    internal long Size { get; set; }
+
+    /// <summary>The log's own grams (null: the snapshot said it was learnt already).</summary>
+    internal Fingerprint? Grams { get; set; }
+
+    internal SubstringModel? Windows { get; set; }
+
+    internal LogReadResult? Read { get; set; }
+
+    internal ExceptionDispatchInfo? Error { get; set; }
 }

@@ -295,4 +295,50 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal("3 logs: 3 learnt, 0 already learnt; 192 syscalls read", result.OutLines[3]);
         Assert.Equal(0, _cli.Run("check", "--db", _db, Fixtures.Strace("multi_f")).Exit);
     }
+
+    [Theory]
+    [InlineData("default")]
+    [InlineData("auto")]
+    public void Many_logs_in_one_run_learn_what_one_run_per_log_learns(string profile)
+    {
+        // train reads the logs after the one it learns on the other cores. What it prints and stores
+        // must be what learning them one run at a time gives: the new transitions in order, the same
+        // content seen twice, a broken log among them, and an NtTrace log (whose names are numbered
+        // in turn, so the run goes on one log at a time after it).
+        var logs = Directory.EnumerateFiles(Fixtures.StraceDirectory, "*.strace").Order(StringComparer.Ordinal).ToList();
+        logs.Insert(3, _cli.Write("copy.strace", File.ReadAllText(logs[0])));
+        logs.Insert(7, _cli.Write("broken.strace", "close(1) = 0\nfrob(1) = 0\nexit_group(0) = ?\n"));
+        logs.Insert(logs.Count - 3, _cli.Write("windows.txt", Logs.NtTraceSample));
+        Assert.True(logs.Count > 20, "the fixtures give more logs than train reads ahead");
+
+        CliResult oneRun = _cli.Run(["train", "--db", _cli.Db("one-run.db"), "--profile", profile, .. logs]);
+
+        string eachDb = _cli.Db("each.db");
+        var each = logs.Select(log => _cli.Run("train", "--db", eachDb, "--profile", profile, log)).ToList();
+        Assert.Equal(each.Max(r => r.Exit), oneRun.Exit);
+        Assert.NotEqual(0, oneRun.Exit);
+        Assert.Equal(
+            string.Concat(each.Select(r => r.Error)),
+            oneRun.Error);
+        Assert.Equal(
+            Timeless(string.Join('\n', each.Where(r => r.OutLines.Length > 0 && !r.OutLines[0].Contains(" log: ", StringComparison.Ordinal)).Select(r => r.OutLines[0]))),
+            Timeless(string.Join('\n', oneRun.OutLines.TakeWhile(line => !line.Contains(" logs: ", StringComparison.Ordinal)))));
+        var profiles = each.SelectMany(r => Regex.Matches(r.Out, "fingerprint '([^']+)'").Select(m => m.Groups[1].Value)).Distinct().ToList();
+        Assert.True(profile == "auto" ? profiles.Count > 2 : profiles.Count == 1, string.Join(", ", profiles));
+        foreach (string name in profiles)
+        {
+            Assert.Equal(Export(eachDb, name), Export(_cli.Db("one-run.db"), name));
+        }
+    }
+
+    private string Export(string db, string profile)
+    {
+        string file = _cli.PathOf($"{Path.GetFileNameWithoutExtension(db)}-{profile}.json");
+        _cli.RunOk("export", "--db", db, "--profile", profile, "-o", file);
+        return Timeless(File.ReadAllText(file));
+    }
+
+    /// <summary>The text with its times blanked: two stores learn the same logs at different moments.</summary>
+    private static string Timeless(string text) =>
+        Regex.Replace(text, @"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?Z?", "TIME");
 }
