@@ -182,7 +182,8 @@ public sealed class LiveTrace
             check.Mismatches,
             check.Alerts,
             Signalled,
-            tracer.Denied);
+            tracer.Denied,
+            tracer.Undeniable);
     }
 
     private static FileStream OpenLog(string path) =>

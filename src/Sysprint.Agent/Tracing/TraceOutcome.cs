@@ -7,6 +7,7 @@ namespace Sysprint.Agent.Tracing;
 /// <param name="ExitCode">The command's exit status (128 + N when killed by signal N); null when attached to a process.</param>
 /// <param name="Signalled">The pids stopped or killed because of the anomaly.</param>
 /// <param name="Denied">Calls that did not run because they were anomalous (<c>--on-anomaly deny</c>).</param>
+/// <param name="Undeniable">Anomalous calls that ran under deny because a program cannot survive their failing (exit, exit_group, the signal returns, restart_syscall); alerted all the same.</param>
 /// <param name="Read">What reading the trace found (lines, skipped lines, the first program).</param>
 public sealed record TraceOutcome(
     int? ExitCode,
@@ -18,4 +19,5 @@ public sealed record TraceOutcome(
     IReadOnlyList<Mismatch> Mismatches,
     int Alerts,
     IReadOnlyList<int> Signalled,
-    long Denied = 0);
+    long Denied = 0,
+    long Undeniable = 0);

@@ -144,6 +144,12 @@ internal static class RunCommand
                 $"    denied {outcome.Denied:N0} call{(outcome.Denied == 1 ? "" : "s")}: {(outcome.Denied == 1 ? "it" : "they")} returned {LinuxNames.Errno(denyErrno)} without running"));
         }
 
+        if (outcome.Undeniable > 0)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"    let {outcome.Undeniable:N0} anomalous call{(outcome.Undeniable == 1 ? "" : "s")} run: exit, exit_group, rt_sigreturn and restart_syscall are never denied (the program would crash, not get an error)"));
+        }
+
         if (outcome.Anomalous && outcome.Signalled.Count > 0)
         {
             string pids = string.Join(' ', outcome.Signalled);
@@ -176,7 +182,7 @@ internal static class RunCommand
         {
             OnAnomaly = new Option<string>("--on-anomaly")
             {
-                Description = "What to do at an anomalous call, before it runs: alert (let it run), deny (it returns --deny-errno instead of running; the program goes on), "
+                Description = "What to do at an anomalous call, before it runs: alert (let it run), deny (it returns --deny-errno instead of running; the program goes on; exit, exit_group, rt_sigreturn and restart_syscall always run), "
                     + "stop (SIGSTOP the traced processes, to inspect) or kill (SIGKILL them). With --tracer strace the action comes just after the call (deny: native only). "
                     + "The whole-run detectors (zstide, freq, callset) decide when the run ends: alert only",
                 DefaultValueFactory = _ => "alert",

@@ -88,6 +88,12 @@ internal sealed unsafe class NativeTracer
     /// <summary>Calls denied (<c>--on-anomaly deny</c>).</summary>
     public long Denied { get; private set; }
 
+    /// <summary>
+    /// Anomalous calls let run under <c>--on-anomaly deny</c> because they cannot fail: see
+    /// <see cref="Abi.Deniable"/>. Their alerts are raised all the same.
+    /// </summary>
+    public long Undeniable { get; private set; }
+
     /// <summary>Calls seen (log lines of call entries).</summary>
     public long Syscalls { get; private set; }
 
@@ -589,7 +595,7 @@ internal sealed unsafe class NativeTracer
         }
 
         Syscalls++;
-        Decide(t, mapped, line, info.InstructionPointer, atEntry: true);
+        Decide(t, mapped, line, info.InstructionPointer, atEntry: true, abi.Deniable(kernel));
     }
 
     /// <summary>
@@ -712,8 +718,12 @@ internal sealed unsafe class NativeTracer
     }
 
     /// <summary>Checks the call against the fingerprint and, when it makes the run anomalous, acts before it runs.</summary>
-    /// <remarks>The command's own execve is seen once it is done (<paramref name="atEntry"/> false): only kill can act on it.</remarks>
-    private void Decide(Tracee t, int mapped, long line, ulong ip, bool atEntry)
+    /// <remarks>
+    /// The command's own execve is seen once it is done (<paramref name="atEntry"/> false): only kill can act on it.
+    /// A call that is not <paramref name="deniable"/> runs under deny (its alert is raised): kill and
+    /// stop act on it as on any other (a stopped call is made when the process is continued).
+    /// </remarks>
+    private void Decide(Tracee t, int mapped, long line, ulong ip, bool atEntry, bool deniable = true)
     {
         if (_check is null)
         {
@@ -735,6 +745,9 @@ internal sealed unsafe class NativeTracer
 
         switch (_options.OnAnomaly)
         {
+            case AnomalyAction.Deny when !deniable:
+                Undeniable++;
+                break;
             case AnomalyAction.Deny:
                 Skip(t);
                 t.DenyErrno = _options.DenyErrno;
@@ -1052,8 +1065,19 @@ internal sealed unsafe class NativeTracer
     /// <summary>One ABI's kernel numbers, mapped to the store's numbers and to names for the log.</summary>
     private sealed class Abi
     {
+        /// <summary>
+        /// Calls a program cannot go on from when they fail, so deny lets them run: a failed exit
+        /// returns into code that has nothing after it (glibc's <c>_exit</c> then runs <c>hlt</c>:
+        /// SIGSEGV), a failed signal return into the signal trampoline (the same), and
+        /// restart_syscall only goes on with a call that was already let run (denied, that call
+        /// would fail with an errno it never returns). Denying them breaks the program's control
+        /// flow instead of giving it an error; they start nothing new.
+        /// </summary>
+        private static readonly string[] s_undeniable = ["exit", "exit_group", "rt_sigreturn", "sigreturn", "restart_syscall"];
+
         private readonly int[] _numbers;
         private readonly byte[]?[] _names;
+        private readonly bool[] _undeniable;
 
         public Abi(SyscallTable kernel, SyscallTable store)
         {
@@ -1065,13 +1089,18 @@ internal sealed unsafe class NativeTracer
 
             _numbers = new int[max + 1];
             _names = new byte[]?[max + 1];
+            _undeniable = new bool[max + 1];
             Array.Fill(_numbers, -1);
             foreach (var (number, name) in kernel.Entries)
             {
                 _names[number] = Encoding.ASCII.GetBytes(name);
                 _numbers[number] = store.TryGetNumber(name, out int mapped) ? mapped : -1;
+                _undeniable[number] = Array.IndexOf(s_undeniable, name) >= 0;
             }
         }
+
+        /// <summary>False for the calls a program cannot survive failing (exit, exit_group, the signal returns, restart_syscall).</summary>
+        public bool Deniable(int number) => (uint)number >= (uint)_undeniable.Length || !_undeniable[number];
 
         /// <summary>The store's number of kernel call <paramref name="number"/> (-1: unknown), and its name (null: unknown).</summary>
         public int Map(int number, out byte[]? name)
