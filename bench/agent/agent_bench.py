@@ -416,16 +416,12 @@ def throughput(work, vms, rate, seconds, marker_every=0.5, inotify=True):
             "samples": samples}
 
 
-def restarts(work, kills, vms, anomalies, seconds, seed):
-    rng = random.Random(seed)
-    db = os.path.join(work, "rs.db")
-    spool = os.path.join(work, "spool-rs")
-    jsonl = os.path.join(work, "rs.jsonl")
-    train(work, db)
-    rx = Receivers()
+def vm_logs(rng, spool, vms, anomalies, first_pid):
+    """Each VM's log (spool/vm-N/app.strace, not written yet) as its lines: 200 normal cycles with a
+    foreign call inside `anomalies` of them, at places drawn from rng. Returns (paths, lines)."""
     paths, logs = [], []
     for v in range(vms):
-        pid = 2000 + v
+        pid = first_pid + v
         at = set(rng.sample(range(200), anomalies))
         lines, used = [], 0
         for c in range(200):
@@ -438,6 +434,17 @@ def restarts(work, kills, vms, anomalies, seconds, seed):
         os.makedirs(os.path.dirname(path), exist_ok=True)
         paths.append(path)
         logs.append(lines)
+    return paths, logs
+
+
+def restarts(work, kills, vms, anomalies, seconds, seed):
+    rng = random.Random(seed)
+    db = os.path.join(work, "rs.db")
+    spool = os.path.join(work, "spool-rs")
+    jsonl = os.path.join(work, "rs.jsonl")
+    train(work, db)
+    rx = Receivers()
+    paths, logs = vm_logs(rng, spool, vms, anomalies, first_pid=2000)
     args = ["--db", db, "-q", "--alerts-jsonl", jsonl, "--webhook", rx.url, spool]
     agent = Agent(args)
     kill_times = sorted(rng.uniform(1, seconds - 1) for _ in range(kills))
@@ -490,21 +497,7 @@ def rotation(work, vms, anomalies, seconds, seed):
     program_out = os.path.join(out, "program.jsonl")
     failing = os.path.join(out, "program.failing")
     train(work, db)
-    logs, paths = [], []
-    for v in range(vms):
-        pid = 3000 + v
-        at = set(rng.sample(range(200), anomalies))
-        lines, used = [], 0
-        for c in range(200):
-            lines.extend(f"{pid}  {line}\n" for line in CYCLE[:5])
-            if c in at:
-                lines.append(f"{pid}  {FOREIGN[used]}(3) = 0\n")
-                used += 1
-            lines.extend(f"{pid}  {line}\n" for line in CYCLE[5:])
-        path = os.path.join(spool, f"vm-{v}", "app.strace")
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        paths.append(path)
-        logs.append(lines)
+    paths, logs = vm_logs(rng, spool, vms, anomalies, first_pid=3000)
     config = os.path.join(work, "rot.json")
     with open(config, "w") as f:
         # Retries capped at 2 s (default 30 s) so that the run ends soon after the program recovers.
