@@ -64,6 +64,14 @@ internal static class LearningApi
                 return Closed(window);
             }
 
+            // A profile withdrawn from the group since the window opened: its agents no longer check against it.
+            IReadOnlyDictionary<string, IReadOnlyList<string>> assigned = await store.ListProfileGroupsAsync(ct).ConfigureAwait(false);
+            if (!ProfileGroups.Reaches(assigned.GetValueOrDefault(window.Profile), host.Group))
+            {
+                return ApiJson.Error(StatusCodes.Status403Forbidden, string.Create(CultureInfo.InvariantCulture,
+                    $"learning window #{id} learns profile '{window.Profile}', which group '{host.Group}' no longer receives"));
+            }
+
             if (window.Profile != profileName)
             {
                 throw new BadRequestException($"$.profile: learning window #{id} learns profile '{window.Profile}', not '{Printable.Escape(profileName)}'");

@@ -65,30 +65,44 @@ internal static class ProfileFeed
                 }
             }
 
-            context.Response.Headers.ETag = ETag(revision);
-            context.Response.Headers.CacheControl = "no-cache";
             if (known == revision)
             {
+                context.Response.Headers.ETag = ETag(revision);
+                context.Response.Headers.CacheControl = "no-cache";
                 return Results.StatusCode(StatusCodes.Status304NotModified);
             }
 
-            byte[] profiles = await cache.GetAsync(revision, () => Build(store.Fingerprints, options.SealKey), ct).ConfigureAwait(false);
+            Snapshot snapshot = await cache.GetAsync(revision, ct => BuildAsync(store, options.SealKey, ct), ct).ConfigureAwait(false);
             IReadOnlyList<LearningWindow> windows = await store.LearningWindows.ListAsync(ct).ConfigureAwait(false);
             DateTimeOffset now = clock.GetUtcNow();
+
+            // The snapshot's revision names what it holds (it may be newer than the one waited for).
+            context.Response.Headers.ETag = ETag(snapshot.Revision);
+            context.Response.Headers.CacheControl = "no-cache";
             using var body = new MemoryStream();
             using (var json = new Utf8JsonWriter(body, s_json))
             {
                 json.WriteStartObject();
-                json.WriteNumber("revision", revision);
+                json.WriteNumber("revision", snapshot.Revision);
                 json.WriteString("group", host.Group);
-                json.WritePropertyName("profiles");
-                json.WriteRawValue(profiles, skipInputValidation: true);
 
-                // The group's open learning windows: opening and closing one change the revision too.
+                // The profiles assigned to the host's group (a profile never assigned goes to every group).
+                json.WriteStartArray("profiles");
+                foreach ((string name, byte[] export) in snapshot.Profiles)
+                {
+                    if (snapshot.Reaches(name, host.Group))
+                    {
+                        json.WriteRawValue(export, skipInputValidation: true);
+                    }
+                }
+
+                json.WriteEndArray();
+
+                // The group's open learning windows, for profiles the group receives: opening and closing one change the revision too.
                 json.WriteStartArray("learning");
                 foreach (LearningWindow window in windows)
                 {
-                    if (window.Group == host.Group && window.IsOpenAt(now))
+                    if (window.Group == host.Group && window.IsOpenAt(now) && snapshot.Reaches(window.Profile, host.Group))
                     {
                         FleetJson.WriteLearningWindow(json, window, now);
                     }
@@ -117,52 +131,92 @@ internal static class ProfileFeed
         return long.TryParse(tag.AsSpan(1, tag.Length - 2), NumberStyles.None, CultureInfo.InvariantCulture, out long revision) ? revision : null;
     }
 
-    /// <summary>Every profile of the store as a JSON array of exports.</summary>
-    private static byte[] Build(IFingerprintStore store, ECDsa? sealKey)
+    /// <summary>
+    /// Every profile of the store as an export, with the groups each is assigned to, as of one
+    /// revision: read again when a change was committed while reading (each change raises the
+    /// revision in its own transaction), so the snapshot never mixes two states of the store.
+    /// </summary>
+    private static async Task<Snapshot> BuildAsync(IFleetStore store, ECDsa? sealKey, CancellationToken cancellationToken)
     {
-        using var body = new MemoryStream();
-        using (var json = new Utf8JsonWriter(body, s_json))
+        for (int attempt = 1; ; attempt++)
         {
-            json.WriteStartArray();
-            SyscallTable? table = store.LoadMapping();
-            if (table is not null)
+            long before = await store.ReadRevisionAsync(cancellationToken).ConfigureAwait(false);
+            Snapshot snapshot;
+            try
             {
-                foreach (ProfileInfo profile in store.ListProfiles())
-                {
-                    ProfileExport.FromStore(store, profile, table, sealKey).Write(json);
-                }
+                IReadOnlyDictionary<string, IReadOnlyList<string>> groups = await store.ListProfileGroupsAsync(cancellationToken).ConfigureAwait(false);
+                snapshot = new Snapshot(before, Exports(store.Fingerprints, sealKey), groups);
+            }
+            catch (Exception e) when (e is Diagnostics.SysprintException or InvalidOperationException && attempt < MaxBuildAttempts)
+            {
+                // A profile deleted between listing and reading it: a change was committed; read again.
+                continue;
             }
 
-            json.WriteEndArray();
+            if (await store.ReadRevisionAsync(cancellationToken).ConfigureAwait(false) == before || attempt >= MaxBuildAttempts)
+            {
+                return snapshot;
+            }
         }
-
-        return body.ToArray();
     }
 
-    /// <summary>The profiles of the newest revision built, built by one request while the others wait for it.</summary>
+    /// <summary>How many times a snapshot is read again while changes keep coming; the last one is served (its agents ask again at the next revision).</summary>
+    private const int MaxBuildAttempts = 5;
+
+    /// <summary>Every profile of the store as an export's JSON object, by name.</summary>
+    private static List<(string Name, byte[] Export)> Exports(IFingerprintStore store, ECDsa? sealKey)
+    {
+        var exports = new List<(string, byte[])>();
+        SyscallTable? table = store.LoadMapping();
+        if (table is null)
+        {
+            return exports;
+        }
+
+        foreach (ProfileInfo profile in store.ListProfiles())
+        {
+            using var body = new MemoryStream();
+            using (var json = new Utf8JsonWriter(body, s_json))
+            {
+                ProfileExport.FromStore(store, profile, table, sealKey).Write(json);
+            }
+
+            exports.Add((profile.Name, body.ToArray()));
+        }
+
+        return exports;
+    }
+
+    /// <summary>What the feed sends as of one revision: every profile's export and the groups assigned.</summary>
+    private sealed record Snapshot(long Revision, List<(string Name, byte[] Export)> Profiles, IReadOnlyDictionary<string, IReadOnlyList<string>> Groups)
+    {
+        public bool Reaches(string profile, string group) => ProfileGroups.Reaches(Groups.GetValueOrDefault(profile), group);
+    }
+
+    /// <summary>The snapshot of the newest revision built, built by one request while the others wait for it.</summary>
     private sealed class Cache
     {
         private readonly Lock _gate = new();
         private Entry? _entry;
 
-        public Task<byte[]> GetAsync(long revision, Func<byte[]> build, CancellationToken cancellationToken)
+        public Task<Snapshot> GetAsync(long revision, Func<CancellationToken, Task<Snapshot>> build, CancellationToken cancellationToken)
         {
             lock (_gate)
             {
                 // Built for this revision or a newer one (which the agent may as well have); a failed
                 // build (the database away) is tried again by the next request.
-                if (_entry is not { } entry || entry.Revision < revision || entry.Profiles.IsFaulted || entry.Profiles.IsCanceled)
+                if (_entry is not { } entry || entry.Revision < revision || entry.Snapshot.IsFaulted || entry.Snapshot.IsCanceled)
                 {
                     // Read after the revision was: a change committed meanwhile is in it too, and the
                     // agent asks again for the revision that names it.
-                    entry = new Entry(revision, Task.Run(build, CancellationToken.None));
+                    entry = new Entry(revision, Task.Run(() => build(CancellationToken.None), CancellationToken.None));
                     _entry = entry;
                 }
 
-                return entry.Profiles.WaitAsync(cancellationToken);
+                return entry.Snapshot.WaitAsync(cancellationToken);
             }
         }
 
-        private sealed record Entry(long Revision, Task<byte[]> Profiles);
+        private sealed record Entry(long Revision, Task<Snapshot> Snapshot);
     }
 }

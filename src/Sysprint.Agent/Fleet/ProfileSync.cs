@@ -23,6 +23,20 @@ internal sealed class ProfileSync : IAsyncDisposable
     /// <summary>The store setting that keeps the ETag of the profiles last applied.</summary>
     public const string ETagSetting = "fleet.profiles_etag";
 
+    /// <summary>
+    /// The value of <see cref="AppliedSetting"/> once the fleet stopped sending the profile (withdrawn
+    /// from the host's group, or deleted centrally): the agent deleted its copy, and its watcher stops
+    /// checking against it rather than keeping the old fingerprint.
+    /// </summary>
+    public const string Withdrawn = "withdrawn";
+
+    /// <summary>
+    /// The store setting that says a profile came from the fleet: the digest of the export applied
+    /// (or <see cref="Withdrawn"/>). A profile without it was learnt or imported on the host, and the
+    /// fleet never deletes it.
+    /// </summary>
+    public static string AppliedSetting(string profile) => "fleet.profile:" + profile;
+
     /// <summary>How long one long-poll waits on the server.</summary>
     private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(50);
 
@@ -114,10 +128,12 @@ internal sealed class ProfileSync : IAsyncDisposable
             _learner.SetWindows(learning);
         }
 
+        var received = new HashSet<string>(StringComparer.Ordinal);
         foreach (JsonElement element in answer.GetProperty("profiles").EnumerateArray())
         {
             ProfileImport profile = ProfileImport.Parse(element, where);
-            string appliedKey = "fleet.profile:" + profile.Profile;
+            received.Add(profile.Profile);
+            string appliedKey = AppliedSetting(profile.Profile);
             if (_store.GetSetting(appliedKey) == profile.Digest)
             {
                 continue;
@@ -143,6 +159,34 @@ internal sealed class ProfileSync : IAsyncDisposable
             {
                 _logger.LogInformation("profile '{Profile}' received from the fleet ({Grams} grams{Sealed})", profile.Profile, profile.Grams.Count,
                     _verifier is null ? "" : ", seal verified");
+            }
+        }
+
+        Withdraw(received);
+    }
+
+    /// <summary>
+    /// Deletes each profile the fleet sent before and no longer sends (withdrawn from the host's
+    /// group, or deleted centrally). Profiles learnt or imported on the host are never touched.
+    /// </summary>
+    private void Withdraw(HashSet<string> received)
+    {
+        foreach (ProfileInfo local in _store.ListProfiles())
+        {
+            string key = AppliedSetting(local.Name);
+            if (received.Contains(local.Name) || string.IsNullOrEmpty(_store.GetSetting(key)))
+            {
+                continue;
+            }
+
+            // Marked first: the watcher tells this deletion from one made by hand (and a crash in
+            // between deletes it at the next answer).
+            _store.SetSetting(key, Withdrawn);
+            _store.DeleteProfile(local.Name);
+            if (_logger.IsEnabled(LogLevel.Information))
+            {
+                _logger.LogInformation("profile '{Profile}' withdrawn by the fleet (no longer sent to this host's group): deleted from the store; its logs are no longer checked",
+                    local.Name);
             }
         }
     }

@@ -143,14 +143,13 @@ public sealed class SpoolWatcher
     /// <exception cref="Diagnostics.SysprintException">A profile is missing or learnt nothing (66).</exception>
     public void Prepare()
     {
-        if (Settings.Profile != Engine.Trainer.AutoProfile)
+        foreach (string name in Settings.VmProfiles.Values.Prepend(Settings.Profile).Where(n => n != Engine.Trainer.AutoProfile).Distinct(StringComparer.Ordinal))
         {
-            Profile(Settings.Profile);
-        }
-
-        foreach (string name in Settings.VmProfiles.Values.Where(n => n != Engine.Trainer.AutoProfile))
-        {
-            Profile(name);
+            // A profile the fleet withdrew is not an error at start: its logs fail, each naming why.
+            if (!IsWithdrawn(name))
+            {
+                Profile(name);
+            }
         }
 
         lock (_storeLock)
@@ -272,6 +271,12 @@ public sealed class SpoolWatcher
         {
             if (!_profiles.TryGetValue(name, out LiveProfile? profile))
             {
+                if (IsWithdrawn(name))
+                {
+                    throw new Diagnostics.SysprintException(Diagnostics.ErrorKind.InputMissing,
+                        $"{_store.Location}: profile '{name}' was withdrawn by the fleet (this host's group no longer receives it): the log is not checked");
+                }
+
                 // The version first: a change made while loading shows at the next poll.
                 string? version = _store.ProfileVersion(name);
                 profile = LiveProfile.Load(_store, name, Settings.Detector, Settings.Threshold, Settings.Verifier, _mapping);
@@ -346,8 +351,62 @@ public sealed class SpoolWatcher
         return restarted;
     }
 
+    /// <summary>Whether the fleet withdrew the profile (and it is not in the store): not an error to keep an old fingerprint for.</summary>
+    private bool IsWithdrawn(string name)
+    {
+        lock (_storeLock)
+        {
+            return _store.GetSetting(Fleet.ProfileSync.AppliedSetting(name)) == Fleet.ProfileSync.Withdrawn && _store.FindProfile(name) is null;
+        }
+    }
+
+    /// <summary>
+    /// Stops using a profile the fleet withdrew: it is forgotten, and the logs being read against it
+    /// stop (read again, they fail naming why); a later one of that name is loaded afresh.
+    /// </summary>
+    private bool Withdraw(string name)
+    {
+        lock (_storeLock)
+        {
+            _profiles.Remove(name);
+            _versions.Remove(name);
+        }
+
+        _kept.Remove(name);
+        _changing.Remove(name);
+        int stopped = 0;
+        foreach (FileTracker tracker in _active.Values)
+        {
+            if (tracker.ProfileName == name && !tracker.Finished)
+            {
+                tracker.Restart();
+                stopped++;
+            }
+        }
+
+        foreach (FileTracker tracker in _active.Values)
+        {
+            if (tracker.Restarting)
+            {
+                tracker.Join(TimeSpan.FromSeconds(5));
+            }
+        }
+
+        if (Logger.IsEnabled(LogLevel.Warning))
+        {
+            Logger.LogWarning("profile '{Profile}' was withdrawn by the fleet: the agent stops checking against it ({Stopped} logs being read stop)", name, stopped);
+        }
+
+        return stopped > 0;
+    }
+
     private bool Reload(string name, string? version)
     {
+        if (version is null && IsWithdrawn(name))
+        {
+            return Withdraw(name);
+        }
+
         LiveProfile fresh;
         try
         {

@@ -50,6 +50,15 @@ public static class FleetLearning
                 $"{store.Location}: no profile '{profile}' (profiles: {string.Join(", ", store.Fingerprints.ListProfiles().Select(p => p.Name).DefaultIfEmpty("none"))}): learn one first, a window adds to it");
         }
 
+        // The group's agents must receive the profile to check their logs against it.
+        IReadOnlyDictionary<string, IReadOnlyList<string>> assigned = await store.ListProfileGroupsAsync(cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<string>? groups = assigned.GetValueOrDefault(profile);
+        if (!ProfileGroups.Reaches(groups, group))
+        {
+            throw new SysprintException(ErrorKind.Usage,
+                $"profile '{profile}' goes to {ProfileGroups.Describe(groups)}, not to group '{group}': its agents do not check against it (assign it first: profile --groups)");
+        }
+
         LearningWindow? window = await store.LearningWindows.OpenAsync(group, profile, now, now + duration, cancellationToken).ConfigureAwait(false);
         if (window is not null)
         {

@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using Sysprint.Diagnostics;
 using Sysprint.Engine;
+using Sysprint.Fleet;
 using Sysprint.Storage;
+using Sysprint.Storage.Postgres;
 
 namespace Sysprint.Cli.Commands;
 
@@ -48,9 +50,15 @@ internal static class ProfileCommand
         var learnFor = new Option<string?>("--for") { Description = "With --learn-from-fleet: how long the window stays open, e.g. 30m, 2h, 7d", HelpName = "DURATION" };
         var status = new Option<bool>("--status") { Description = "With --learn-from-fleet: list the learning windows" };
         var close = new Option<bool>("--close") { Description = "With --learn-from-fleet: close the group's window for the profile now and learn its logs" };
+        var groups = new Option<string?>("--groups")
+        {
+            Description = "On the fleet's PostgreSQL store: the groups whose agents receive the profile, separated by commas; '" + ProfileGroups.All
+                + "' for every group (a profile never assigned goes to every group), '" + ProfileGroups.None + "' for none; agents of a group left out drop it",
+            HelpName = "LIST",
+        };
         var command = new Command("profile", "Show a profile's settings, set the detector and threshold that check uses for it (e.g. what eval recommends), delete it, or learn it from the fleet")
         {
-            db, profile, detector, threshold, falseAlarms, delete, learnFromFleet, group, learnFor, status, close,
+            db, profile, detector, threshold, falseAlarms, delete, learnFromFleet, group, learnFor, status, close, groups,
         };
         command.SetAction(result =>
         {
@@ -58,6 +66,17 @@ internal static class ProfileCommand
             if (!learning && (result.GetResult(group) is { Implicit: false } || result.GetValue(learnFor) is not null || result.GetValue(status) || result.GetValue(close)))
             {
                 throw new SysprintException(ErrorKind.Usage, "--group, --for, --status and --close go with --learn-from-fleet");
+            }
+
+            if (result.GetValue(groups) is { } list)
+            {
+                if (learning || result.GetValue(delete) is not null || result.GetValue(detector) is not null || result.GetValue(threshold) is not null
+                    || result.GetValue(falseAlarms) is not null)
+                {
+                    throw new SysprintException(ErrorKind.Usage, "--groups takes no --learn-from-fleet, --delete, --detector, --threshold or --false-alarms");
+                }
+
+                return AssignGroups(result.GetValue(db), result.GetValue(profile)!, list, context);
             }
 
             if (learning)
@@ -124,9 +143,32 @@ internal static class ProfileCommand
 
             context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"profile '{info.Name}': window {info.Window}, detector {info.Detector}, threshold {info.Threshold}, created {info.Created:yyyy-MM-dd HH:mm:ss}Z"));
+            if (PostgresLocation.IsPostgres(address.Text))
+            {
+                context.Out.WriteLine(GroupsLineAsync(address, info.Name, context).GetAwaiter().GetResult());
+            }
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static int AssignGroups(string? db, string name, string list, CliContext context) => AssignGroupsAsync(db, name, list, context).GetAwaiter().GetResult();
+
+    private static async Task<int> AssignGroupsAsync(string? db, string name, string list, CliContext context)
+    {
+        IReadOnlyList<string>? assigned = ProfileGroups.Parse(list);
+        await using PostgresFleetStore store = FleetStoreLocator.Open(db, "profile --groups", context);
+        await ProfileGroups.SetAsync(store, name, assigned, CancellationToken.None).ConfigureAwait(false);
+        context.Out.WriteLine($"profile '{name}' goes to {ProfileGroups.Describe(assigned)}{(assigned is null ? "" : "; agents of other groups drop the copy they had from the fleet")}");
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>On the fleet's store, the line that says which groups' agents receive the profile.</summary>
+    private static async Task<string> GroupsLineAsync(StoreAddress address, string name, CliContext context)
+    {
+        await using PostgresFleetStore store = FleetStoreLocator.Open(address.Text, "profile", context);
+        IReadOnlyDictionary<string, IReadOnlyList<string>> assigned = await store.ListProfileGroupsAsync(CancellationToken.None).ConfigureAwait(false);
+        return $"profile '{name}' goes to {ProfileGroups.Describe(assigned.GetValueOrDefault(name))}";
     }
 
     private static int Delete(StoreAddress address, string name, CliContext context)

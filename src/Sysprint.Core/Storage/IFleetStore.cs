@@ -37,8 +37,23 @@ public interface IFleetStore : IAsyncDisposable
     /// </summary>
     Task<long> WaitForProfilesAsync(long? known, TimeSpan timeout, CancellationToken cancellationToken);
 
+    /// <summary>The fingerprint store's revision as committed now, read from the database (not as last notified).</summary>
+    Task<long> ReadRevisionAsync(CancellationToken cancellationToken);
+
     /// <summary>The learning windows (<c>sysprint profile --learn-from-fleet</c>) and the logs hosts upload to them.</summary>
     ILearningWindows LearningWindows { get; }
+
+    /// <summary>
+    /// Each assigned profile's groups (<see cref="ProfileGroups"/>), by profile name; a profile not
+    /// in it goes to every group.
+    /// </summary>
+    Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> ListProfileGroupsAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Assigns the profile named <paramref name="profile"/> to <paramref name="groups"/> (null: every
+    /// group, the assignment removed). A change to what agents receive: the revision goes up.
+    /// </summary>
+    Task SetProfileGroupsAsync(string profile, IReadOnlyList<string>? groups, CancellationToken cancellationToken);
 
     /// <summary>Records a new enrollment secret by its hash; returns what was stored.</summary>
     Task<EnrollSecret> AddEnrollSecretAsync(byte[] secretHash, string group, DateTimeOffset created, DateTimeOffset? expires, CancellationToken cancellationToken);

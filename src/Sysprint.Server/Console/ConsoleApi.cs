@@ -19,6 +19,7 @@ namespace Sysprint.Server.Console;
 /// <c>GET /api/alerts/{seq}</c>, <c>POST /api/alerts/{seq}/acknowledge {note}</c>,
 /// <c>POST /api/alerts/{seq}/normal {confirm: true, note}</c>, <c>GET /api/overview</c>,
 /// <c>GET /api/hosts/{name}</c>, <c>GET /api/profiles</c>, <c>GET /api/profiles/{name}</c>,
+/// <c>POST /api/profiles/{name}/groups {groups}</c>,
 /// <c>GET /api/changes</c>, <c>GET /api/session</c> and <c>GET /api/events</c> (server-sent events).
 /// </summary>
 internal static class ConsoleApi
@@ -203,6 +204,7 @@ internal static class ConsoleApi
             AlertPage unseen = await s.QueryAlertsAsync(new ConsoleAlertQuery { Limit = 1, Status = AlertStatus.New }, ct).ConfigureAwait(false);
             IReadOnlyList<ConsoleChange> changes = await s.ListChangesAsync(null, 10, ct).ConfigureAwait(false);
             IReadOnlyList<ProfilesView.Summary>? recent = profiles.TryRecentlyChanged(10, out string? profilesError);
+            IReadOnlyDictionary<string, IReadOnlyList<string>> assigned = await fleet.ListProfileGroupsAsync(ct).ConfigureAwait(false);
             var states = new Dictionary<string, int>(StringComparer.Ordinal) { ["ok"] = 0, ["lagging"] = 0, ["silent"] = 0, ["revoked"] = 0 };
             foreach (FleetHost host in hosts)
             {
@@ -251,7 +253,7 @@ internal static class ConsoleApi
                     json.WriteStartArray("profiles_changed");
                     foreach (ProfilesView.Summary summary in recent)
                     {
-                        summary.Write(json);
+                        summary.Write(json, null, assigned.GetValueOrDefault(summary.Name));
                     }
 
                     json.WriteEndArray();
@@ -332,13 +334,14 @@ internal static class ConsoleApi
             IConsoleStore s = Require(store);
             IReadOnlyList<ConsoleChange> changes = await s.ListChangesAsync(null, 200, context.RequestAborted).ConfigureAwait(false);
             IReadOnlyList<ProfilesView.Summary> list = profiles.Use(ProfilesView.List);
+            IReadOnlyDictionary<string, IReadOnlyList<string>> assigned = await fleet.ListProfileGroupsAsync(context.RequestAborted).ConfigureAwait(false);
             return AdminApi.Json(json =>
             {
                 json.WriteStartObject();
                 json.WriteStartArray("profiles");
                 foreach (ProfilesView.Summary summary in list)
                 {
-                    summary.Write(json, changes.FirstOrDefault(c => c.Profile == summary.Name && c.Action == "normal"));
+                    summary.Write(json, changes.FirstOrDefault(c => c.Profile == summary.Name && c.Action == "normal"), assigned.GetValueOrDefault(summary.Name));
                 }
 
                 json.WriteEndArray();
@@ -350,10 +353,63 @@ internal static class ConsoleApi
         {
             IConsoleStore s = Require(store);
             IReadOnlyList<ConsoleChange> changes = await s.ListChangesAsync(name, 20, context.RequestAborted).ConfigureAwait(false);
-            string? text = profiles.Use(store => ProfilesView.Detail(store, name, changes));
+            IReadOnlyDictionary<string, IReadOnlyList<string>> assigned = await fleet.ListProfileGroupsAsync(context.RequestAborted).ConfigureAwait(false);
+            string? text = profiles.Use(store => ProfilesView.Detail(store, name, changes, assigned.GetValueOrDefault(name)));
             return text is null
                 ? ApiJson.Error(StatusCodes.Status404NotFound, $"no profile named '{Diagnostics.Printable.Escape(name)}'")
                 : Results.Text(text, "application/json; charset=utf-8");
+        });
+
+        // Which groups' agents receive the profile: {"groups": ["web", "db"]}, [] for none, null for every group.
+        api.MapPost("/profiles/{name}/groups", async (string name, HttpContext context) =>
+        {
+            var (body, error) = await JsonBody.ReadAsync(context.Request, options.MaxSmallBodyBytes, context.RequestAborted).ConfigureAwait(false);
+            if (error is not null)
+            {
+                return error;
+            }
+
+            using JsonDocument document = body!;
+            JsonElement root = document.RootElement;
+            JsonFields.RequireObject(root, "$");
+            if (!root.TryGetProperty("groups", out JsonElement value) || value.ValueKind is not (JsonValueKind.Array or JsonValueKind.Null))
+            {
+                throw new BadRequestException("$.groups: expected an array of group names, or null for every group");
+            }
+
+            List<string>? groups = null;
+            if (value.ValueKind == JsonValueKind.Array)
+            {
+                groups = [];
+                int i = 0;
+                foreach (JsonElement group in value.EnumerateArray())
+                {
+                    if (group.ValueKind != JsonValueKind.String)
+                    {
+                        throw new BadRequestException(string.Create(CultureInfo.InvariantCulture, $"$.groups[{i}]: expected a group name, found {JsonFields.Kind(group)}"));
+                    }
+
+                    groups.Add(group.GetString()!);
+                    i++;
+                }
+
+                groups = [.. groups.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+            }
+
+            try
+            {
+                await ProfileGroups.SetAsync(fleet, name, groups, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (Diagnostics.SysprintException e) when (e.Kind is Diagnostics.ErrorKind.Usage or Diagnostics.ErrorKind.InputMissing)
+            {
+                return ApiJson.Error(e.Kind == Diagnostics.ErrorKind.Usage ? StatusCodes.Status400BadRequest : StatusCodes.Status404NotFound, e.Message);
+            }
+
+            return ApiJson.Ok(new JsonObject
+            {
+                ["profile"] = name,
+                ["groups"] = groups is null ? null : new JsonArray([.. groups.Select(g => (JsonNode?)g)]),
+            });
         });
 
         api.MapGet("/events", (HttpContext context) => LiveEvents.StreamAsync(context, fleet, Require(store), options.LivePollInterval, clock));

@@ -112,7 +112,8 @@ internal sealed class ProfilesView(Func<IFingerprintStore>? open) : IDisposable
     }
 
     /// <summary>One profile in full as JSON text, or null when there is no such profile.</summary>
-    public static string? Detail(IFingerprintStore store, string name, IReadOnlyList<ConsoleChange> changes)
+    /// <param name="groups">The groups the profile is assigned to (null: every group).</param>
+    public static string? Detail(IFingerprintStore store, string name, IReadOnlyList<ConsoleChange> changes, IReadOnlyList<string>? groups = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ProfileInfo? profile = store.FindProfile(name);
@@ -130,7 +131,7 @@ internal sealed class ProfilesView(Func<IFingerprintStore>? open) : IDisposable
         {
             json.WriteStartObject();
             json.WritePropertyName("profile");
-            summary.Write(json, changes.FirstOrDefault(c => c.Action == "normal"));
+            summary.Write(json, changes.FirstOrDefault(c => c.Action == "normal"), groups);
             json.WriteStartArray("successors");
             foreach (var (call, next) in successors)
             {
@@ -223,9 +224,9 @@ internal sealed class ProfilesView(Func<IFingerprintStore>? open) : IDisposable
     {
         /// <summary>
         /// <c>{"name", "window", "detector", "threshold", "created", "transitions", "calls", "logs", "last_learnt",
-        /// "seal": {"state", "key_id", "sealed_at"}, "last_change": audit entry or null}</c>.
+        /// "seal": {"state", "key_id", "sealed_at"}, "last_change": audit entry or null, "groups": the groups whose agents receive it, null for every group}</c>.
         /// </summary>
-        public void Write(Utf8JsonWriter json, ConsoleChange? lastChange = null)
+        public void Write(Utf8JsonWriter json, ConsoleChange? lastChange, IReadOnlyList<string>? groups)
         {
             json.WriteStartObject();
             json.WriteString("name", Name);
@@ -250,6 +251,21 @@ internal sealed class ProfilesView(Func<IFingerprintStore>? open) : IDisposable
             {
                 json.WritePropertyName("last_change");
                 ConsoleJson.WriteChange(json, lastChange);
+            }
+
+            if (groups is null)
+            {
+                json.WriteNull("groups");
+            }
+            else
+            {
+                json.WriteStartArray("groups");
+                foreach (string group in groups)
+                {
+                    json.WriteStringValue(group);
+                }
+
+                json.WriteEndArray();
             }
 
             json.WriteEndObject();

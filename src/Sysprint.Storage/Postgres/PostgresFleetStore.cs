@@ -43,6 +43,9 @@ public sealed partial class PostgresFleetStore : IFleetStore
     public Task<long> WaitForProfilesAsync(long? known, TimeSpan timeout, CancellationToken cancellationToken) =>
         Run(() => _revisions.WaitAsync(known, timeout, cancellationToken));
 
+    /// <inheritdoc/>
+    public Task<long> ReadRevisionAsync(CancellationToken cancellationToken) => Run(() => RevisionWatcher.ReadAsync(_source, cancellationToken));
+
     /// <summary>Connects to <paramref name="db"/> (a URL or connection string) and creates or migrates the fleet tables.</summary>
     /// <exception cref="SysprintException">Unreachable, refused, or newer than this build (74); a malformed address (64).</exception>
     public static async Task<PostgresFleetStore> OpenAsync(string db, CancellationToken cancellationToken)

@@ -291,6 +291,16 @@ internal static class PostgresSchema
         );
         CREATE INDEX fleet_learning_logs_host ON fleet_learning_logs (window_id, host_id);
         """,
+
+        // 8 -> 9: profiles per group (profile --groups). A profile without a row goes to every
+        // group (as every profile did before); a row names its groups, possibly none. By name, so
+        // that it outlives import --replace (the profile deleted and created again).
+        """
+        CREATE TABLE fleet_profile_groups (
+            profile text PRIMARY KEY,
+            groups  text[] NOT NULL
+        );
+        """,
     ];
 
     /// <summary>The parts in the order they migrate (a later part may use an earlier part's tables).</summary>

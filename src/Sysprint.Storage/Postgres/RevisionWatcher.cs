@@ -175,7 +175,8 @@ internal sealed class RevisionWatcher : IAsyncDisposable
         wake?.TrySetResult();
     }
 
-    private static async Task<long> ReadAsync(NpgsqlDataSource source, CancellationToken cancellationToken)
+    /// <summary>The revision committed now.</summary>
+    internal static async Task<long> ReadAsync(NpgsqlDataSource source, CancellationToken cancellationToken)
     {
         await using NpgsqlCommand command = source.CreateCommand("SELECT revision FROM store_revision WHERE id = 1");
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long revision ? revision : 0;

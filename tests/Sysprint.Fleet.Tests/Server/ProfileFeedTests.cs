@@ -8,6 +8,7 @@ using Sysprint.Fleet.Tests.Support;
 using Sysprint.Integrity;
 using Sysprint.Mapping;
 using Sysprint.Model;
+using Sysprint.Storage;
 
 namespace Sysprint.Fleet.Tests.Server;
 
@@ -113,6 +114,106 @@ public sealed class ProfileFeedTests : FleetFixture
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
         Assert.Equal("wait: expected whole seconds from 0 to 60, found '3600'", await TestServer.ErrorAsync(tooLong));
+    }
+
+    [Fact]
+    public async Task A_host_receives_only_its_groups_profiles_and_a_new_assignment_wakes_its_long_poll()
+    {
+        foreach (string profile in new[] { "default", "web", "db" })
+        {
+            Assert.Equal(0, Support.Cli.Run("train", "--db", Db.Url, "--profile", profile, _dir.Write(profile + ".strace", Logs.NormalLines(100, 3))).Exit);
+        }
+
+        var web = Support.Cli.Run("profile", "--db", Db.Url, "--profile", "web", "--groups", "web");
+        using HttpResponseMessage db = await Server.SendAsync(HttpMethod.Post, "/api/profiles/db/groups", """{"groups":["db"]}""", TestServer.AdminToken);
+        string hv1 = await Server.EnrollAsync("hv-1", await Server.EnrollSecretAsync("web"));
+        string db1 = await Server.EnrollAsync("db-1", await Server.EnrollSecretAsync("db"));
+        using HttpResponseMessage hv1First = await GetAsync(Server, hv1, null, wait: 0);
+        using HttpResponseMessage db1First = await GetAsync(Server, db1, null, wait: 0);
+        Task<HttpResponseMessage> poll = GetAsync(Server, hv1, hv1First.Headers.ETag!.Tag, wait: 50);
+        var both = Support.Cli.Run("profile", "--db", Db.Url, "--profile", "db", "--groups", " web, db,web");
+        using HttpResponseMessage woken = await poll;
+        var none = Support.Cli.Run("profile", "--db", Db.Url, "--groups", "none");
+        using HttpResponseMessage hv1Last = await GetAsync(Server, hv1, woken.Headers.ETag!.Tag, wait: 50);
+        var shown = Support.Cli.Run("profile", "--db", Db.Url, "--profile", "db");
+        var all = Support.Cli.Run("profile", "--db", Db.Url, "--profile", "web", "--groups", "all");
+        using HttpResponseMessage listed = await (await WithProfilesAsync()).SendAsync(HttpMethod.Get, "/api/profiles", null, TestServer.AdminToken);
+
+        Assert.Equal((0, "profile 'web' goes to group 'web'; agents of other groups drop the copy they had from the fleet\n", ""), web);
+        Assert.Equal(HttpStatusCode.OK, db.StatusCode);
+        Assert.Equal("""{"profile":"db","groups":["db"]}""", (await TestServer.JsonAsync(db)).GetRawText());
+        Assert.Equal(["default", "web"], await NamesAsync(hv1First));
+        Assert.Equal(["db", "default"], await NamesAsync(db1First));
+        Assert.Equal((0, "profile 'db' goes to groups 'db', 'web'; agents of other groups drop the copy they had from the fleet\n"), (both.Exit, both.Out));
+        Assert.Equal(HttpStatusCode.OK, woken.StatusCode);
+        Assert.Equal(["db", "default", "web"], await NamesAsync(woken));
+        Assert.Equal((0, "profile 'default' goes to no group; agents of other groups drop the copy they had from the fleet\n"), (none.Exit, none.Out));
+        Assert.Equal(["db", "web"], await NamesAsync(hv1Last));
+        Assert.EndsWith("\nprofile 'db' goes to groups 'db', 'web'\n", shown.Out, StringComparison.Ordinal);
+        Assert.Equal((0, "profile 'web' goes to every group\n"), (all.Exit, all.Out));
+        Assert.Equal(["db,web", "", "null"], (await TestServer.JsonAsync(listed)).GetProperty("profiles").EnumerateArray()
+            .Select(p => p.GetProperty("groups") is { ValueKind: JsonValueKind.Array } g ? string.Join(',', g.EnumerateArray().Select(x => x.GetString())) : "null"));
+    }
+
+    [Fact]
+    public async Task Assigning_groups_needs_the_admin_token_a_known_profile_and_group_names()
+    {
+        Assert.Equal(0, Support.Cli.Run("train", "--db", Db.Url, _dir.Write("a.strace", Logs.NormalLines(100, 3))).Exit);
+
+        using HttpResponseMessage anonymous = await Server.SendAsync(HttpMethod.Post, "/api/profiles/default/groups", """{"groups":["web"]}""");
+        using HttpResponseMessage unknown = await Server.SendAsync(HttpMethod.Post, "/api/profiles/nope/groups", """{"groups":["web"]}""", TestServer.AdminToken);
+        using HttpResponseMessage reserved = await Server.SendAsync(HttpMethod.Post, "/api/profiles/default/groups", """{"groups":["all"]}""", TestServer.AdminToken);
+        using HttpResponseMessage notAList = await Server.SendAsync(HttpMethod.Post, "/api/profiles/default/groups", """{"groups":"web"}""", TestServer.AdminToken);
+        using HttpResponseMessage notAName = await Server.SendAsync(HttpMethod.Post, "/api/profiles/default/groups", """{"groups":[7]}""", TestServer.AdminToken);
+        var cliUnknown = Support.Cli.Run("profile", "--db", Db.Url, "--profile", "nope", "--groups", "web");
+        var cliBad = Support.Cli.Run("profile", "--db", Db.Url, "--groups", "web,,db");
+        var cliSqlite = Support.Cli.Run("profile", "--db", _dir.PathOf("local.db"), "--groups", "web");
+        var cliMixed = Support.Cli.Run("profile", "--db", Db.Url, "--groups", "web", "--threshold", "1");
+        using HttpResponseMessage listed = await (await WithProfilesAsync()).SendAsync(HttpMethod.Get, "/api/profiles", null, TestServer.AdminToken);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.EndsWith(": no profile 'nope' (profiles: default)", await TestServer.ErrorAsync(unknown), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, reserved.StatusCode);
+        Assert.Equal("group 'all': expected 'all', 'none', or group names (letters, digits, '.', '-' and '_', at most 253) separated by commas",
+            await TestServer.ErrorAsync(reserved));
+        Assert.Equal("$.groups: expected an array of group names, or null for every group", await TestServer.ErrorAsync(notAList));
+        Assert.Equal("$.groups[0]: expected a group name, found the number 7", await TestServer.ErrorAsync(notAName));
+        Assert.Equal(66, cliUnknown.Exit);
+        Assert.EndsWith(": no profile 'nope' (profiles: default)\n", cliUnknown.Error, StringComparison.Ordinal);
+        Assert.Equal((64, "sysprint: error: group '': expected 'all', 'none', or group names (letters, digits, '.', '-' and '_', at most 253) separated by commas\n"),
+            (cliBad.Exit, cliBad.Error));
+        Assert.Equal(64, cliSqlite.Exit);
+        Assert.StartsWith("sysprint: error: profile --groups needs the fleet's PostgreSQL store", cliSqlite.Error, StringComparison.Ordinal);
+        Assert.Equal((64, "sysprint: error: --groups takes no --learn-from-fleet, --delete, --detector, --threshold or --false-alarms\n"), (cliMixed.Exit, cliMixed.Error));
+        Assert.Equal(JsonValueKind.Null, (await TestServer.JsonAsync(listed)).GetProperty("profiles")[0].GetProperty("groups").ValueKind);
+    }
+
+    [Fact]
+    public async Task A_learning_window_opens_only_for_a_group_that_receives_its_profile()
+    {
+        Assert.Equal(0, Support.Cli.Run("train", "--db", Db.Url, _dir.Write("a.strace", Logs.NormalLines(100, 3))).Exit);
+        Assert.Equal(0, Support.Cli.Run("profile", "--db", Db.Url, "--groups", "web").Exit);
+
+        var refused = Support.Cli.Run("profile", "--db", Db.Url, "--learn-from-fleet", "--group", "db", "--for", "1h");
+        using HttpResponseMessage refusedApi = await Server.SendAsync(HttpMethod.Post, "/api/learning-windows", """{"group":"db","profile":"default","duration_s":600}""",
+            TestServer.AdminToken);
+        var opened = Support.Cli.Run("profile", "--db", Db.Url, "--learn-from-fleet", "--group", "web", "--for", "1h");
+
+        Assert.Equal((64, "sysprint: error: profile 'default' goes to group 'web', not to group 'db': its agents do not check against it (assign it first: profile --groups)\n"),
+            (refused.Exit, refused.Error));
+        Assert.Equal(HttpStatusCode.Conflict, refusedApi.StatusCode);
+        Assert.True(opened.Exit == 0, opened.Error);
+    }
+
+    /// <summary>A server whose console shows the profiles (GET /api/profiles) of the fleet's store.</summary>
+    private Task<TestServer> WithProfilesAsync() =>
+        StartServerAsync(o => o with { OpenFingerprints = () => StoreBackends.Default.Open(StoreAddress.Parse(Db.Url), new StoreOpenOptions()) });
+
+    private static async Task<string[]> NamesAsync(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return [.. (await TestServer.JsonAsync(response)).GetProperty("profiles").EnumerateArray().Select(p => p.GetProperty("profile").GetString()!).Order(StringComparer.Ordinal)];
     }
 
     private static SyscallTable Table(JsonElement profile)

@@ -392,14 +392,20 @@ export async function fingerprints() {
   show(
     h('h1', {}, 'Fingerprints'),
     h('table', { id: 'profiles-table', class: 'table' },
-      h('thead', {}, h('tr', {}, ['Profile', 'Window', 'Detector', 'Transitions', 'Calls', 'Logs learnt', 'Last learnt', 'Seal', 'Last change'].map((t) => h('th', {}, t)))),
+      h('thead', {}, h('tr', {}, ['Profile', 'Window', 'Detector', 'Transitions', 'Calls', 'Logs learnt', 'Last learnt', 'Seal', 'Groups', 'Last change'].map((t) => h('th', {}, t)))),
       h('tbody', {}, profiles.map((p) => h('tr', { dataset: { profile: p.name } },
         h('td', {}, h('a', { href: `/fingerprints/${enc(p.name)}` }, p.name)), h('td', {}, p.window), h('td', {}, `${p.detector} ${p.threshold}`),
         h('td', {}, p.transitions), h('td', {}, p.calls), h('td', {}, p.logs), h('td', {}, ago(p.last_learnt)),
-        h('td', {}, sealText(p.seal)),
+        h('td', {}, sealText(p.seal)), h('td', { class: 'groups' }, groupsText(p.groups)),
         h('td', {}, p.last_change ? `${p.last_change.actor}, ${ago(p.last_change.time)}` : '—'))))),
     profiles.length ? null : h('p', { class: 'muted' }, 'No profile learnt yet.'),
   );
+}
+
+/** The groups whose agents receive a profile: null is every group (never assigned), [] none. */
+function groupsText(groups) {
+  if (groups == null) return 'all groups';
+  return groups.length ? groups.join(', ') : 'no group';
 }
 
 function sealText(seal) {
@@ -414,7 +420,7 @@ export async function fingerprintDetail({ name }) {
     h('h1', {}, `Profile ${p.name}`),
     h('section', { class: 'card' }, h('table', { class: 'kv', id: 'profile-details' }, [
       ['Window', p.window], ['Detector', `${p.detector}, threshold ${p.threshold}`], ['Size', `${p.transitions} transitions over ${p.calls} calls`],
-      ['Logs learnt', `${p.logs}, the last ${ago(p.last_learnt)}`], ['Seal', sealText(p.seal)],
+      ['Logs learnt', `${p.logs}, the last ${ago(p.last_learnt)}`], ['Seal', sealText(p.seal)], ['Agents of', groupsText(p.groups)],
       ['Changed by', p.last_change ? `${p.last_change.actor} at ${time(p.last_change.time)}: ${p.last_change.detail}` : 'no change from the console'],
     ].map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, v))))),
     h('div', { class: 'grid2' },
