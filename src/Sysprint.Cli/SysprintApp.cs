@@ -48,7 +48,7 @@ public static class SysprintApp
         }
         catch (SysprintException e)
         {
-            context.Fail(Printable.Escape(e.Message));
+            context.Fail(Printable.Escape(ErrorText.Of(e)));
             return ExitCodes.Of(e);
         }
         catch (OperationCanceledException)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Sysprint.Agent.Alerts;
+using Sysprint.Agent.Hosting;
 using Sysprint.Agent.Outbox;
 using Sysprint.App.Profiles;
 using Sysprint.Diagnostics;
@@ -147,9 +148,9 @@ internal sealed class ProfileSync : IAsyncDisposable
             {
                 // The old fingerprint stays; the refusal is an alert, once per version received.
                 Alert alert = _alerts.Internal("Fingerprint from the fleet refused", AlertPriority.Critical, null, "profile:" + profile.Profile,
-                    "fleet-profile:" + profile.Digest, "seal", e.Message, DateTimeOffset.UtcNow);
+                    "fleet-profile:" + profile.Digest, "seal", AgentErrorText.Of(e), DateTimeOffset.UtcNow);
                 _outbox.Raise(alert);
-                _logger.LogWarning("profile '{Profile}' from the fleet refused: {Error}; keeping the one in the store", profile.Profile, e.Message);
+                _logger.LogWarning("profile '{Profile}' from the fleet refused: {Error}; keeping the one in the store", profile.Profile, AgentErrorText.Of(e));
                 continue;
             }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Sysprint.Agent.Alerts;
+using Sysprint.Agent.Hosting;
 using Sysprint.Agent.Live;
 using Sysprint.Agent.Tracing;
 using Sysprint.Diagnostics;
@@ -198,11 +199,11 @@ internal sealed class FileTracker
         }
         catch (MalformedInputException e)
         {
-            Fail(e.Message, e.Message.EndsWith("the log is empty", StringComparison.Ordinal));
+            Fail(AgentErrorText.Of(e), e.Message.EndsWith("the log is empty", StringComparison.Ordinal));
         }
         catch (SysprintException e)
         {
-            Fail(e.Message, quiet: e.Kind == ErrorKind.InputMissing && !File.Exists(_row.Path));
+            Fail(AgentErrorText.Of(e), quiet: e.Kind == ErrorKind.InputMissing && !File.Exists(_row.Path));
         }
         catch (IOException e)
         {

@@ -4,6 +4,7 @@ using System.IO.Enumeration;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Sysprint.Agent.Alerts;
+using Sysprint.Agent.Hosting;
 using Sysprint.Agent.Live;
 using Sysprint.Agent.Outbox;
 using Sysprint.Agent.Tracing;
@@ -423,7 +424,7 @@ public sealed class SpoolWatcher
         catch (Diagnostics.SysprintException e)
         {
             _kept[name] = version;
-            string reason = $"profile '{name}' changed in the store and cannot be used: {e.Message}; the agent keeps checking with the fingerprint it loaded before";
+            string reason = $"profile '{name}' changed in the store and cannot be used: {AgentErrorText.Of(e)}; the agent keeps checking with the fingerprint it loaded before";
             if (Logger.IsEnabled(LogLevel.Error))
             {
                 Logger.LogError("{Reason}", Diagnostics.Printable.Escape(reason));

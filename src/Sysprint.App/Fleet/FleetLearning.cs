@@ -68,7 +68,7 @@ public static class FleetLearning
         IReadOnlyList<LearningWindow> all = await store.LearningWindows.ListAsync(cancellationToken).ConfigureAwait(false);
         LearningWindow? open = all.FirstOrDefault(w => w.Group == group && w.Profile == profile && w.Learnt is null);
         throw new SysprintException(ErrorKind.Usage, string.Create(CultureInfo.InvariantCulture,
-            $"group '{group}' already has learning window #{open?.Id} for profile '{profile}' (until {open?.Closes:yyyy-MM-ddTHH:mm:ssZ}): close it first (--close)"));
+            $"group '{group}' already has learning window #{open?.Id} for profile '{profile}' (until {open?.Closes:yyyy-MM-ddTHH:mm:ssZ}): close it first")) { Remedy = RemedyKind.CloseLearningWindow };
     }
 
     /// <summary>Learns every window that is due (closed and not learnt yet); returns what each one did.</summary>

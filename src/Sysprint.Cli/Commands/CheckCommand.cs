@@ -136,9 +136,10 @@ internal static class CheckCommand
             foreach (SysprintException e in batch.LogErrors)
             {
                 errorExit = Math.Max(errorExit, ExitCodes.Of(e));
-                if (said.Add(e.Message))
+                string message = ErrorText.Of(e);
+                if (said.Add(message))
                 {
-                    context.Fail(Printable.Escape(e.Message));
+                    context.Fail(Printable.Escape(message));
                 }
             }
         }

@@ -78,7 +78,7 @@ internal static class TrainCommand
             {
                 // One bad log does not stop the others; it is reported and sets the exit code.
                 worstExit = Math.Max(worstExit, ExitCodes.Of(learnt.Error!));
-                context.Fail(Printable.Escape(learnt.Error!.Message));
+                context.Fail(Printable.Escape(ErrorText.Of(learnt.Error!)));
             }
         }
 
@@ -151,7 +151,7 @@ internal static class TrainCommand
             context.Note($"{Printable.Escape(read.Path)}: skipped {read.SkippedLines:N0} malformed line{(read.SkippedLines == 1 ? "" : "s")}, first ones:");
             foreach (InputLocation location in read.FirstSkipped)
             {
-                context.Error.WriteLine($"  {Printable.Escape(location.ToString())}");
+                context.Error.WriteLine($"  {Printable.Escape(ErrorText.Of(location))}");
             }
         }
 

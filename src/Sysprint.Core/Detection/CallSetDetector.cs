@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
+using Sysprint.Diagnostics;
 using Sysprint.Model;
 using Sysprint.Parsing;
 
@@ -181,7 +182,7 @@ public sealed class CallSetDetector : Detector
                 {
                     _used.Remove(number);
                     throw new InputLimitException(
-                        $"more than {Options.MaxCalls} distinct system calls in one log (raise the limit with --max-calls, up to {LogReadOptions.MaxMaxCalls})");
+                        $"more than {Options.MaxCalls} distinct system calls in one log", RemedyKind.RaiseCallLimit);
                 }
 
                 used = (scored.Line, scored.Thread, 0);

@@ -59,7 +59,7 @@ public abstract class Detector
         string[] names = [.. able];
         string list = names.Length < 2 ? string.Join("", names) : string.Join(", ", names[..^1]) + " and " + names[^1];
         throw new SysprintException(ErrorKind.Usage,
-            $"a threshold from the learnt logs alone is available for {list}, not for {Kind}: give --threshold");
+            $"a threshold from the learnt logs alone is available for {list}, not for {Kind}") { Remedy = RemedyKind.GiveThreshold };
     }
 
     public override string ToString() => Name;

@@ -15,4 +15,7 @@ public class SysprintException : Exception
 
     /// <summary>What went wrong, for the front end to map (the CLI: to an exit code).</summary>
     public ErrorKind Kind { get; }
+
+    /// <summary>What the user can do about it, for the front end to word (null: nothing to add).</summary>
+    public Remedy? Remedy { get; init; }
 }

@@ -79,7 +79,7 @@ public static class Detectors
     {
         string evalOnly = detector.StartsWith("freq-", StringComparison.Ordinal) ? $" ('{detector}' is the evaluation's name for 'freq')"
             : detector.StartsWith("stide-", StringComparison.Ordinal) || detector.StartsWith("lfc-", StringComparison.Ordinal)
-            ? $" ('{detector}' is an evaluation variant: in check, use 'stide' or 'lfc' on a profile trained with the --window it names)"
+            ? $" ('{detector}' is an evaluation variant: in check, use 'stide' or 'lfc' on a profile trained with the window it names)"
             : "";
         return new SysprintException(ErrorKind.Usage, $"unknown detector '{detector}': check knows {string.Join(", ", All)}{evalOnly}");
     }

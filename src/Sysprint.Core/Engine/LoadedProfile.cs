@@ -50,15 +50,14 @@ public sealed class LoadedProfile
             ArgumentNullException.ThrowIfNull(mapping);
         }
 
-        string orRun = live ? $" or 'sysprint run --learn --profile {name} -- CMD'" : "";
         ProfileInfo info = store.FindProfile(name) ?? throw new SysprintException(ErrorKind.InputMissing,
-            $"{store.Location}: no profile '{name}' (profiles: {Names(store)}); learn it first with 'sysprint train --profile {name}'{orRun}");
+            $"{store.Location}: no profile '{name}' (profiles: {Names(store)})") { Remedy = new Remedy(RemedyKind.LearnProfile, name, live) };
         Fingerprint fingerprint = store.LoadFingerprint(info);
         verifier?.Verify(store, info.Name, fingerprint, mapping!);
         if (fingerprint.KnownCallCount == 0)
         {
             throw new SysprintException(ErrorKind.InputMissing,
-                $"{store.Location}: profile '{name}' has learnt nothing yet; learn normal {(live ? "runs" : "logs")} first with 'sysprint train --profile {name}'");
+                $"{store.Location}: profile '{name}' has learnt nothing yet") { Remedy = new Remedy(RemedyKind.LearnNormal, name, live) };
         }
 
         return new LoadedProfile(store, info, fingerprint, verifier);
@@ -95,7 +94,7 @@ public sealed class LoadedProfile
 
             if (_windowsFailed is not null)
             {
-                throw new SysprintException(_windowsFailed.Kind, _windowsFailed.Message);
+                throw new SysprintException(_windowsFailed.Kind, _windowsFailed.Message) { Remedy = _windowsFailed.Remedy };
             }
 
             try

@@ -214,7 +214,7 @@ public sealed class Trainer
         if (window is { } w && w != profile.Window)
         {
             throw new SysprintException(ErrorKind.Usage,
-                $"profile '{profile.Name}' has window {profile.Window}, not {w}: a window is fixed when its profile is created (use another --profile)");
+                $"profile '{profile.Name}' has window {profile.Window}, not {w}: a window is fixed when its profile is created") { Remedy = RemedyKind.UseAnotherProfile };
         }
     }
 

@@ -35,7 +35,7 @@ public static class WindowCheck
                 ? "has learnt nothing yet"
                 : $"holds {stored.LogsWithoutWindows} log(s) learnt without window counts (by a sysprint before schema 3, or imported from an export without them)";
             throw new SysprintException(ErrorKind.InputMissing,
-                $"{location}: profile '{profile}' {why}, so the window detectors ({string.Join(", ", Detectors.All.Where(Detectors.ReadsWindowCounts))}) cannot use it; learn its normal logs again into a new profile with 'sysprint train --profile NAME'");
+                $"{location}: profile '{profile}' {why}, so the window detectors ({string.Join(", ", Detectors.All.Where(Detectors.ReadsWindowCounts))}) cannot use it") { Remedy = RemedyKind.LearnAgainWithWindows };
         }
 
         return NormalRuns.FromStore(stored, fingerprint);

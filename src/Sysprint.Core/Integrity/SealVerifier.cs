@@ -38,7 +38,7 @@ public sealed class SealVerifier(ECDsa publicKey, string publicKeyPath)
         if (seal is null)
         {
             throw new SysprintException(ErrorKind.Untrusted,
-                $"{where}: profile '{profile}' is not sealed; refusing to use it with --trust (run 'sysprint seal --key KEYFILE' first)");
+                $"{where}: profile '{profile}' is not sealed; refusing to use it") { Remedy = RemedyKind.SealProfile };
         }
 
         if (seal.Profile != profile || !seal.IsSignedBy(publicKey))
@@ -51,7 +51,7 @@ public sealed class SealVerifier(ECDsa publicKey, string publicKeyPath)
         if (digest != seal.Digest)
         {
             throw new SysprintException(ErrorKind.Untrusted,
-                $"{where}: profile '{profile}' changed since it was sealed on {seal.SealedAt:yyyy-MM-dd HH:mm:ss}Z (digest {digest[..16]}, sealed {seal.Digest[..16]}); refusing to use it. If the change is yours, seal it again with 'sysprint seal'");
+                $"{where}: profile '{profile}' changed since it was sealed on {seal.SealedAt:yyyy-MM-dd HH:mm:ss}Z (digest {digest[..16]}, sealed {seal.Digest[..16]}); refusing to use it") { Remedy = RemedyKind.SealAgain };
         }
     }
 
@@ -73,19 +73,19 @@ public sealed class SealVerifier(ECDsa publicKey, string publicKeyPath)
         if (seal is null || seal.Profile != profile || !seal.IsSignedBy(publicKey))
         {
             throw new SysprintException(ErrorKind.Untrusted,
-                $"{where}: profile '{profile}' is not sealed by the key of {publicKeyPath}; refusing to use it with --trust (run 'sysprint seal --key KEYFILE' first)");
+                $"{where}: profile '{profile}' is not sealed by the key of {publicKeyPath}; refusing to use it") { Remedy = RemedyKind.SealProfile };
         }
 
         if (seal.WindowsDigest is null)
         {
             throw new SysprintException(ErrorKind.Untrusted,
-                $"{where}: the seal of profile '{profile}' does not cover its window counts (sealed by an older sysprint, or before any log with them was learnt); refusing them with --trust. Seal it again with 'sysprint seal'");
+                $"{where}: the seal of profile '{profile}' does not cover its window counts (sealed by an older sysprint, or before any log with them was learnt); refusing them") { Remedy = RemedyKind.SealWindows };
         }
 
         if (seal.WindowsDigest != digest)
         {
             throw new SysprintException(ErrorKind.Untrusted,
-                $"{where}: the window counts of profile '{profile}' changed since it was sealed on {seal.SealedAt:yyyy-MM-dd HH:mm:ss}Z (digest {digest[..16]}, sealed {seal.WindowsDigest[..Math.Min(16, seal.WindowsDigest.Length)]}); refusing to use them. If the change is yours, seal it again with 'sysprint seal'");
+                $"{where}: the window counts of profile '{profile}' changed since it was sealed on {seal.SealedAt:yyyy-MM-dd HH:mm:ss}Z (digest {digest[..16]}, sealed {seal.WindowsDigest[..Math.Min(16, seal.WindowsDigest.Length)]}); refusing to use them") { Remedy = RemedyKind.SealAgain };
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Sysprint.Diagnostics;
 using Sysprint.Parsing;
 
 namespace Sysprint.Model;
@@ -51,5 +52,5 @@ public sealed class FingerprintLearner : GramTracker
     [DoesNotReturn]
     private void ThrowTooManyCalls() =>
         throw new InputLimitException(
-            $"more than {MaxCalls} distinct system calls in one fingerprint (raise the limit with --max-calls, up to {LogReadOptions.MaxMaxCalls})");
+            $"more than {MaxCalls} distinct system calls in one fingerprint", RemedyKind.RaiseCallLimit);
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Sysprint.Diagnostics;
 using Sysprint.Parsing;
 
 namespace Sysprint.Model;
@@ -157,7 +158,7 @@ public abstract class GramTracker : ISyscallSink
     [DoesNotReturn]
     private void ThrowTooManyThreads() =>
         throw new InputLimitException(
-            $"more than {MaxThreads} threads alive at once (raise the limit with --max-threads)");
+            $"more than {MaxThreads} threads alive at once", RemedyKind.RaiseThreadLimit);
 
     private static int RecentSlot(long thread) => (int)thread & (RecentSlots - 1);
 

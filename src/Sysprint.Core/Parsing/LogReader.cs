@@ -113,13 +113,12 @@ public static class LogReader
         }
         catch (LineTooLongException e)
         {
-            throw new MalformedInputException(path, e.Line, 1,
-                $"line longer than {e.Limit} bytes (raise the limit with --max-line-bytes)");
+            throw new MalformedInputException(path, e.Line, 1, $"line longer than {e.Limit} bytes") { Remedy = RemedyKind.RaiseLineLimit };
         }
         catch (InputLimitException e)
         {
             // Thrown by the sink or the thread tracker while the current line was being handled.
-            throw new MalformedInputException(path, Math.Max(1, lines.LineNumber), 1, e.Message);
+            throw new MalformedInputException(path, Math.Max(1, lines.LineNumber), 1, e.Message) { Remedy = e.Remedy };
         }
         catch (InvalidDataException e)
         {
@@ -217,7 +216,7 @@ public static class LogReader
             ? $"binary data (byte 0x{first[control]:X2} at column {control + 1})"
             : Printable.Quote(first);
         throw new MalformedInputException(path, 1, 1,
-            $"cannot tell the log format: expected strace, NtTrace, ADFA-LD or UNM lines, found {found} (use --format to say which)");
+            $"cannot tell the log format: expected strace, NtTrace, ADFA-LD or UNM lines, found {found}") { Remedy = RemedyKind.NameFormat };
     }
 
     private static void ReadStrace(LineReader lines, ref ReadContext cx)
@@ -514,15 +513,14 @@ public static class LogReader
             if (cx.Table.NewlyLearnt.Count >= cx.Options.MaxCalls)
             {
                 throw new InputLimitException(
-                    $"more than {cx.Options.MaxCalls} new system call names (raise the limit with --max-calls, up to {LogReadOptions.MaxMaxCalls})");
+                    $"more than {cx.Options.MaxCalls} new system call names", RemedyKind.RaiseCallLimit);
             }
 
             return cx.Table.Learn(name);
         }
 
-        Malformed(ref cx, lineNumber, column,
-            $"unknown system call '{Encoding.ASCII.GetString(name)}': not in the mapping ({cx.Table.Source}); use --learn-names to learn new names or --mapping FILE to give them numbers",
-            default);
+        Report(ref cx, lineNumber, column,
+            $"unknown system call '{Encoding.ASCII.GetString(name)}': not in the mapping ({cx.Table.Source})", RemedyKind.LearnNamesOrMapping);
         return -1;
     }
 
@@ -568,17 +566,17 @@ public static class LogReader
 
     /// <summary>Throws the located error, or counts the line as skipped in lenient mode.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Report(ref ReadContext cx, long lineNumber, int column, string detail)
+    private static void Report(ref ReadContext cx, long lineNumber, int column, string detail, Remedy? remedy = null)
     {
         if (!cx.Options.SkipMalformed)
         {
-            throw new MalformedInputException(cx.Path, lineNumber, column, detail);
+            throw new MalformedInputException(cx.Path, lineNumber, column, detail) { Remedy = remedy };
         }
 
         cx.Result.SkippedLines++;
         if (cx.Result.FirstSkipped.Count < cx.Options.MaxReportedSkips)
         {
-            cx.Result.FirstSkipped.Add(new InputLocation(cx.Path, lineNumber, column, detail));
+            cx.Result.FirstSkipped.Add(new InputLocation(cx.Path, lineNumber, column, detail, remedy));
         }
     }
 

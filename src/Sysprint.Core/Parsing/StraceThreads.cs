@@ -1,3 +1,5 @@
+using Sysprint.Diagnostics;
+
 namespace Sysprint.Parsing;
 
 /// <summary>
@@ -43,7 +45,7 @@ internal sealed class StraceThreads(ISyscallSink sink, int maxThreads)
             if (_live.Count >= maxThreads && !_live.Contains(pid))
             {
                 throw new InputLimitException(
-                    $"more than {maxThreads} threads alive at once (raise the limit with --max-threads)");
+                    $"more than {maxThreads} threads alive at once", RemedyKind.RaiseThreadLimit);
             }
 
             if (_live.Add(pid) && _first < 0 && _unprefixedBeforeAnyPid && !_announced.Contains(pid))

@@ -1,3 +1,5 @@
+using Sysprint.Diagnostics;
+
 namespace Sysprint.Parsing;
 
 /// <summary>
@@ -25,7 +27,7 @@ internal sealed class ThreadStates<T>(int maxThreads, Func<T> create)
         {
             if (_threads.Count >= maxThreads)
             {
-                throw new InputLimitException($"more than {maxThreads} threads alive at once (raise the limit with --max-threads)");
+                throw new InputLimitException($"more than {maxThreads} threads alive at once", RemedyKind.RaiseThreadLimit);
             }
 
             state = create();

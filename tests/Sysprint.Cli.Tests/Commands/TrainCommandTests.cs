@@ -195,7 +195,7 @@ public sealed class TrainCommandTests : IDisposable
         CliResult result = _cli.Run("train", "--db", _db, "--profile", "auto", log);
 
         Assert.Equal(65, result.Exit);
-        Assert.Equal($"sysprint: error: {log}: --profile auto needs the program's execve line, and this log has none (name the profile with --profile NAME)\n", result.Error);
+        Assert.Equal($"sysprint: error: {log}: no execve line in the log to name its profile after (--profile auto needs one: name the profile with --profile NAME)\n", result.Error);
     }
 
     [Fact]

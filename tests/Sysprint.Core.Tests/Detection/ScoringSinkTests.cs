@@ -1,4 +1,5 @@
 using Sysprint.Detection;
+using Sysprint.Diagnostics;
 using Sysprint.Engine;
 using Sysprint.Parsing;
 using Sysprint.Storage;
@@ -69,7 +70,8 @@ public sealed class ScoringSinkTests
             }
         });
 
-        Assert.Equal("more than 100 distinct system calls in one log (raise the limit with --max-calls, up to 65536)", ex.Message);
+        Assert.Equal("more than 100 distinct system calls in one log", ex.Message);
+        Assert.Equal(RemedyKind.RaiseCallLimit, ex.Remedy?.Kind);
     }
 
     [Fact]

@@ -77,7 +77,8 @@ public sealed class HeldOutScoresTests
         var ex = Assert.Throws<SysprintException>(() => Detectors.ForProfile(detector, 2).HeldOut(normal));
 
         Assert.Equal(ErrorKind.Usage, ex.Kind);
-        Assert.Equal($"a threshold from the learnt logs alone is available for paper, stide (windows up to 10), zstide, callset and fused, not for {detector}: give --threshold", ex.Message);
+        Assert.Equal($"a threshold from the learnt logs alone is available for paper, stide (windows up to 10), zstide, callset and fused, not for {detector}", ex.Message);
+        Assert.Equal(RemedyKind.GiveThreshold, ex.Remedy?.Kind);
     }
 
     [Theory]

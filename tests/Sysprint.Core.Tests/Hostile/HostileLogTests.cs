@@ -75,7 +75,7 @@ public sealed class HostileLogTests : IDisposable
 
         var ex = Assert.Throws<MalformedInputException>(() => Logs.ReadBytes(bytes));
 
-        Assert.Equal($"test.log:1:1: cannot tell the log format: expected strace, NtTrace, ADFA-LD or UNM lines, {found} (use --format to say which)", ex.Message);
+        Assert.Equal($"test.log:1:1: cannot tell the log format: expected strace, NtTrace, ADFA-LD or UNM lines, {found}", ex.Message);
     }
 
     [Fact]
@@ -135,8 +135,8 @@ public sealed class HostileLogTests : IDisposable
     }
 
     [Theory]
-    [InlineData("1  syscall_0xffffffff(0) = -1 ENOSYS\n", "test.log:1:4: unknown system call 'syscall_0xffffffff': not in the mapping (x86_64); use --learn-names to learn new names or --mapping FILE to give them numbers")]
-    [InlineData("1  syscall_0x1ffffffffffffffff(0) = -1\n", "test.log:1:4: unknown system call 'syscall_0x1ffffffffffffffff': not in the mapping (x86_64); use --learn-names to learn new names or --mapping FILE to give them numbers")]
+    [InlineData("1  syscall_0xffffffff(0) = -1 ENOSYS\n", "test.log:1:4: unknown system call 'syscall_0xffffffff': not in the mapping (x86_64)")]
+    [InlineData("1  syscall_0x1ffffffffffffffff(0) = -1\n", "test.log:1:4: unknown system call 'syscall_0x1ffffffffffffffff': not in the mapping (x86_64)")]
     [InlineData("1  [-1] read(0) = 0\n", "test.log:1:5: expected a syscall number or an instruction pointer in brackets, found '-1] read(0) = 0'")]
     [InlineData("99999999999999999999  read(0) = 0\n", "test.log:1:1: expected a process id, found '99999999999999999999  read(0) = 0'")]
     [InlineData("[pid 99999999999999999999] read(0) = 0\n", "test.log:1:6: expected a process id after '[pid', found '99999999999999999999] read(0) = 0'")]
@@ -237,7 +237,7 @@ public sealed class HostileLogTests : IDisposable
 
         var ex = Assert.Throws<MalformedInputException>(() => Logs.ReadText(log));
 
-        Assert.Equal("test.log:1:4: unknown system call 'fn0': not in the mapping (x86_64); use --learn-names to learn new names or --mapping FILE to give them numbers", ex.Message);
+        Assert.Equal("test.log:1:4: unknown system call 'fn0': not in the mapping (x86_64)", ex.Message);
     }
 
     [Fact]
@@ -261,7 +261,7 @@ public sealed class HostileLogTests : IDisposable
         var ex = Assert.Throws<MalformedInputException>(() => Logs.ReadText(log));
         var (forced, _) = Logs.ReadText(log, new LogReadOptions { Format = LogFormat.Strace });
 
-        Assert.Equal("test.log:1:1: cannot tell the log format: expected strace, NtTrace, ADFA-LD or UNM lines, found 'progress: 42% done, please wait' (use --format to say which)", ex.Message);
+        Assert.Equal("test.log:1:1: cannot tell the log format: expected strace, NtTrace, ADFA-LD or UNM lines, found 'progress: 42% done, please wait'", ex.Message);
         Assert.Equal(1, forced.Syscalls);
         Assert.Equal(40, forced.ForeignLines);
     }
@@ -355,7 +355,7 @@ public sealed class HostileLogTests : IDisposable
 
         var ex = Assert.Throws<MalformedInputException>(() => Logs.ReadFile("/dev/zero"));
 
-        Assert.Equal("/dev/zero:1:1: cannot tell the log format: expected strace, NtTrace, ADFA-LD or UNM lines, found binary data (byte 0x00 at column 1) (use --format to say which)", ex.Message);
+        Assert.Equal("/dev/zero:1:1: cannot tell the log format: expected strace, NtTrace, ADFA-LD or UNM lines, found binary data (byte 0x00 at column 1)", ex.Message);
     }
 
     private static (LogReadResult Result, RecordingSink Sink) Read(Stream stream, LogReadOptions options)

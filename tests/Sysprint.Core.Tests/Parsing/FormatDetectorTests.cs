@@ -70,9 +70,10 @@ public sealed class FormatDetectorTests
         var ex = Assert.Throws<MalformedInputException>(() => Logs.ReadBytes(elf, path: "/tmp/a.out"));
 
         Assert.Equal(
-            "/tmp/a.out:1:1: cannot tell the log format: expected strace, NtTrace, ADFA-LD or UNM lines, found binary data (byte 0x7F at column 1) (use --format to say which)",
+            "/tmp/a.out:1:1: cannot tell the log format: expected strace, NtTrace, ADFA-LD or UNM lines, found binary data (byte 0x7F at column 1)",
             ex.Message);
         Assert.Equal(ErrorKind.MalformedInput, ex.Kind);
+        Assert.Equal(RemedyKind.NameFormat, ex.Remedy?.Kind);
     }
 
     [Fact]
@@ -83,7 +84,7 @@ public sealed class FormatDetectorTests
         var ex = Assert.Throws<MalformedInputException>(() => Logs.ReadText(text, path: "letter.txt"));
 
         Assert.Equal(
-            "letter.txt:1:1: cannot tell the log format: expected strace, NtTrace, ADFA-LD or UNM lines, found 'Hello, this is not a trace at all, it is'... (use --format to say which)",
+            "letter.txt:1:1: cannot tell the log format: expected strace, NtTrace, ADFA-LD or UNM lines, found 'Hello, this is not a trace at all, it is'...",
             ex.Message);
     }
 

@@ -11,7 +11,7 @@ namespace Sysprint.Core.Tests.Parsing;
 public sealed class LogReaderTests : IDisposable
 {
     private const string UnknownFrob =
-        "unknown system call 'frob': not in the mapping (x86_64); use --learn-names to learn new names or --mapping FILE to give them numbers";
+        "unknown system call 'frob': not in the mapping (x86_64)";
 
     private readonly TempDir _temp = new();
 
@@ -60,6 +60,7 @@ public sealed class LogReaderTests : IDisposable
 
         Assert.Equal(message, ex.Message);
         Assert.Equal(ErrorKind.MalformedInput, ex.Kind);
+        Assert.Equal(RemedyKind.LearnNamesOrMapping, ex.Remedy?.Kind);
     }
 
     [Fact]
@@ -112,6 +113,7 @@ public sealed class LogReaderTests : IDisposable
                 "test.log:7:11: expected '(' after the system call name, found '[3] = 0'",
             ],
             result.FirstSkipped.Select(l => l.ToString()));
+        Assert.Equal(RemedyKind.LearnNamesOrMapping, result.FirstSkipped[2].Remedy?.Kind);
     }
 
     [Fact]
