@@ -373,8 +373,10 @@ public sealed class BadInputTests : IDisposable
             """, result.Out);
     }
 
-    [Fact]
-    public void Locked_store_exits_74_with_the_locked_message()
+    [Theory]
+    [InlineData("check", "single_plain")]
+    [InlineData("train", "single_t")]
+    public void Locked_store_exits_74_with_the_locked_message(string command, string fixture)
     {
         Train("single_plain");
         using var holder = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _db, Pooling = false }.ToString());
@@ -387,29 +389,7 @@ public sealed class BadInputTests : IDisposable
 
         _cli.Environment["SYSPRINT_BUSY_TIMEOUT"] = "1";
 
-        CliResult result = _cli.Run("check", "--db", _db, Fixtures.Strace("single_plain"));
-
-        Assert.Equal(74, result.Exit);
-        Assert.EndsWith($"sysprint: error: {_db}: the store is locked by another process (waited 1 s); try again when it has finished\n", result.Error, StringComparison.Ordinal);
-        Assert.Single(result.ErrorLines);
-        Expect.NoStackTrace(result);
-    }
-
-    [Fact]
-    public void Locked_store_exits_74_on_train()
-    {
-        Train("single_plain");
-        using var holder = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _db, Pooling = false }.ToString());
-        holder.Open();
-        using (SqliteCommand begin = holder.CreateCommand())
-        {
-            begin.CommandText = "BEGIN EXCLUSIVE";
-            begin.ExecuteNonQuery();
-        }
-
-        _cli.Environment["SYSPRINT_BUSY_TIMEOUT"] = "1";
-
-        CliResult result = _cli.Run("train", "--db", _db, Fixtures.Strace("single_t"));
+        CliResult result = _cli.Run(command, "--db", _db, Fixtures.Strace(fixture));
 
         Assert.Equal(74, result.Exit);
         Assert.Equal($"sysprint: error: {_db}: the store is locked by another process (waited 1 s); try again when it has finished\n", result.Error);
