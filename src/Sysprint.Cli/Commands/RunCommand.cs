@@ -202,8 +202,9 @@ internal static class RunCommand
             });
             Fail = new Option<string?>("--fail")
             {
-                Description = "If sysprint dies or is stopped (SIGTERM) while tracing: closed (the traced processes die with it; the default for deny and kill) "
-                    + "or open (they are detached and go on untraced; the default otherwise). Native tracer only",
+                Description = "If sysprint dies or is stopped (SIGTERM) while tracing: closed (the traced processes die with it; the default for run, "
+                    + "and for attach with deny or kill) or open (they are detached and go on untraced; the default for attach with alert or stop). "
+                    + "Failing closed, run stops each call once instead of twice (its log then has no return values). Native tracer only",
                 HelpName = "closed|open",
             };
             Fail.AcceptOnlyFromAmong("closed", "open");
@@ -313,8 +314,11 @@ internal static class RunCommand
                 }
             }
 
+            // run started the command and waits for it, so by default the command does not outlive
+            // the trace (one stop per call, too: see TraceOptions.OneStopPerCall); attach fails open
+            // but for deny and kill: the process was running before sysprint and may go on without it.
             bool failOpen = fail is null
-                ? options.OnAnomaly is not (AnomalyAction.Deny or AnomalyAction.Kill)
+                ? options.AttachPid is not null && options.OnAnomaly is not (AnomalyAction.Deny or AnomalyAction.Kill)
                 : fail == "open";
             return options with { Tracer = tracer, DenyErrno = errno, FailOpen = tracer == TracerKind.Strace || failOpen };
         }

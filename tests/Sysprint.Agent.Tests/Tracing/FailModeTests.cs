@@ -4,9 +4,10 @@ using Sysprint.Agent.Tracing;
 namespace Sysprint.Agent.Tests.Tracing;
 
 /// <summary>
-/// What happens to a traced program when <c>sysprint run</c> itself dies (SIGKILL: no chance to
-/// clean up): failing closed, the program dies with it; failing open, it goes on, no longer traced.
-/// A real <c>sleep 600</c> under the native tracer, a real SIGKILL.
+/// What happens to a traced program when <c>sysprint run</c> or <c>attach</c> itself dies (SIGKILL: no
+/// chance to clean up): failing closed, the program dies with it; failing open, it goes on, no longer
+/// traced. The defaults: run fails closed; attach fails open but for kill and deny. A real
+/// <c>sleep 600</c> under the native tracer, a real SIGKILL.
 /// </summary>
 [Trait("Speed", "slow")]
 public sealed class FailModeTests : IDisposable
@@ -23,19 +24,16 @@ public sealed class FailModeTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     [Theory]
-    [InlineData("kill", null, true)] // the default for kill and deny: closed
+    [InlineData("kill", null, true)] // run's default for every action: closed
     [InlineData("deny", null, true)]
-    [InlineData("alert", "closed", true)]
-    [InlineData("alert", null, false)] // the default for alert and stop: open
+    [InlineData("alert", null, true)]
+    [InlineData("stop", null, true)]
+    [InlineData("alert", "open", false)]
     [InlineData("kill", "open", false)]
     public void When_sysprint_dies_the_traced_program_dies_with_it_only_when_failing_closed(string onAnomaly, string? fail, bool dies)
     {
-        var (learnt, output, error) = SysprintProcess.Run(["run", "--db", Db, "--learn", "--", "sh", "-c", Sleep("0.01")]);
-        Assert.True(learnt == 0, output + error);
-
-        string[] args = fail is null
-            ? ["run", "--db", Db, "--tracer", "native", "--on-anomaly", onAnomaly, "--", "sh", "-c", Sleep("600")]
-            : ["run", "--db", Db, "--tracer", "native", "--on-anomaly", onAnomaly, "--fail", fail, "--", "sh", "-c", Sleep("600")];
+        Learn();
+        string[] args = ["run", "--db", Db, "--tracer", "native", "--on-anomaly", onAnomaly, .. Fail(fail), "--", "sh", "-c", Sleep("600")];
         int sleeper = 0;
         try
         {
@@ -43,21 +41,10 @@ public sealed class FailModeTests : IDisposable
             {
                 // The program runs, traced by sysprint, once its exec is done.
                 Eventually.True(() => (sleeper = TracedSleep(run.Id)) != 0 || run.HasExited, "sleep 600 traced by sysprint run");
-                Assert.False(run.HasExited, $"run ended early: {run.Error}");
-                run.Signal(SysprintProcess.SigKill);
-                Assert.Equal(128 + SysprintProcess.SigKill, run.WaitForExit());
+                KillSysprint(run);
             }
 
-            if (dies)
-            {
-                Eventually.True(() => !Alive(sleeper), $"sleep ({sleeper}) killed with the tracer");
-            }
-            else
-            {
-                // The kernel detaches the tracees of a tracer that exits without PTRACE_O_EXITKILL.
-                Eventually.True(() => TracerOf(sleeper) == 0, $"sleep ({sleeper}) no longer traced");
-                Assert.True(Alive(sleeper), $"sleep ({sleeper}) died with the tracer although failing open");
-            }
+            AssertFate(sleeper, dies);
         }
         finally
         {
@@ -65,6 +52,67 @@ public sealed class FailModeTests : IDisposable
             {
                 System.Diagnostics.Process.GetProcessById(sleeper).Kill();
             }
+        }
+    }
+
+    [Theory]
+    [InlineData("alert", null, false)] // attach's default for alert and stop: open (the process ran before sysprint)
+    [InlineData("stop", null, false)]
+    [InlineData("kill", null, true)] // and for kill and deny: closed
+    [InlineData("deny", null, true)]
+    [InlineData("alert", "closed", true)]
+    public void When_sysprint_dies_an_attached_process_dies_with_it_only_when_failing_closed(string onAnomaly, string? fail, bool dies)
+    {
+        Learn();
+        using var sleeper = System.Diagnostics.Process.Start("sh", ["-c", Sleep("600")]);
+        try
+        {
+            string[] args = ["attach", "--db", Db, "--on-anomaly", onAnomaly, .. Fail(fail), sleeper.Id.ToString(CultureInfo.InvariantCulture)];
+            using (SysprintProcess attach = SysprintProcess.Start(args))
+            {
+                Eventually.True(() => TracedSleep(attach.Id) == sleeper.Id || attach.HasExited, $"sleep ({sleeper.Id}) traced by sysprint attach");
+                KillSysprint(attach);
+            }
+
+            AssertFate(sleeper.Id, dies);
+        }
+        finally
+        {
+            if (!sleeper.HasExited)
+            {
+                sleeper.Kill();
+            }
+
+            sleeper.WaitForExit();
+        }
+    }
+
+    private void Learn()
+    {
+        var (learnt, output, error) = SysprintProcess.Run(["run", "--db", Db, "--learn", "--", "sh", "-c", Sleep("0.01")]);
+        Assert.True(learnt == 0, output + error);
+    }
+
+    private static string[] Fail(string? fail) => fail is null ? [] : ["--fail", fail];
+
+    private static void KillSysprint(SysprintProcess sysprint)
+    {
+        Assert.False(sysprint.HasExited, $"sysprint ended early: {sysprint.Error}");
+        sysprint.Signal(SysprintProcess.SigKill);
+        Assert.Equal(128 + SysprintProcess.SigKill, sysprint.WaitForExit());
+    }
+
+    private static void AssertFate(int sleeper, bool dies)
+    {
+        if (dies)
+        {
+            Eventually.True(() => !Alive(sleeper), $"sleep ({sleeper}) killed with the tracer");
+        }
+        else
+        {
+            // The kernel detaches the tracees of a tracer that exits without PTRACE_O_EXITKILL.
+            Eventually.True(() => TracerOf(sleeper) == 0, $"sleep ({sleeper}) no longer traced");
+            Assert.True(Alive(sleeper), $"sleep ({sleeper}) died with the tracer although failing open");
         }
     }
 

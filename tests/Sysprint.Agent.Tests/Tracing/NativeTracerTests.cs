@@ -106,7 +106,7 @@ public sealed class NativeTracerTests : IDisposable
     }
 
     [Theory]
-    [InlineData("closed")] // the default for deny: one stop per call
+    [InlineData("closed")] // run's default: one stop per call
     [InlineData("open")] // two stops per call: the result is set at the call's exit
     public void Deny_errno_sets_the_error_the_denied_call_returns(string fail)
     {
@@ -123,8 +123,8 @@ public sealed class NativeTracerTests : IDisposable
     }
 
     [Theory]
-    [InlineData("open")] // the default for stop: two stops per call, the call made again from its exit stop
-    [InlineData("closed")] // one stop per call: set back onto the call at its seccomp stop
+    [InlineData("open")] // two stops per call, the call made again from its exit stop
+    [InlineData("closed")] // run's default: one stop per call, set back onto the call at its seccomp stop
     public void Under_stop_the_call_waits_for_the_administrator_and_runs_once_continued(string fail)
     {
         Learn();

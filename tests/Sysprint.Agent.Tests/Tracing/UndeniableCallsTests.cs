@@ -80,7 +80,7 @@ public sealed partial class UndeniableCallsTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     [Theory]
-    [InlineData("closed")] // the default for deny: one stop per call
+    [InlineData("closed")] // run's default: one stop per call
     [InlineData("open")] // two stops per call
     public void A_program_whose_every_call_is_denied_still_exits_with_its_own_status(string fail)
     {
