@@ -39,6 +39,7 @@ internal static class ErrorText
         { Kind: RemedyKind.LearnNormal } r => $"; learn normal {(r.Runs ? "runs" : "logs")} first with 'sysprint train --profile {r.Profile}'",
         { Kind: RemedyKind.LearnAgainWithWindows } => "; learn its normal logs again into a new profile with 'sysprint train --profile NAME'",
         { Kind: RemedyKind.CloseLearningWindow } => " (--close)",
+        { Kind: RemedyKind.AssignProfileToGroup } => " (assign it first: profile --groups)",
         { Kind: var kind } => throw new ArgumentOutOfRangeException(nameof(remedy), kind, "a remedy the CLI does not word"),
     };
 }

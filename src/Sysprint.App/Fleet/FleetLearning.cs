@@ -56,7 +56,10 @@ public static class FleetLearning
         if (!ProfileGroups.Reaches(groups, group))
         {
             throw new SysprintException(ErrorKind.Usage,
-                $"profile '{profile}' goes to {ProfileGroups.Describe(groups)}, not to group '{group}': its agents do not check against it (assign it first: profile --groups)");
+                $"profile '{profile}' goes to {ProfileGroups.Describe(groups)}, not to group '{group}': its agents do not check against it")
+            {
+                Remedy = RemedyKind.AssignProfileToGroup,
+            };
         }
 
         LearningWindow? window = await store.LearningWindows.OpenAsync(group, profile, now, now + duration, cancellationToken).ConfigureAwait(false);

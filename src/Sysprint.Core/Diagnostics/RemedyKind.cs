@@ -50,4 +50,7 @@ public enum RemedyKind
 
     /// <summary>Close the open learning window first.</summary>
     CloseLearningWindow,
+
+    /// <summary>Assign the profile to the group first (its agents receive only their groups' profiles).</summary>
+    AssignProfileToGroup,
 }
