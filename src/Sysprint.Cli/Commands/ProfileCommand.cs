@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Sysprint.App.Profiles;
 using Sysprint.Diagnostics;
 using Sysprint.Engine;
 using Sysprint.Fleet;
@@ -102,9 +103,7 @@ internal static class ProfileCommand
             }
 
             using IFingerprintStore store = StoreLocator.Open(address, create: false, context);
-            string name = result.GetValue(profile)!;
-            ProfileInfo info = store.FindProfile(name) ?? throw new SysprintException(ErrorKind.InputMissing,
-                $"{address}: no profile '{name}' (profiles: {string.Join(", ", store.ListProfiles().Select(p => p.Name).DefaultIfEmpty("none"))})");
+            ProfileInfo info = ProfileService.Find(store, result.GetValue(profile)!);
             string? newDetector = result.GetValue(detector);
             double? newThreshold = result.GetValue(threshold);
             double? rate = result.GetValue(falseAlarms);
@@ -116,30 +115,14 @@ internal static class ProfileCommand
             if (rate is { } share)
             {
                 // Without --detector, the one the evaluation recommends, kept with the profile.
-                string chosen = newDetector ?? Detectors.Recommended;
-                Detection.Detector calibrated = Detectors.ForProfile(chosen, info.Window);
-                Detection.NormalRuns normal = WindowCheck.Validate(store.LoadWindowModel(info), address.Redacted, info.Name);
-                double[] scores = calibrated.HeldOut(normal);
-                if (scores.Length == 0)
-                {
-                    throw new SysprintException(ErrorKind.InputMissing,
-                        $"{address.Redacted}: a threshold from the learnt logs alone needs at least 2 learnt logs (a later one is checked against an earlier one); profile '{info.Name}' has {normal.Logs.Count}");
-                }
-
-                (double t, int above) = HeldOutCalibration.Threshold(scores, share);
-                newDetector = chosen;
-                newThreshold = t;
+                Calibration calibration = ProfileService.Calibrate(store, info, newDetector, share);
+                newDetector = calibration.Detector;
+                newThreshold = calibration.Threshold;
                 context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"threshold {t}: {above} of the {scores.Length} learnt logs held out ({100.0 * above / scores.Length:0.#}%) score above it with {chosen}, each tenth of the learnt logs checked against the tenths learnt before it"));
+                    $"threshold {calibration.Threshold}: {calibration.Above} of the {calibration.HeldOut} learnt logs held out ({100.0 * calibration.Above / calibration.HeldOut:0.#}%) score above it with {calibration.Detector}, each tenth of the learnt logs checked against the tenths learnt before it"));
             }
 
-            if (newDetector is not null || newThreshold is not null)
-            {
-                string chosen = newDetector ?? info.Detector;
-                Detectors.Validate(chosen, info.Window);
-                store.SetProfileDetector(name, chosen, newThreshold ?? (newDetector is null ? info.Threshold : 0));
-                info = store.FindProfile(name)!;
-            }
+            info = ProfileService.SetDetector(store, info, newDetector, newThreshold);
 
             context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"profile '{info.Name}': window {info.Window}, detector {info.Detector}, threshold {info.Threshold}, created {info.Created:yyyy-MM-dd HH:mm:ss}Z"));
@@ -174,17 +157,9 @@ internal static class ProfileCommand
     private static int Delete(StoreAddress address, string name, CliContext context)
     {
         using IFingerprintStore store = StoreLocator.Open(address, create: false, context);
-        ProfileInfo? info = store.FindProfile(name);
-        int transitions = info is null ? 0 : store.LoadFingerprint(info).TransitionCount;
-        int logs = info is null ? 0 : store.ListLearntLogs(info.Id).Count;
-        if (info is null || !store.DeleteProfile(name))
-        {
-            throw new SysprintException(ErrorKind.InputMissing,
-                $"{address.Redacted}: no profile '{name}' (profiles: {string.Join(", ", store.ListProfiles().Select(p => p.Name).DefaultIfEmpty("none"))})");
-        }
-
+        DeletedProfile deleted = ProfileService.Delete(store, name);
         context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"deleted profile '{name}': {transitions} transitions, {logs} learnt logs, window counts and seal (its checks and alerts stay in the history)"));
+            $"deleted profile '{deleted.Profile}': {deleted.Transitions} transitions, {deleted.Logs} learnt logs, window counts and seal (its checks and alerts stay in the history)"));
         return ExitCodes.Ok;
     }
 }

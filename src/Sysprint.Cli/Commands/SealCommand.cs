@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Security.Cryptography;
+using Sysprint.App.Profiles;
 using Sysprint.Integrity;
 using Sysprint.Mapping;
-using Sysprint.Model;
 using Sysprint.Storage;
 
 namespace Sysprint.Cli.Commands;
@@ -32,23 +32,10 @@ internal static class SealCommand
                 context.Note($"created the key pair {keyPath} (private, mode 600) and {keyPath}.pub (give this one to --trust)");
             }
 
-            IReadOnlyList<ProfileInfo> profiles = store.ListProfiles();
-            if (profiles.Count == 0)
+            foreach (SealedProfile done in SealService.SealAll(store, table, privateKey))
             {
-                throw new Diagnostics.SysprintException(Diagnostics.ErrorKind.InputMissing, $"{address}: no profiles to seal; learn logs first");
-            }
-
-            foreach (ProfileInfo profile in profiles)
-            {
-                Fingerprint fingerprint = store.LoadFingerprint(profile);
-
-                // The window counts are sealed too when every learnt log has them (the window detectors need all).
-                StoredWindowModel windows = store.LoadWindowModel(profile);
-                string? windowsDigest = windows.LogsWithoutWindows == 0 && windows.Logs.Count > 0 ? windows.Digest : null;
-                Seal seal = Seal.Create(profile.Name, FingerprintDigest.Compute(profile.Name, fingerprint, table), privateKey, windowsDigest);
-                store.SetSetting(Seal.SettingKey(profile.Name), seal.ToJson());
-                string covered = windowsDigest is null ? "" : $", window counts of {windows.Logs.Count} logs";
-                context.Out.WriteLine($"sealed   profile '{profile.Name}': {fingerprint.TransitionCount} transitions{covered}, digest {seal.Digest[..16]}…, key {seal.KeyId}");
+                string covered = done.WindowLogs is { } logs ? $", window counts of {logs} logs" : "";
+                context.Out.WriteLine($"sealed   profile '{done.Profile}': {done.Transitions} transitions{covered}, digest {done.Seal.Digest[..16]}…, key {done.Seal.KeyId}");
             }
 
             return ExitCodes.Ok;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Sysprint.App.Profiles;
 using Sysprint.Engine;
 using Sysprint.Mapping;
 using Sysprint.Model;
@@ -23,10 +24,7 @@ internal static class ShowCommand
             StoreAddress address = StoreLocator.Resolve(result.GetValue(db), context);
             using IFingerprintStore store = StoreLocator.Open(address, create: false, context);
             SyscallTable table = StoreLocator.Mapping(store, null, null);
-            string name = result.GetValue(profile)!;
-            ProfileInfo info = store.FindProfile(name) ?? throw new Diagnostics.SysprintException(Diagnostics.ErrorKind.InputMissing,
-                $"{address}: no profile '{name}' (profiles: {string.Join(", ", store.ListProfiles().Select(p => p.Name).DefaultIfEmpty("none"))})");
-            Fingerprint fingerprint = store.LoadFingerprint(info);
+            var (info, fingerprint) = ProfileService.Show(store, result.GetValue(profile)!);
             switch (result.GetValue(format))
             {
                 case "json":
