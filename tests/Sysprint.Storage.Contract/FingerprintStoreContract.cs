@@ -218,6 +218,59 @@ public abstract class FingerprintStoreContract : IDisposable
     }
 
     [Fact]
+    public void Replacing_a_profile_writes_the_new_one_whole_with_its_logs_window_counts_names_and_settings()
+    {
+        using IFingerprintStore store = OpenStore();
+        store.SaveMapping(SyscallTable.Builtin("x86_64"));
+        ProfileInfo old = store.CreateProfile("p", 2, "stide", 0);
+        store.LearnLog(old, Log("old.strace", "old"), [[0], [0, 1]], [], Windows([0, 1, 0]));
+        store.SetSetting(Sysprint.Integrity.Seal.SettingKey("p"), "{\"seal\":1}");
+        ReplacementLog[] logs =
+        [
+            new(Log("a.strace", "aa"), [[5], [5, 100_000]], Windows([5, 100_000, 5])),
+            new(Log("b.strace", "bb"), [], Windows([5, 5])),
+        ];
+
+        bool replaced = store.ReplaceProfile(new ProfileReplacement("p", 3, "paper", 1.5, [new(100_000, "NtCreateFile")], logs,
+            [new(Sysprint.Integrity.Seal.SettingKey("p"), "{\"seal\":2}"), new("fleet.profile:p", "digest")]));
+        bool created = store.ReplaceProfile(new ProfileReplacement("q", 2, "stide", 0, [], [new(Log("c.strace", "cc"), [[7]], null)], []));
+
+        Assert.True(replaced);
+        Assert.False(created);
+        ProfileInfo p = store.FindProfile("p")!;
+        Assert.Equal((3, "paper", 1.5), (p.Window, p.Detector, p.Threshold));
+        Assert.Equal([[5], [5, 100_000]], store.LoadFingerprint(p).Grams());
+        Assert.Equal(["aa", "bb"], store.ListLearntLogs(p.Id).Select(l => l.Sha256));
+        Assert.Equal(["aa", "bb"], store.ListLogWindows(p.Id).Select(l => l.Sha256));
+        Assert.Equal("{\"seal\":2}", store.GetSetting(Sysprint.Integrity.Seal.SettingKey("p")));
+        Assert.Equal("digest", store.GetSetting("fleet.profile:p"));
+        Assert.True(store.LoadMapping()!.TryGetNumber("NtCreateFile", out int nr) && nr == 100_000);
+        Assert.Equal([[7]], store.LoadFingerprint(store.FindProfile("q")!).Grams());
+    }
+
+    [Fact]
+    public void A_replacement_that_fails_leaves_the_old_profile_as_it_was()
+    {
+        using IFingerprintStore store = OpenStore();
+        ProfileInfo old = store.CreateProfile("p", 2, "stide", 0);
+        store.LearnLog(old, Log("old.strace", "old"), [[0], [0, 1]], [], Windows([0, 1, 0]));
+        store.SetSetting(Sysprint.Integrity.Seal.SettingKey("p"), "{\"seal\":1}");
+        string? before = store.ProfileVersion("p");
+
+        // The second log's gram is longer than the window: found only after the first log was written.
+        Assert.Throws<ArgumentException>(() => store.ReplaceProfile(new ProfileReplacement("p", 2, "stide", 0, [],
+            [new(Log("a.strace", "aa"), [[5], [5, 6]], null), new(Log("b.strace", "bb"), [[5, 6, 7]], null)], [new("fleet.profile:p", "digest")])));
+
+        Assert.Equal(before, store.ProfileVersion("p"));
+        ProfileInfo p = store.FindProfile("p")!;
+        Assert.Equal(old.Id, p.Id);
+        Assert.Equal([[0], [0, 1]], store.LoadFingerprint(p).Grams());
+        Assert.Equal(["old"], store.ListLearntLogs(p.Id).Select(l => l.Sha256));
+        Assert.Equal("{\"seal\":1}", store.GetSetting(Sysprint.Integrity.Seal.SettingKey("p")));
+        Assert.Null(store.GetSetting("fleet.profile:p"));
+    }
+
+    [Fact]
     public void Deleting_a_profile_that_does_not_exist_returns_false()
     {
         using IFingerprintStore store = OpenStore();

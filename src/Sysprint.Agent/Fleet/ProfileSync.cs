@@ -154,8 +154,8 @@ internal sealed class ProfileSync : IAsyncDisposable
                 continue;
             }
 
-            profile.ReplaceIn(_store, "fleet:" + where);
-            _store.SetSetting(appliedKey, profile.Digest);
+            // The profile and the record that it came from the fleet, in one transaction.
+            profile.ReplaceIn(_store, "fleet:" + where, [new KeyValuePair<string, string>(appliedKey, profile.Digest)]);
             if (_logger.IsEnabled(LogLevel.Information))
             {
                 _logger.LogInformation("profile '{Profile}' received from the fleet ({Grams} grams{Sealed})", profile.Profile, profile.Grams.Count,

@@ -116,10 +116,12 @@ public sealed record ProfileImport(
 
     /// <summary>
     /// Writes the profile into <paramref name="store"/> in place of one of the same name (its
-    /// fingerprint, window counts and seal), the store's mapping taking the names it lacks.
+    /// fingerprint, window counts and seal), the store's mapping taking the names it lacks, with
+    /// <paramref name="settings"/>, in one transaction (<see cref="IFingerprintStore.ReplaceProfile"/>):
+    /// a reader sees the old profile or the new one, never neither nor part of it.
     /// </summary>
     /// <exception cref="SysprintException">A name has another number in the store's mapping (65).</exception>
-    public void ReplaceIn(IFingerprintStore store, string where)
+    public void ReplaceIn(IFingerprintStore store, string where, IReadOnlyList<KeyValuePair<string, string>>? settings = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         SyscallTable? table = store.LoadMapping();
@@ -146,14 +148,12 @@ public sealed record ProfileImport(
             }
         }
 
-        // Checked and complete: only now is the old profile removed.
-        store.DeleteProfile(Profile);
-        ProfileInfo profile = store.CreateProfile(Profile, Window, Detector, Threshold);
         int transitions = ToFingerprint().TransitionCount;
+        var logs = new List<ReplacementLog>();
         if (Logs.Count == 0)
         {
             // The fingerprint alone: one stand-in log carries it (the window detectors will refuse the profile).
-            store.LearnLog(profile, new LearntLog(where, 0, Digest, 0, transitions, transitions, DateTimeOffset.UtcNow), Grams, newNames);
+            logs.Add(new ReplacementLog(new LearntLog(where, 0, Digest, 0, transitions, transitions, DateTimeOffset.UtcNow), Grams, null));
         }
         else
         {
@@ -161,14 +161,18 @@ public sealed record ProfileImport(
             {
                 var windows = new SubstringModel(capacity: 64);
                 windows.AddLog(Logs[i].Windows, 0);
-                store.LearnLog(profile, new LearntLog(where, 0, Logs[i].Sha256, Logs[i].Syscalls, i == 0 ? transitions : 0, transitions, DateTimeOffset.UtcNow),
-                    i == 0 ? Grams : [], i == 0 ? newNames : [], windows);
+                logs.Add(new ReplacementLog(new LearntLog(where, 0, Logs[i].Sha256, Logs[i].Syscalls, i == 0 ? transitions : 0, transitions, DateTimeOffset.UtcNow),
+                    i == 0 ? Grams : [], windows));
             }
         }
 
+        var written = new List<KeyValuePair<string, string>>();
         if (Seal is not null)
         {
-            store.SetSetting(Seal.SettingKey(Profile), Seal.ToJson());
+            written.Add(new KeyValuePair<string, string>(Seal.SettingKey(Profile), Seal.ToJson()));
         }
+
+        written.AddRange(settings ?? []);
+        store.ReplaceProfile(new ProfileReplacement(Profile, Window, Detector, Threshold, newNames, logs, written));
     }
 }

@@ -89,27 +89,22 @@ internal static class ImportCommand
                 }
             }
 
-            bool replaced = false;
-            if (store.FindProfile(export.Profile) is not null)
+            if (store.FindProfile(export.Profile) is not null && !result.GetValue(replace))
             {
-                if (!result.GetValue(replace))
-                {
-                    throw new SysprintException(ErrorKind.Usage,
-                        $"{address}: profile '{export.Profile}' exists already; add --replace to replace it with the exported one, or import into another store");
-                }
-
-                // Everything was verified above: only now is the old profile removed.
-                replaced = store.DeleteProfile(export.Profile);
+                throw new SysprintException(ErrorKind.Usage,
+                    $"{address}: profile '{export.Profile}' exists already; add --replace to replace it with the exported one, or import into another store");
             }
 
-            ProfileInfo profile = store.CreateProfile(export.Profile, export.Window, export.Detector, export.Threshold);
+            // Everything was verified above: the old profile is replaced by the new one in one
+            // transaction, so a running agent or the fleet's feed never sees it missing or half written.
             string from = "import:" + Path.GetFullPath(path);
+            var logs = new List<ReplacementLog>();
             if (export.Logs.Count == 0)
             {
                 // The fingerprint alone: one stand-in log carries it (the window detectors will refuse the profile).
                 (string sha, long size) = Trainer.Hash(path);
-                store.LearnLog(profile, new LearntLog(from, size, sha, 0, fingerprint.TransitionCount, fingerprint.TransitionCount, DateTimeOffset.UtcNow),
-                    export.Grams, newNames);
+                logs.Add(new ReplacementLog(new LearntLog(from, size, sha, 0, fingerprint.TransitionCount, fingerprint.TransitionCount, DateTimeOffset.UtcNow),
+                    export.Grams, null));
             }
             else
             {
@@ -117,15 +112,13 @@ internal static class ImportCommand
                 for (int i = 0; i < export.Logs.Count; i++)
                 {
                     LogWindows log = export.Logs[i];
-                    store.LearnLog(profile, new LearntLog(from, 0, log.Sha256, log.Syscalls, i == 0 ? fingerprint.TransitionCount : 0, fingerprint.TransitionCount, DateTimeOffset.UtcNow),
-                        i == 0 ? export.Grams : [], i == 0 ? newNames : [], windowModels[i]);
+                    logs.Add(new ReplacementLog(new LearntLog(from, 0, log.Sha256, log.Syscalls, i == 0 ? fingerprint.TransitionCount : 0, fingerprint.TransitionCount,
+                        DateTimeOffset.UtcNow), i == 0 ? export.Grams : [], windowModels[i]));
                 }
             }
 
-            if (export.Seal is not null)
-            {
-                store.SetSetting(Seal.SettingKey(export.Profile), export.Seal.ToJson());
-            }
+            List<KeyValuePair<string, string>> settings = export.Seal is null ? [] : [new(Seal.SettingKey(export.Profile), export.Seal.ToJson())];
+            bool replaced = store.ReplaceProfile(new ProfileReplacement(export.Profile, export.Window, export.Detector, export.Threshold, newNames, logs, settings));
 
             bool verified = !string.IsNullOrEmpty(result.GetValue(trust) ?? context.Environment("SYSPRINT_TRUST"));
             string counts = export.Logs.Count > 0 ? $", window counts of {export.Logs.Count} logs" : "";

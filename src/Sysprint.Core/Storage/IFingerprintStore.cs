@@ -50,6 +50,15 @@ public interface IFingerprintStore : IAlertHistory, IDisposable
     bool DeleteProfile(string name);
 
     /// <summary>
+    /// In one transaction: removes the profile of the same name, if any (as <see cref="DeleteProfile"/>),
+    /// creates it again with its learnt logs, grams, window counts and names as given, and writes the
+    /// replacement's settings. A reader sees the old profile or the new one, never neither nor part
+    /// of it; a failure (e.g. a gram longer than the window, <see cref="ArgumentException"/>) leaves
+    /// the old one as it was. Returns true when a profile was replaced, false when it was new.
+    /// </summary>
+    bool ReplaceProfile(ProfileReplacement replacement);
+
+    /// <summary>
     /// A token that changes whenever the profile changes as sysprint changes it: logs learnt
     /// (<c>train</c>, <c>run --learn</c>, <c>import</c>), its detector or threshold set
     /// (<c>profile</c>), its seal written (<c>seal</c>), or the profile deleted and created again

@@ -37,6 +37,14 @@ public sealed partial class PostgresFingerprintStore
         ArgumentNullException.ThrowIfNull(log);
         ArgumentNullException.ThrowIfNull(newGrams);
         ArgumentNullException.ThrowIfNull(newNames);
+        string[] grams = Grams(profile, newGrams);
+        byte[]? windowBytes = windows?.ToBytes();
+        return Write(changesProfiles: true, (connection, transaction) => LearnLog(connection, transaction, profile, log, grams, windowBytes, newNames));
+    }
+
+    /// <summary>The grams as stored (text), each checked against the profile's window.</summary>
+    private static string[] Grams(ProfileInfo profile, IReadOnlyList<int[]> newGrams)
+    {
         string[] grams = new string[newGrams.Count];
         for (int i = 0; i < grams.Length; i++)
         {
@@ -49,56 +57,59 @@ public sealed partial class PostgresFingerprintStore
             grams[i] = Fingerprint.FormatGram(gram);
         }
 
-        byte[]? windowBytes = windows?.ToBytes();
-        return Write(changesProfiles: true, (connection, transaction) =>
+        return grams;
+    }
+
+    /// <summary>Learns a log within the caller's transaction; false when it was learnt already (nothing written).</summary>
+    private (long LogId, bool Inserted) LearnLog(NpgsqlConnection connection, NpgsqlTransaction transaction, ProfileInfo profile, LearntLog log, string[] grams,
+        byte[]? windowBytes, IReadOnlyList<KeyValuePair<int, string>> newNames)
+    {
+        long logId;
+        using (var insert = new NpgsqlCommand(
+            $"""
+            INSERT INTO logs (profile_id, {LogColumns}, windows)
+            VALUES (@profile, @path, @size, @sha, @syscalls, @new, @fingerprint, @time, @windows)
+            ON CONFLICT (profile_id, sha256) DO NOTHING
+            RETURNING id
+            """,
+            connection, transaction))
         {
-            long logId;
-            using (var insert = new NpgsqlCommand(
-                $"""
-                INSERT INTO logs (profile_id, {LogColumns}, windows)
-                VALUES (@profile, @path, @size, @sha, @syscalls, @new, @fingerprint, @time, @windows)
-                ON CONFLICT (profile_id, sha256) DO NOTHING
-                RETURNING id
+            insert.Parameters.AddWithValue("profile", profile.Id);
+            insert.Parameters.AddWithValue("path", log.Path);
+            insert.Parameters.AddWithValue("size", log.Size);
+            insert.Parameters.AddWithValue("sha", log.Sha256);
+            insert.Parameters.AddWithValue("syscalls", log.Syscalls);
+            insert.Parameters.AddWithValue("new", log.NewTransitions);
+            insert.Parameters.AddWithValue("fingerprint", log.FingerprintSize);
+            AddTime(insert, "time", log.Time);
+            insert.Parameters.Add(new NpgsqlParameter<byte[]?>("windows", NpgsqlDbType.Bytea) { TypedValue = windowBytes });
+            if (insert.ExecuteScalar() is not long inserted)
+            {
+                return (ExistingLogId(connection, transaction, profile.Id, log.Sha256), false);
+            }
+
+            logId = inserted;
+        }
+
+        if (grams.Length > 0)
+        {
+            // One statement for every gram; in text order, so concurrent writers (there are none
+            // under the write lock, but a future one) meet rows in the same order.
+            using var insertGrams = new NpgsqlCommand(
+                """
+                INSERT INTO grams (profile_id, gram, first_log_id)
+                SELECT @profile, g, @log FROM unnest(@grams) AS g ORDER BY g COLLATE "C"
+                ON CONFLICT (profile_id, gram) DO NOTHING
                 """,
-                connection, transaction))
-            {
-                insert.Parameters.AddWithValue("profile", profile.Id);
-                insert.Parameters.AddWithValue("path", log.Path);
-                insert.Parameters.AddWithValue("size", log.Size);
-                insert.Parameters.AddWithValue("sha", log.Sha256);
-                insert.Parameters.AddWithValue("syscalls", log.Syscalls);
-                insert.Parameters.AddWithValue("new", log.NewTransitions);
-                insert.Parameters.AddWithValue("fingerprint", log.FingerprintSize);
-                AddTime(insert, "time", log.Time);
-                insert.Parameters.Add(new NpgsqlParameter<byte[]?>("windows", NpgsqlDbType.Bytea) { TypedValue = windowBytes });
-                if (insert.ExecuteScalar() is not long inserted)
-                {
-                    return (ExistingLogId(connection, transaction, profile.Id, log.Sha256), false);
-                }
+                connection, transaction);
+            insertGrams.Parameters.AddWithValue("profile", profile.Id);
+            insertGrams.Parameters.AddWithValue("log", logId);
+            insertGrams.Parameters.Add(new NpgsqlParameter<string[]>("grams", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = grams });
+            insertGrams.ExecuteNonQuery();
+        }
 
-                logId = inserted;
-            }
-
-            if (grams.Length > 0)
-            {
-                // One statement for every gram; in text order, so concurrent writers (there are none
-                // under the write lock, but a future one) meet rows in the same order.
-                using var insertGrams = new NpgsqlCommand(
-                    """
-                    INSERT INTO grams (profile_id, gram, first_log_id)
-                    SELECT @profile, g, @log FROM unnest(@grams) AS g ORDER BY g COLLATE "C"
-                    ON CONFLICT (profile_id, gram) DO NOTHING
-                    """,
-                    connection, transaction);
-                insertGrams.Parameters.AddWithValue("profile", profile.Id);
-                insertGrams.Parameters.AddWithValue("log", logId);
-                insertGrams.Parameters.Add(new NpgsqlParameter<string[]>("grams", NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = grams });
-                insertGrams.ExecuteNonQuery();
-            }
-
-            InsertNames(connection, transaction, newNames, learnt: true);
-            return (logId, true);
-        });
+        InsertNames(connection, transaction, newNames, learnt: true);
+        return (logId, true);
     }
 
     /// <inheritdoc/>

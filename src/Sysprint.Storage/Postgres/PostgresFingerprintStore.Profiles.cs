@@ -29,34 +29,38 @@ public sealed partial class PostgresFingerprintStore
         ArgumentOutOfRangeException.ThrowIfGreaterThan(window, Fingerprint.MaxWindow);
         ArgumentException.ThrowIfNullOrEmpty(detector);
         ThrowIfNaN(threshold);
-        return Write(changesProfiles: true, (connection, transaction) =>
+        return Write(changesProfiles: true, (connection, transaction) => CreateProfile(connection, transaction, name, window, detector, threshold));
+    }
+
+    /// <summary>Creates the profile within the caller's transaction; true when it was created (not found).</summary>
+    private (ProfileInfo Profile, bool Created) CreateProfile(NpgsqlConnection connection, NpgsqlTransaction transaction, string name, int window, string detector,
+        double threshold)
+    {
+        int created;
+        using (var insert = new NpgsqlCommand(
+            """
+            INSERT INTO profiles (name, window_size, detector, threshold, created)
+            VALUES (@name, @window, @detector, @threshold, @created)
+            ON CONFLICT (name) DO NOTHING
+            """,
+            connection, transaction))
         {
-            int created;
-            using (var insert = new NpgsqlCommand(
-                """
-                INSERT INTO profiles (name, window_size, detector, threshold, created)
-                VALUES (@name, @window, @detector, @threshold, @created)
-                ON CONFLICT (name) DO NOTHING
-                """,
-                connection, transaction))
-            {
-                insert.Parameters.AddWithValue("name", name);
-                insert.Parameters.AddWithValue("window", window);
-                insert.Parameters.AddWithValue("detector", detector);
-                insert.Parameters.AddWithValue("threshold", threshold);
-                AddTime(insert, "created", DateTimeOffset.UtcNow);
-                created = insert.ExecuteNonQuery();
-            }
+            insert.Parameters.AddWithValue("name", name);
+            insert.Parameters.AddWithValue("window", window);
+            insert.Parameters.AddWithValue("detector", detector);
+            insert.Parameters.AddWithValue("threshold", threshold);
+            AddTime(insert, "created", DateTimeOffset.UtcNow);
+            created = insert.ExecuteNonQuery();
+        }
 
-            ProfileInfo profile = FindProfile(connection, transaction, name)
-                ?? throw new InvalidOperationException($"{Location}: profile '{name}' vanished while being created");
-            if (profile.Window != window)
-            {
-                throw new SysprintException(ErrorKind.Usage, $"{Location}: profile '{name}' already exists with window {profile.Window}, not {window}");
-            }
+        ProfileInfo profile = FindProfile(connection, transaction, name)
+            ?? throw new InvalidOperationException($"{Location}: profile '{name}' vanished while being created");
+        if (profile.Window != window)
+        {
+            throw new SysprintException(ErrorKind.Usage, $"{Location}: profile '{name}' already exists with window {profile.Window}, not {window}");
+        }
 
-            return (profile, created > 0);
-        });
+        return (profile, created > 0);
     }
 
     /// <inheritdoc/>
@@ -177,26 +181,33 @@ public sealed partial class PostgresFingerprintStore
         ArgumentNullException.ThrowIfNull(name);
         return Write(changesProfiles: true, (connection, transaction) =>
         {
-            ProfileInfo? profile = FindProfile(connection, transaction, name);
-            if (profile is null)
-            {
-                return (false, false);
-            }
-
-            // Children first: grams name the logs, logs (with their window counts) name the profile.
-            using var delete = new NpgsqlCommand(
-                """
-                DELETE FROM grams WHERE profile_id = @profile;
-                DELETE FROM logs WHERE profile_id = @profile;
-                DELETE FROM profiles WHERE id = @profile;
-                DELETE FROM store_settings WHERE key = @seal;
-                """,
-                connection, transaction);
-            delete.Parameters.AddWithValue("profile", profile.Id);
-            delete.Parameters.AddWithValue("seal", Integrity.Seal.SettingKey(name));
-            delete.ExecuteNonQuery();
-            return (true, true);
+            bool deleted = DeleteProfile(connection, transaction, name);
+            return (deleted, deleted);
         });
+    }
+
+    /// <summary>Deletes the profile within the caller's transaction; false when there is none.</summary>
+    private static bool DeleteProfile(NpgsqlConnection connection, NpgsqlTransaction transaction, string name)
+    {
+        ProfileInfo? profile = FindProfile(connection, transaction, name);
+        if (profile is null)
+        {
+            return false;
+        }
+
+        // Children first: grams name the logs, logs (with their window counts) name the profile.
+        using var delete = new NpgsqlCommand(
+            """
+            DELETE FROM grams WHERE profile_id = @profile;
+            DELETE FROM logs WHERE profile_id = @profile;
+            DELETE FROM profiles WHERE id = @profile;
+            DELETE FROM store_settings WHERE key = @seal;
+            """,
+            connection, transaction);
+        delete.Parameters.AddWithValue("profile", profile.Id);
+        delete.Parameters.AddWithValue("seal", Integrity.Seal.SettingKey(name));
+        delete.ExecuteNonQuery();
+        return true;
     }
 
     private static ProfileInfo? FindProfile(NpgsqlConnection connection, NpgsqlTransaction? transaction, string name)

@@ -24,13 +24,18 @@ public sealed partial class PostgresFingerprintStore
         ArgumentNullException.ThrowIfNull(value);
         Write(changesProfiles: true, (connection, transaction) =>
         {
-            using var command = new NpgsqlCommand(
-                "INSERT INTO store_settings (key, value) VALUES (@key, @value) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                connection, transaction);
-            command.Parameters.AddWithValue("key", key);
-            command.Parameters.AddWithValue("value", value);
-            command.ExecuteNonQuery();
+            SetSetting(connection, transaction, key, value);
             return (0, true);
         });
+    }
+
+    private static void SetSetting(NpgsqlConnection connection, NpgsqlTransaction transaction, string key, string value)
+    {
+        using var command = new NpgsqlCommand(
+            "INSERT INTO store_settings (key, value) VALUES (@key, @value) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            connection, transaction);
+        command.Parameters.AddWithValue("key", key);
+        command.Parameters.AddWithValue("value", value);
+        command.ExecuteNonQuery();
     }
 }

@@ -42,69 +42,86 @@ public sealed partial class SqliteFingerprintStore
         try
         {
             using SqliteTransaction transaction = BeginWrite();
-            long logId;
-            using (SqliteCommand insert = Command(
-                $"""
-                INSERT INTO logs (profile_id, {LogColumns})
-                VALUES ($profile, $path, $size, $sha, $syscalls, $new, $fingerprint, $time)
-                ON CONFLICT (profile_id, sha256) DO NOTHING
-                RETURNING id
-                """,
-                transaction))
+            long logId = LearnLog(profile, log, newGrams, newNames, windows, transaction, out bool inserted);
+            if (inserted)
             {
-                insert.Parameters.AddWithValue("$profile", profile.Id);
-                insert.Parameters.AddWithValue("$path", log.Path);
-                insert.Parameters.AddWithValue("$size", log.Size);
-                insert.Parameters.AddWithValue("$sha", log.Sha256);
-                insert.Parameters.AddWithValue("$syscalls", log.Syscalls);
-                insert.Parameters.AddWithValue("$new", log.NewTransitions);
-                insert.Parameters.AddWithValue("$fingerprint", log.FingerprintSize);
-                insert.Parameters.AddWithValue("$time", StoreTime.Format(log.Time));
-                if (insert.ExecuteScalar() is not long inserted)
-                {
-                    return ExistingLogId(profile.Id, log.Sha256, transaction);
-                }
-
-                logId = inserted;
+                transaction.Commit();
             }
 
-            using (SqliteCommand grams = Command(
-                "INSERT INTO grams (profile_id, gram, first_log_id) VALUES ($profile, $gram, $log) ON CONFLICT (profile_id, gram) DO NOTHING",
-                transaction))
-            {
-                grams.Parameters.AddWithValue("$profile", profile.Id);
-                grams.Parameters.AddWithValue("$log", logId);
-                SqliteParameter text = grams.Parameters.Add("$gram", SqliteType.Text);
-                grams.Prepare();
-                for (int i = 0; i < newGrams.Count; i++)
-                {
-                    int[] gram = newGrams[i];
-                    if (gram is null || gram.Length < 1 || gram.Length > profile.Window)
-                    {
-                        // Thrown inside the transaction: disposing it undoes the rows already written.
-                        throw new ArgumentException(
-                            $"gram {i} holds {gram?.Length ?? 0} calls; profile '{profile.Name}' takes 1 to {profile.Window}",
-                            nameof(newGrams));
-                    }
-
-                    text.Value = Fingerprint.FormatGram(gram);
-                    grams.ExecuteNonQuery();
-                }
-            }
-
-            if (windows is not null)
-            {
-                WriteWindows(logId, windows, transaction);
-            }
-
-            InsertNames(newNames, learnt: true, transaction);
-            transaction.Commit();
             return logId;
         }
         catch (SqliteException ex)
         {
             throw Translate(ex);
         }
+    }
+
+    /// <summary>
+    /// <see cref="LearnLog(ProfileInfo, LearntLog, IReadOnlyList{int[]}, IReadOnlyList{KeyValuePair{int, string}}, Detection.SubstringModel?)"/>
+    /// within the caller's transaction; <paramref name="inserted"/> is false when the log was learnt already (nothing written).
+    /// </summary>
+    private long LearnLog(ProfileInfo profile, LearntLog log, IReadOnlyList<int[]> newGrams, IReadOnlyList<KeyValuePair<int, string>> newNames,
+        Detection.SubstringModel? windows, SqliteTransaction transaction, out bool inserted)
+    {
+        long logId;
+        inserted = false;
+        using (SqliteCommand insert = Command(
+            $"""
+            INSERT INTO logs (profile_id, {LogColumns})
+            VALUES ($profile, $path, $size, $sha, $syscalls, $new, $fingerprint, $time)
+            ON CONFLICT (profile_id, sha256) DO NOTHING
+            RETURNING id
+            """,
+            transaction))
+        {
+            insert.Parameters.AddWithValue("$profile", profile.Id);
+            insert.Parameters.AddWithValue("$path", log.Path);
+            insert.Parameters.AddWithValue("$size", log.Size);
+            insert.Parameters.AddWithValue("$sha", log.Sha256);
+            insert.Parameters.AddWithValue("$syscalls", log.Syscalls);
+            insert.Parameters.AddWithValue("$new", log.NewTransitions);
+            insert.Parameters.AddWithValue("$fingerprint", log.FingerprintSize);
+            insert.Parameters.AddWithValue("$time", StoreTime.Format(log.Time));
+            if (insert.ExecuteScalar() is not long id)
+            {
+                return ExistingLogId(profile.Id, log.Sha256, transaction);
+            }
+
+            logId = id;
+        }
+
+        using (SqliteCommand grams = Command(
+            "INSERT INTO grams (profile_id, gram, first_log_id) VALUES ($profile, $gram, $log) ON CONFLICT (profile_id, gram) DO NOTHING",
+            transaction))
+        {
+            grams.Parameters.AddWithValue("$profile", profile.Id);
+            grams.Parameters.AddWithValue("$log", logId);
+            SqliteParameter text = grams.Parameters.Add("$gram", SqliteType.Text);
+            grams.Prepare();
+            for (int i = 0; i < newGrams.Count; i++)
+            {
+                int[] gram = newGrams[i];
+                if (gram is null || gram.Length < 1 || gram.Length > profile.Window)
+                {
+                    // Thrown inside the transaction: disposing it undoes the rows already written.
+                    throw new ArgumentException(
+                        $"gram {i} holds {gram?.Length ?? 0} calls; profile '{profile.Name}' takes 1 to {profile.Window}",
+                        nameof(newGrams));
+                }
+
+                text.Value = Fingerprint.FormatGram(gram);
+                grams.ExecuteNonQuery();
+            }
+        }
+
+        if (windows is not null)
+        {
+            WriteWindows(logId, windows, transaction);
+        }
+
+        InsertNames(newNames, learnt: true, transaction);
+        inserted = true;
+        return logId;
     }
 
     /// <inheritdoc/>

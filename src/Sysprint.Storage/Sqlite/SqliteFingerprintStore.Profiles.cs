@@ -41,30 +41,7 @@ public sealed partial class SqliteFingerprintStore
         try
         {
             using SqliteTransaction transaction = BeginWrite();
-            using (SqliteCommand insert = Command(
-                """
-                INSERT INTO profiles (name, window_size, detector, threshold, created)
-                VALUES ($name, $window, $detector, $threshold, $created)
-                ON CONFLICT (name) DO NOTHING
-                """,
-                transaction))
-            {
-                insert.Parameters.AddWithValue("$name", name);
-                insert.Parameters.AddWithValue("$window", window);
-                insert.Parameters.AddWithValue("$detector", detector);
-                insert.Parameters.AddWithValue("$threshold", threshold);
-                insert.Parameters.AddWithValue("$created", StoreTime.Format(DateTimeOffset.UtcNow));
-                insert.ExecuteNonQuery();
-            }
-
-            ProfileInfo profile = FindProfile(name, transaction)
-                ?? throw new InvalidOperationException($"{Location}: profile '{name}' vanished while being created");
-            if (profile.Window != window)
-            {
-                throw new SysprintException(ErrorKind.Usage,
-                    $"{Location}: profile '{name}' already exists with window {profile.Window}, not {window}");
-            }
-
+            ProfileInfo profile = CreateProfile(name, window, detector, threshold, transaction);
             transaction.Commit();
             return profile;
         }
@@ -72,6 +49,35 @@ public sealed partial class SqliteFingerprintStore
         {
             throw Translate(ex);
         }
+    }
+
+    private ProfileInfo CreateProfile(string name, int window, string detector, double threshold, SqliteTransaction transaction)
+    {
+        using (SqliteCommand insert = Command(
+            """
+            INSERT INTO profiles (name, window_size, detector, threshold, created)
+            VALUES ($name, $window, $detector, $threshold, $created)
+            ON CONFLICT (name) DO NOTHING
+            """,
+            transaction))
+        {
+            insert.Parameters.AddWithValue("$name", name);
+            insert.Parameters.AddWithValue("$window", window);
+            insert.Parameters.AddWithValue("$detector", detector);
+            insert.Parameters.AddWithValue("$threshold", threshold);
+            insert.Parameters.AddWithValue("$created", StoreTime.Format(DateTimeOffset.UtcNow));
+            insert.ExecuteNonQuery();
+        }
+
+        ProfileInfo profile = FindProfile(name, transaction)
+            ?? throw new InvalidOperationException($"{Location}: profile '{name}' vanished while being created");
+        if (profile.Window != window)
+        {
+            throw new SysprintException(ErrorKind.Usage,
+                $"{Location}: profile '{name}' already exists with window {profile.Window}, not {window}");
+        }
+
+        return profile;
     }
 
     /// <inheritdoc/>
@@ -186,26 +192,9 @@ public sealed partial class SqliteFingerprintStore
         try
         {
             using SqliteTransaction transaction = BeginWrite();
-            ProfileInfo? profile = FindProfile(name, transaction);
-            if (profile is null)
+            if (!DeleteProfile(name, transaction))
             {
                 return false;
-            }
-
-            // Children first: grams and window counts name the logs, logs name the profile.
-            using (SqliteCommand delete = Command(
-                """
-                DELETE FROM log_windows WHERE log_id IN (SELECT id FROM logs WHERE profile_id = $profile);
-                DELETE FROM grams WHERE profile_id = $profile;
-                DELETE FROM logs WHERE profile_id = $profile;
-                DELETE FROM profiles WHERE id = $profile;
-                DELETE FROM meta WHERE key = $seal;
-                """,
-                transaction))
-            {
-                delete.Parameters.AddWithValue("$profile", profile.Id);
-                delete.Parameters.AddWithValue("$seal", SettingPrefix + Integrity.Seal.SettingKey(name));
-                delete.ExecuteNonQuery();
             }
 
             transaction.Commit();
@@ -215,6 +204,30 @@ public sealed partial class SqliteFingerprintStore
         {
             throw Translate(ex);
         }
+    }
+
+    private bool DeleteProfile(string name, SqliteTransaction transaction)
+    {
+        ProfileInfo? profile = FindProfile(name, transaction);
+        if (profile is null)
+        {
+            return false;
+        }
+
+        // Children first: grams and window counts name the logs, logs name the profile.
+        using SqliteCommand delete = Command(
+            """
+            DELETE FROM log_windows WHERE log_id IN (SELECT id FROM logs WHERE profile_id = $profile);
+            DELETE FROM grams WHERE profile_id = $profile;
+            DELETE FROM logs WHERE profile_id = $profile;
+            DELETE FROM profiles WHERE id = $profile;
+            DELETE FROM meta WHERE key = $seal;
+            """,
+            transaction);
+        delete.Parameters.AddWithValue("$profile", profile.Id);
+        delete.Parameters.AddWithValue("$seal", SettingPrefix + Integrity.Seal.SettingKey(name));
+        delete.ExecuteNonQuery();
+        return true;
     }
 
     /// <inheritdoc/>

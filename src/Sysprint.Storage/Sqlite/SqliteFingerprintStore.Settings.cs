@@ -30,20 +30,22 @@ public sealed partial class SqliteFingerprintStore
         try
         {
             using SqliteTransaction transaction = BeginWrite();
-            using (SqliteCommand command = Command(
-                "INSERT INTO meta (key, value) VALUES ($key, $value) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                transaction))
-            {
-                command.Parameters.AddWithValue("$key", SettingPrefix + key);
-                command.Parameters.AddWithValue("$value", value);
-                command.ExecuteNonQuery();
-            }
-
+            SetSetting(key, value, transaction);
             transaction.Commit();
         }
         catch (SqliteException ex)
         {
             throw Translate(ex);
         }
+    }
+
+    private void SetSetting(string key, string value, SqliteTransaction transaction)
+    {
+        using SqliteCommand command = Command(
+            "INSERT INTO meta (key, value) VALUES ($key, $value) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            transaction);
+        command.Parameters.AddWithValue("$key", SettingPrefix + key);
+        command.Parameters.AddWithValue("$value", value);
+        command.ExecuteNonQuery();
     }
 }

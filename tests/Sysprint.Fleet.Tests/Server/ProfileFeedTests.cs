@@ -156,6 +156,31 @@ public sealed class ProfileFeedTests : FleetFixture
     }
 
     [Fact]
+    public async Task A_central_import_replace_is_one_change_the_feed_sends_whole()
+    {
+        Assert.Equal(0, Support.Cli.Run("train", "--db", Db.Url, _dir.Write("a.strace", Logs.NormalLines(100, 3)), _dir.Write("b.strace", Logs.NormalLines(200, 2))).Exit);
+        Assert.Equal(0, Support.Cli.Run("seal", "--db", Db.Url, "--key", _dir.PathOf("fleet.key")).Exit);
+        Assert.Equal(0, Support.Cli.Run("export", "--db", Db.Url, "-o", _dir.PathOf("default.export")).Exit);
+        Assert.Equal(0, Support.Cli.Run("train", "--db", Db.Url, _dir.Write("c.strace", Logs.NormalLines(100, 2) + Logs.Injection(100))).Exit);
+        string credential = await Server.EnrollAsync("hv-1");
+        using HttpResponseMessage before = await GetAsync(Server, credential, null, wait: 0);
+        long revision = (await TestServer.JsonAsync(before)).GetProperty("revision").GetInt64();
+
+        var import = Support.Cli.Run("import", "--db", Db.Url, "--replace", _dir.PathOf("default.export"));
+        using HttpResponseMessage after = await GetAsync(Server, credential, before.Headers.ETag!.Tag, wait: 50);
+
+        Assert.True(import.Exit == 0, import.Error);
+        JsonElement body = await TestServer.JsonAsync(after);
+        // Delete, create, two logs and the seal were one transaction: one revision, never a profile missing or half written.
+        Assert.Equal(revision + 1, body.GetProperty("revision").GetInt64());
+        using JsonDocument exported = JsonDocument.Parse(File.ReadAllText(_dir.PathOf("default.export")));
+        JsonElement profile = Assert.Single(body.GetProperty("profiles").EnumerateArray());
+        Assert.Equal(exported.RootElement.GetProperty("grams").EnumerateArray().Select(g => g.GetString()), profile.GetProperty("grams").EnumerateArray().Select(g => g.GetString()));
+        Assert.Equal(2, profile.GetProperty("logs").GetArrayLength());
+        Assert.Equal(exported.RootElement.GetProperty("seal").GetProperty("signature").GetString(), profile.GetProperty("seal").GetProperty("signature").GetString());
+    }
+
+    [Fact]
     public async Task Assigning_groups_needs_the_admin_token_a_known_profile_and_group_names()
     {
         Assert.Equal(0, Support.Cli.Run("train", "--db", Db.Url, _dir.Write("a.strace", Logs.NormalLines(100, 3))).Exit);
