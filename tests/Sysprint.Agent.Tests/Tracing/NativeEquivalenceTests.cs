@@ -11,7 +11,8 @@ namespace Sysprint.Agent.Tests.Tracing;
 /// the same reader; each process's sequence of calls must be the same. The native tracer runs failing
 /// closed, so with one stop per call (its seccomp filter), and for some programs also with two stops
 /// per call (as when failing open). Only names are compared: with one stop the log has no return
-/// values (<c>= ?</c>), which the readers do not use.
+/// values (<c>= ?</c>), which the readers do not use. For the programs whose calls do not depend on
+/// timing, the verdicts are compared too: each log is normal against the fingerprint learnt from the other.
 /// </summary>
 [Trait("Speed", "slow")]
 [Collection(InProcessTracer.Name)]
@@ -71,13 +72,15 @@ public sealed class NativeEquivalenceTests : IDisposable
     [MemberData(nameof(Deterministic))]
     public void A_program_makes_the_same_calls_under_both_tracers(string name, string[] command)
     {
-        List<int[]> strace = Sequences(StraceLog(command));
+        string straceLog = StraceLog(command);
+        List<int[]> strace = Sequences(straceLog);
         string log = NativeLog(command, oneStop: true);
         List<int[]> native = Sequences(log);
 
         Assert.True(strace.Count > 0, name);
         Assert.Equal(Show(strace), Show(native));
         AssertOneStopPerCall(log);
+        AssertSameVerdicts(straceLog, log);
     }
 
     [Theory]
@@ -126,6 +129,31 @@ public sealed class NativeEquivalenceTests : IDisposable
 
         Assert.True(strace.Count == 4, string.Join('\n', strace));
         Assert.Equal(strace, native);
+    }
+
+    /// <summary>
+    /// The verdicts agree: a fingerprint learnt from the strace log finds the native log normal, with
+    /// no mismatch, and one learnt from the native log finds the strace log normal (run's default
+    /// detector and window, as <c>sysprint run --learn</c> and <c>sysprint run</c> would learn and check).
+    /// </summary>
+    private void AssertSameVerdicts(string straceLog, string nativeLog)
+    {
+        string db = _dir.PathOf($"verdicts-{Guid.NewGuid():N}.db");
+        SyscallTable table = SyscallTable.Builtin("x86_64");
+        using var store = Sysprint.Storage.Sqlite.SqliteFingerprintStore.Open(db, createIfMissing: true);
+        var trainer = new Sysprint.Engine.Trainer(store, table, new LogReadOptions { Format = LogFormat.Strace });
+        trainer.Learn(straceLog, "strace", null);
+        trainer.Learn(nativeLog, "native", null);
+
+        foreach (var (profile, log) in (ReadOnlySpan<(string, string)>)[("strace", nativeLog), ("native", straceLog)])
+        {
+            var check = new Sysprint.Agent.Live.LiveCheck(Sysprint.Agent.Live.LiveProfile.Load(store, profile), _ => { });
+            LogReader.Read(log, table, new LogReadOptions { Format = LogFormat.Strace }, check);
+            check.Complete();
+
+            Assert.True(!check.Anomalous && check.MismatchCount == 0,
+                $"{Path.GetFileName(log)} against the fingerprint learnt from the other tracer's log: {check.MismatchCount} mismatches");
+        }
     }
 
     /// <summary>The calls of that program whose arguments are compared, from the name to the closing parenthesis, addresses as <c>0x?</c>.</summary>

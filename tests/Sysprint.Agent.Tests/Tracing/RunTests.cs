@@ -7,9 +7,9 @@ using Sysprint.Agent.Tracing;
 namespace Sysprint.Agent.Tests.Tracing;
 
 /// <summary>
-/// <c>sysprint run</c> and <c>attach</c> with the real strace on real programs: a fingerprint
-/// learnt from clean runs, then runs with code injected at load time (LD_PRELOAD) caught while
-/// they run, their alert at a webhook on loopback.
+/// <c>sysprint run</c> and <c>attach</c> on real programs, with the native tracer and with the real
+/// strace (<c>--tracer strace</c>): a fingerprint learnt from clean runs, then runs with code injected
+/// at load time (LD_PRELOAD) caught while they run, their alert at a webhook on loopback.
 /// </summary>
 [Trait("Speed", "slow")]
 public sealed class RunTests : IDisposable
@@ -29,32 +29,38 @@ public sealed class RunTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private void Learn(params string[] command)
+    private void Learn(params string[] command) => LearnWith("native", command);
+
+    private void LearnWith(string tracer, params string[] command)
     {
         for (int i = 0; i < 3; i++)
         {
-            var (exit, output, error) = SysprintProcess.Run(["run", "--db", Db, "--learn", "--", .. command]);
+            var (exit, output, error) = SysprintProcess.Run(["run", "--db", Db, "--tracer", tracer, "--learn", "--", .. command]);
             Assert.True(exit == 0, error);
             // The command's own output (the host name) comes first: it shares the terminal.
             Assert.StartsWith($"learnt   run: {string.Join(' ', command)}  ", output.Split('\n')[^2], StringComparison.Ordinal);
         }
     }
 
-    [Fact]
-    public void A_clean_run_is_normal_and_reports_the_command_exit_status()
+    [Theory]
+    [InlineData("native")]
+    [InlineData("strace")] // still there for hosts where only strace may trace
+    public void A_clean_run_is_normal_and_reports_the_command_exit_status(string tracer)
     {
-        Learn(s_command);
+        LearnWith(tracer, s_command);
 
-        var (exit, output, error) = SysprintProcess.Run(["run", "--db", Db, "--", "sh", "-c", "cat /etc/hostname; sleep 0.1; exit 3"]);
+        var (exit, output, error) = SysprintProcess.Run(["run", "--db", Db, "--tracer", tracer, "--", "sh", "-c", "cat /etc/hostname; sleep 0.1; exit 3"]);
 
         Assert.True(exit == 0, output + error);
         Assert.Matches(@"\nnormal     run: sh -c cat /etc/hostname; sleep 0\.1; exit 3  [\d,]+ syscalls match profile 'default'; exit status 3\n$", output);
     }
 
-    [Fact]
-    public void Injected_code_is_caught_while_the_command_runs_and_its_alert_reaches_the_webhook()
+    [Theory]
+    [InlineData("native")]
+    [InlineData("strace")] // still there for hosts where only strace may trace
+    public void Injected_code_is_caught_while_the_command_runs_and_its_alert_reaches_the_webhook(string tracer)
     {
-        Learn(s_command);
+        LearnWith(tracer, s_command);
         string library = Injection.Build(_dir, "SOCKET");
         using var receiver = new WebhookReceiver();
         // The command waits until the test lets it end, which it does only once the alert has
@@ -63,7 +69,7 @@ public sealed class RunTests : IDisposable
         string script = $"cat /etc/hostname; while [ ! -e {go} ]; do sleep 0.1; done";
 
         using var run = SysprintProcess.Start(
-            ["run", "--db", Db, "--vm", "web-01", "--webhook", receiver.Url, "-E", "LD_PRELOAD=" + library, "--", "sh", "-c", script]);
+            ["run", "--db", Db, "--tracer", tracer, "--vm", "web-01", "--webhook", receiver.Url, "-E", "LD_PRELOAD=" + library, "--", "sh", "-c", script]);
         Eventually.True(() => !receiver.Received.IsEmpty || run.HasExited, "an alert at the webhook while the command runs", seconds: 90);
         bool ranOn = !run.HasExited;
         File.WriteAllText(go, "");
@@ -116,14 +122,16 @@ public sealed class RunTests : IDisposable
         Assert.Contains("detector 'zstide' scores a run once it has ended, so --on-anomaly deny, stop or kill cannot act on it", error, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void On_anomaly_kill_ends_the_traced_process_at_once()
+    [Theory]
+    [InlineData("native")]
+    [InlineData("strace")] // still there for hosts where only strace may trace
+    public void On_anomaly_kill_ends_the_traced_process_at_once(string tracer)
     {
-        Learn("sleep", "0.1");
+        LearnWith(tracer, "sleep", "0.1");
         string library = Injection.Build(_dir, "SOCKET");
 
         var watch = Stopwatch.StartNew();
-        var (exit, output, error) = SysprintProcess.Run(["run", "--db", Db, "-q", "--on-anomaly", "kill", "-E", "LD_PRELOAD=" + library, "--", "sleep", "30"]);
+        var (exit, output, error) = SysprintProcess.Run(["run", "--db", Db, "--tracer", tracer, "-q", "--on-anomaly", "kill", "-E", "LD_PRELOAD=" + library, "--", "sleep", "30"]);
 
         Assert.True(exit == 1, output + error);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
@@ -131,14 +139,16 @@ public sealed class RunTests : IDisposable
         Assert.Matches(@"\n    killed the traced processes: \d+\n", output);
     }
 
-    [Fact]
-    public void On_anomaly_stop_freezes_the_traced_process_until_the_administrator_acts()
+    [Theory]
+    [InlineData("native")]
+    [InlineData("strace")] // still there for hosts where only strace may trace
+    public void On_anomaly_stop_freezes_the_traced_process_until_the_administrator_acts(string tracer)
     {
-        Learn("sleep", "0.1");
+        LearnWith(tracer, "sleep", "0.1");
         string library = Injection.Build(_dir, "SOCKET");
         using var receiver = new WebhookReceiver();
         using SysprintProcess run = SysprintProcess.Start(
-            ["run", "--db", Db, "-q", "--webhook", receiver.Url, "--on-anomaly", "stop", "-E", "LD_PRELOAD=" + library, "--", "sleep", "30"]);
+            ["run", "--db", Db, "--tracer", tracer, "-q", "--webhook", receiver.Url, "--on-anomaly", "stop", "-E", "LD_PRELOAD=" + library, "--", "sleep", "30"]);
 
         Eventually.True(() => !receiver.Received.IsEmpty, "an alert at the webhook");
         int pid = checked((int)receiver.Alerts()[0].RootElement.GetProperty("output_fields").GetProperty("proc.pid").GetInt64());
@@ -151,12 +161,14 @@ public sealed class RunTests : IDisposable
         Assert.Contains($"    stopped the traced processes: {pid} (resume: kill -CONT {pid}; end: kill -KILL {pid})\n", run.Out, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Attach_checks_a_running_process_from_the_moment_it_attaches()
+    [Theory]
+    [InlineData("native")]
+    [InlineData("strace")] // still there for hosts where only strace may trace
+    public void Attach_checks_a_running_process_from_the_moment_it_attaches(string tracer)
     {
         // The script waits for a line on its standard input: given once sysprint has attached.
         string[] script = ["sh", "-c", "read line; exec cat /etc/hostname"];
-        Learn(script);
+        LearnWith(tracer, script);
         string library = Injection.Build(_dir, "SOCKET");
         var start = new ProcessStartInfo(script[0]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardInput = true };
         foreach (string arg in script[1..])
@@ -169,7 +181,7 @@ public sealed class RunTests : IDisposable
         using Process target = Process.Start(start)!;
         using var receiver = new WebhookReceiver();
 
-        using SysprintProcess attach = SysprintProcess.Start(["attach", "--db", Db, "-q", "--webhook", receiver.Url, target.Id.ToString(CultureInfo.InvariantCulture)]);
+        using SysprintProcess attach = SysprintProcess.Start(["attach", "--db", Db, "--tracer", tracer, "-q", "--webhook", receiver.Url, target.Id.ToString(CultureInfo.InvariantCulture)]);
         Eventually.True(() => TracerOf(target.Id) != 0, $"pid {target.Id} traced", seconds: 60);
         target.StandardInput.WriteLine("go");
         target.StandardInput.Close();
