@@ -44,8 +44,14 @@ public sealed class ProfilesPerGroupAgentTests : IAsyncLifetime
         int port = await StartServeAsync();
         Process hv1 = StartAgent("hv-1", port, Secret("web"), "web");
         Process db1 = StartAgent("db-1", port, Secret("db"), "default");
-        await Eventually.TrueAsync(() => Task.FromResult(Profiles("hv-1") == "default,local,web"), "hv-1 holding its group's profiles", () => hv1.Error + Profiles("hv-1"));
-        await Eventually.TrueAsync(() => Task.FromResult(Profiles("db-1") == "db,default,local"), "db-1 holding its group's profiles", () => db1.Error + Profiles("db-1"));
+        // Each store held its profiles before: what shows the fleet's arrived is the agent's record of each.
+        await Eventually.TrueAsync(() => Task.FromResult(Setting("hv-1", "fleet.profile:web") is not null && Setting("hv-1", "fleet.profile:default") is not null),
+            "hv-1 receiving its group's profiles", () => hv1.Error);
+        await Eventually.TrueAsync(() => Task.FromResult(Setting("db-1", "fleet.profile:db") is not null && Setting("db-1", "fleet.profile:default") is not null),
+            "db-1 receiving its group's profiles", () => db1.Error);
+        Assert.Equal(("default,local,web", "db,default,local"), (Profiles("hv-1"), Profiles("db-1")));
+        Assert.Null(Setting("hv-1", "fleet.profile:db"));
+        Assert.Null(Setting("db-1", "fleet.profile:web"));
 
         var moved = Support.Cli.Run("profile", "--db", _db.Url, "--profile", "web", "--groups", "db");
         var sent = Stopwatch.StartNew();
@@ -64,8 +70,9 @@ public sealed class ProfilesPerGroupAgentTests : IAsyncLifetime
         Assert.Equal(0, deleted.Exit);
         Assert.Equal("withdrawn", Setting("hv-1", "fleet.profile:web"));
         Assert.Null(Setting("hv-1", "fleet.profile:local"));
-        Assert.Contains("profile 'web' withdrawn by the fleet (no longer sent to this host's group)", hv1.Error, StringComparison.Ordinal);
-        Assert.Contains("profile 'db' withdrawn by the fleet", db1.Error, StringComparison.Ordinal);
+        // Logged just after the store changed: waited for, not looked for at once.
+        await hv1.WaitForErrorAsync("profile 'web' withdrawn by the fleet (no longer sent to this host's group)", TimeSpan.FromSeconds(60));
+        await db1.WaitForErrorAsync("profile 'db' withdrawn by the fleet", TimeSpan.FromSeconds(60));
         Assert.All(_processes, p => Assert.False(p.HasExited, p.Error));
     }
 
