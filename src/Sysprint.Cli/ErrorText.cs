@@ -40,6 +40,7 @@ internal static class ErrorText
         { Kind: RemedyKind.LearnAgainWithWindows } => "; learn its normal logs again into a new profile with 'sysprint train --profile NAME'",
         { Kind: RemedyKind.CloseLearningWindow } => " (--close)",
         { Kind: RemedyKind.AssignProfileToGroup } => " (assign it first: profile --groups)",
+        { Kind: RemedyKind.ReplaceProfile } => "; add --replace to replace it with the exported one, or import into another store",
         { Kind: var kind } => throw new ArgumentOutOfRangeException(nameof(remedy), kind, "a remedy the CLI does not word"),
     };
 }

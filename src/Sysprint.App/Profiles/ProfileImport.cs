@@ -66,16 +66,44 @@ public sealed record ProfileImport(
                 {
                     logs.Add(new LogWindows(log.GetProperty("sha256").GetString()!, log.GetProperty("syscalls").GetInt64(), log.GetProperty("windows").GetBytesFromBase64()));
                 }
+
+                if (logs.Select(x => x.Sha256).Distinct(StringComparer.Ordinal).Count() != logs.Count)
+                {
+                    throw new SysprintException(ErrorKind.MalformedInput, $"{where}: a learnt log is listed twice");
+                }
             }
 
             string digest = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(root.GetRawText())));
             return new ProfileImport(root.GetProperty("profile").GetString()!, window, root.GetProperty("detector").GetString()!,
-                root.GetProperty("threshold").GetDouble(), root.GetProperty("mapping").GetString()!, names, grams, logs, seal, digest);
+                root.GetProperty("threshold").GetDouble(), root.TryGetProperty("mapping", out JsonElement m) ? m.GetString()! : "export", names, grams, logs, seal, digest);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or OverflowException)
         {
             throw new SysprintException(ErrorKind.MalformedInput, $"{where}: not a valid sysprint export: {e.Message}", e);
         }
+    }
+
+    /// <summary>Each learnt log's window counts, read (in the order of <see cref="Logs"/>).</summary>
+    /// <exception cref="SysprintException">A log's window counts do not read as such (MalformedInput), naming <paramref name="where"/>.</exception>
+    public IReadOnlyList<SubstringModel> WindowModels(string where)
+    {
+        var models = new List<SubstringModel>(Logs.Count);
+        foreach (LogWindows log in Logs)
+        {
+            var model = new SubstringModel(capacity: 64);
+            try
+            {
+                model.AddLog(log.Windows, 0);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new SysprintException(ErrorKind.MalformedInput, $"{where}: the window counts of log {log.Sha256}: {e.Message}");
+            }
+
+            models.Add(model);
+        }
+
+        return models;
     }
 
     /// <summary>The fingerprint the export holds.</summary>

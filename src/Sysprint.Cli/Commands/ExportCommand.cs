@@ -12,8 +12,6 @@ namespace Sysprint.Cli.Commands;
 /// </summary>
 internal static class ExportCommand
 {
-    public const string FormatVersion = ProfileExport.FormatVersion;
-
     public static Command Create(CliContext context)
     {
         var db = CommonOptions.Db();

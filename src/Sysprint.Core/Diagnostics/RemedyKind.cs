@@ -53,4 +53,7 @@ public enum RemedyKind
 
     /// <summary>Assign the profile to the group first (its agents receive only their groups' profiles).</summary>
     AssignProfileToGroup,
+
+    /// <summary>Ask for the profile of the same name to be replaced, or import into another store.</summary>
+    ReplaceProfile,
 }
