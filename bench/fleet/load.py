@@ -57,8 +57,14 @@ class Agent(threading.Thread):
                 response = self.conn.getresponse()
                 text = response.read()
                 elapsed = time.perf_counter() - t0
-                if response.status == 429 or response.status >= 500:
+                if response.status in (408, 429) or response.status >= 500:
+                    # As the agent does: throttled (429), a body Kestrel found too slow under load
+                    # (408, which closes the connection) or a failing server: the same batch again
+                    # (stored once per uuid).
                     self.results["retries"][self.index] += 1
+                    if response.status == 408 or response.will_close:
+                        self.conn.close()
+                        self.conn = None
                     time.sleep(0.2 * (attempt + 1))
                     continue
                 if response.status >= 400:

@@ -199,8 +199,9 @@ public sealed class FleetClient : IDisposable
 
         string message = ErrorOf(text) ?? response.ReasonPhrase ?? "";
         string said = string.Create(CultureInfo.InvariantCulture, $"{Server}{path} answered {status}: {Printable.Escape(message)}");
-        // Throttled or failing server: retry later. Any other refusal is the server's final word.
-        throw status is 429 or >= 500 ? new HttpRequestException(said) : new FleetRefusedException(status, said);
+        // Throttled, too slow a body for the server (408: Kestrel's minimum data rate under load) or
+        // a failing server: retry later. Any other refusal is the server's final word.
+        throw status is 408 or 429 or >= 500 ? new HttpRequestException(said) : new FleetRefusedException(status, said);
     }
 
     private static string? ErrorOf(string text)
