@@ -17,7 +17,7 @@ dotnet build "$root/src/Sysprint.Cli/Sysprint.Cli.csproj" -c Release -o "$cli" -
 echo "# $(uname -r), strace $(strace -V | head -1 | awk '{print $4}')" >&2
 native="${SYSPRINT_NATIVE:-$root/dist/native/linux-x64/sysprint}"
 aot=()
-if [ -x "$native" ] && [ -n "$(find "$root/src" -name '*.cs' -newer "$native" -print -quit)" ]; then
+if [ -x "$native" ] && [ -n "$(find "$root/src" -name '*.cs' -not -path '*/obj/*' -not -path '*/bin/*' -newer "$native" -print -quit)" ]; then
     # A binary of older sources would time another tracer (and other defaults) under this one's labels.
     echo "# $native is older than src/: not timed; packaging/build-native.sh rebuilds it" >&2
 elif [ -x "$native" ]; then
