@@ -145,13 +145,22 @@ public abstract class AgentStoreContract : IDisposable
     }
 
     [Fact]
-    public void Agent_info_is_set_and_read_back()
+    public void Agent_info_is_set_and_read_back_the_last_one_recorded()
     {
         using IAgentStore store = OpenAgentStore();
+        DateTimeOffset started = new(2026, 12, 3, 7, 0, 0, 123, TimeSpan.Zero);
+        var first = new AgentInfo(42, started, started.AddSeconds(5), false, ["/var/log/vms"], ["stdout"], TimeSpan.FromSeconds(5), 3, 0);
+        var last = first with { Pid = 43, Heartbeat = started.AddSeconds(10), Stopped = true, Sinks = ["stdout", "syslog"], AlertsRaised = 7, AlertsRepeated = 1 };
 
-        store.SetAgentInfo(new Dictionary<string, string> { ["pid"] = "42", ["started"] = "then" });
-        store.SetAgentInfo(new Dictionary<string, string> { ["pid"] = "43" });
+        AgentInfo? before = store.GetAgentInfo();
+        store.SetAgentInfo(first);
+        store.SetAgentInfo(last);
+        AgentInfo read = store.GetAgentInfo()!;
 
-        Assert.Equal(new Dictionary<string, string> { ["pid"] = "43", ["started"] = "then" }, store.GetAgentInfo());
+        Assert.Null(before);
+        Assert.Equal((43, started, started.AddSeconds(10), true, TimeSpan.FromSeconds(5), 7L, 1L),
+            (read.Pid, read.Started, read.Heartbeat, read.Stopped, read.CheckpointInterval, read.AlertsRaised, read.AlertsRepeated));
+        Assert.Equal(["/var/log/vms"], read.Spools);
+        Assert.Equal(["stdout", "syslog"], read.Sinks);
     }
 }

@@ -1177,7 +1177,7 @@ public sealed class SpoolWatcher
             Outbox.SinkNames, Settings.CheckpointInterval, Outbox.Raised, Outbox.Duplicates);
         lock (_storeLock)
         {
-            _agentStore.SetAgentInfo(info.ToValues());
+            _agentStore.SetAgentInfo(info);
         }
     }
 

@@ -10,7 +10,7 @@ public static class AgentStatusService
     public static AgentStatus Read(IAgentStore store, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(store);
-        AgentInfo? info = AgentInfo.FromValues(store.GetAgentInfo());
+        AgentInfo? info = store.GetAgentInfo();
         IReadOnlyList<WatchedFile> files = store.ListWatchedFiles();
         IReadOnlyList<SinkCounts> sinks = store.CountDeliveries();
         TimeSpan? age = info is null ? null : now - info.Heartbeat;

@@ -56,8 +56,9 @@ public interface IAgentStore : IDisposable
     /// <summary>In one transaction: the progress and state of each file (matched by id).</summary>
     void UpdateWatchedFiles(IReadOnlyList<WatchedFile> files);
 
-    /// <summary>Sets facts about the running agent (pid, start time, heartbeat) for <c>agent-status</c>.</summary>
-    void SetAgentInfo(IReadOnlyDictionary<string, string> values);
+    /// <summary>Records the running agent's facts (pid, start time, heartbeat, spools, sinks, alerts) for <c>agent-status</c>, replacing the last ones.</summary>
+    void SetAgentInfo(AgentInfo info);
 
-    IReadOnlyDictionary<string, string> GetAgentInfo();
+    /// <summary>The facts the agent recorded last; null when no agent ever recorded a heartbeat in this store.</summary>
+    AgentInfo? GetAgentInfo();
 }

@@ -362,9 +362,12 @@ public sealed partial class SqliteFingerprintStore : IAgentStore
     }
 
     /// <inheritdoc/>
-    public void SetAgentInfo(IReadOnlyDictionary<string, string> values)
+    public void SetAgentInfo(AgentInfo info)
     {
-        ArgumentNullException.ThrowIfNull(values);
+        ArgumentNullException.ThrowIfNull(info);
+
+        // Kept as one row per fact (AgentInfo's codec), so a store written by an older agent still reads.
+        IReadOnlyDictionary<string, string> values = info.ToValues();
         try
         {
             using SqliteTransaction transaction = BeginWrite();
@@ -387,7 +390,7 @@ public sealed partial class SqliteFingerprintStore : IAgentStore
     }
 
     /// <inheritdoc/>
-    public IReadOnlyDictionary<string, string> GetAgentInfo()
+    public AgentInfo? GetAgentInfo()
     {
         try
         {
@@ -399,7 +402,7 @@ public sealed partial class SqliteFingerprintStore : IAgentStore
                 info[reader.GetString(0)] = reader.GetString(1);
             }
 
-            return info;
+            return AgentInfo.FromValues(info);
         }
         catch (SqliteException ex)
         {
