@@ -313,6 +313,13 @@ public sealed class AlertOutbox : IAsyncDisposable
                         await System.Threading.Tasks.Task.Delay(delay, stop).ConfigureAwait(false);
                         break;
                     }
+                    catch (Exception) when (stop.IsCancellationRequested)
+                    {
+                        // The agent is stopping: however this attempt ended (cancelled, or the sink
+                        // failed at that moment, as a program exiting 3), the alert stays pending
+                        // for the next start, and the stop must not fail because of it.
+                        return;
+                    }
 
                     if (failures > 0 && outbox._logger.IsEnabled(LogLevel.Information))
                     {

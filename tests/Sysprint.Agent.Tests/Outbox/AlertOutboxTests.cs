@@ -203,6 +203,53 @@ public sealed class AlertOutboxTests : IDisposable
         Assert.Single(await File.ReadAllLinesAsync(file, TestContext.Current.CancellationToken));
     }
 
+    [Fact]
+    public async Task A_sink_failing_while_the_agent_stops_leaves_its_alert_pending_and_the_stop_clean()
+    {
+        // CI saw watch exit 70 on SIGTERM: a program sink's run ended with status 3 just as the
+        // agent stopped, and that failure escaped the stop. The race is made certain here: the sink
+        // fails only once the stop has begun.
+        var failing = new SinkFailingAtStop();
+        AlertOutbox outbox = Open([failing]);
+        Alert alert = MakeAlert(9);
+        outbox.Raise(alert);
+        await failing.Delivering.Task.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+
+        await outbox.DisposeAsync();
+
+        var working = new SinkFailingAtStop { Fails = false };
+        await using AlertOutbox after = Open([working]);
+        Assert.Equal(0, await after.FlushAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken));
+        Assert.Equal([alert.Id], working.Delivered);
+    }
+
+    /// <summary>A sink whose delivery waits for the stop, then fails as a program sink does (or, with <see cref="Fails"/> off, delivers at once).</summary>
+    private sealed class SinkFailingAtStop : IAlertSink
+    {
+        public bool Fails { get; init; } = true;
+
+        public TaskCompletionSource Delivering { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public List<string> Delivered { get; } = [];
+
+        public string Name => "test:fails-at-stop";
+
+        public async Task DeliverAsync(Storage.OutboxAlert alert, CancellationToken cancellationToken)
+        {
+            if (!Fails)
+            {
+                Delivered.Add(alert.Id);
+                return;
+            }
+
+            Delivering.TrySetResult();
+            await Task.WhenAny(Task.Delay(Timeout.Infinite, cancellationToken)).ConfigureAwait(false);
+            throw new IOException("the program exited with status 3");
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
     private long FailedAttempts(string url)
     {
         using SqliteFingerprintStore store = SqliteFingerprintStore.Open(Db, createIfMissing: false);
