@@ -27,7 +27,8 @@ publish="$root/.build/native-publish/$rid"
 rm -rf "$publish"
 mkdir -p "$publish"
 echo "build-native: dotnet publish -r $rid -p:PublishAot=true (a few minutes)" >&2
-if ! nice -n 10 dotnet publish "$root/src/Sysprint.Cli/Sysprint.Cli.csproj" -c Release -r "$rid" -p:PublishAot=true \
+# Not niced: beside other busy processes (CI under load) a niced AOT compile got a tenth of a core.
+if ! dotnet publish "$root/src/Sysprint.Cli/Sysprint.Cli.csproj" -c Release -r "$rid" -p:PublishAot=true \
         -p:SysprintSqliteStatic="/usr/lib/$triple/libsqlite3.a" -p:PositionIndependentExecutable="$([ "${SYSPRINT_PIE:-}" = 1 ] && echo true || echo false)" \
         -o "$publish" --nologo >"$publish/../$rid.log" 2>&1; then
     cat "$publish/../$rid.log" >&2
