@@ -84,6 +84,11 @@ public sealed class AlertFactory
             fields.Add(new(AlertFields.ExeSha256, subject.BinarySha256));
         }
 
+        if (subject.Source is not null)
+        {
+            fields.Add(new(AlertFields.Source, subject.Source));
+        }
+
         string output = string.Create(CultureInfo.InvariantCulture,
             $"{MismatchRule} {transition} in a well-known program (vm={subject.Vm ?? "-"} log={subject.LogName} line={mismatch.FirstLine} pid={mismatch.Thread} program={subject.Program ?? "-"} profile={subject.Profile})");
         string id = Id(subject.Vm, subject.LogKey, mismatch.FirstLine.ToString(CultureInfo.InvariantCulture),

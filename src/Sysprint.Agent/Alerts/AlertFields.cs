@@ -17,4 +17,7 @@ public static class AlertFields
     public const string Reason = "reason";
     public const string ExePath = "proc.exepath";
     public const string ExeSha256 = "proc.exe.sha256";
+
+    /// <summary>What traced the program when not <c>watch</c>: run or attach (the fleet's history keeps it as the alert's source).</summary>
+    public const string Source = "sysprint.source";
 }

@@ -12,4 +12,10 @@ public sealed record AlertSubject(string? Vm, string LogName, string LogKey, str
 
     /// <summary>The traced executable's SHA-256, lowercase hex (<c>proc.exe.sha256</c>).</summary>
     public string? BinarySha256 { get; init; }
+
+    /// <summary>
+    /// <c>run</c> or <c>attach</c> when one of them traced the program (<c>sysprint.source</c>);
+    /// null for <c>watch</c>, whose alerts keep their shape.
+    /// </summary>
+    public string? Source { get; init; }
 }

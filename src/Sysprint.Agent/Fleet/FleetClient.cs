@@ -29,6 +29,7 @@ public sealed class FleetClient : IDisposable
         ArgumentNullException.ThrowIfNull(server);
         Server = ParseServer(server);
         var handler = new SocketsHttpHandler { ConnectTimeout = timeout, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+        CaFile = caFile is null ? null : Path.GetFullPath(caFile);
         if (caFile is not null)
         {
             X509Certificate2Collection roots = LoadCa(caFile);
@@ -58,6 +59,9 @@ public sealed class FleetClient : IDisposable
 
     public Uri Server { get; }
 
+    /// <summary>The CA certificate the server's must chain to (full path), or null for the system's roots.</summary>
+    public string? CaFile { get; }
+
     /// <summary>Exchanges the enrollment secret for this host's credential.</summary>
     public async Task<FleetCredential> EnrollAsync(string secret, string host, CancellationToken cancellationToken)
     {
@@ -72,6 +76,7 @@ public sealed class FleetClient : IDisposable
             Group = root.GetProperty("group").GetString()!,
             Credential = root.GetProperty("credential").GetString()!,
             HeartbeatIntervalSeconds = root.GetProperty("heartbeat_interval_s").GetInt32(),
+            ServerCa = CaFile,
         };
     }
 

@@ -27,6 +27,13 @@ public sealed record FleetCredential
     [JsonPropertyName("heartbeat_interval_s")]
     public int HeartbeatIntervalSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// The CA certificate the host enrolled with (a private CA), so that <c>run</c> and
+    /// <c>attach</c> reach the same server; null for the system's roots (or a file from before).
+    /// </summary>
+    [JsonPropertyName("server_ca")]
+    public string? ServerCa { get; set; }
+
     /// <summary>The credential file, or null when there is none yet.</summary>
     /// <exception cref="SysprintException">Open to others (77), unreadable (66) or not a credential file (65).</exception>
     public static FleetCredential? Load(string path)

@@ -14,7 +14,9 @@ namespace Sysprint.Agent.Outbox;
 /// the sink's pending alerts oldest first and marks each delivered once the sink took it. A sink
 /// that fails is retried with exponential backoff; its alerts wait in the store meanwhile, across
 /// restarts too. An alert whose id is already stored is dropped: raising the same anomaly twice
-/// (a log read again after a restart) delivers it once.
+/// (a log read again after a restart) delivers it once. An idle sink looks in the store again every
+/// <see cref="OutboxOptions.IdlePoll"/>: what another process on the store left pending for a sink
+/// of the same name (a <c>run</c> while the fleet server was away) goes out without a restart.
 /// </summary>
 /// <remarks>
 /// Thread-safe: readers of many logs may raise alerts at once. The store connection is used under
@@ -262,6 +264,21 @@ public sealed class AlertOutbox : IAsyncDisposable
 
         public void Wake() => _wake.Writer.TryWrite(true);
 
+        /// <summary>Until this process raises an alert, or <paramref name="idle"/> passed (another process may have).</summary>
+        private async Task WaitAsync(TimeSpan idle, CancellationToken stop)
+        {
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            wait.CancelAfter(idle);
+            try
+            {
+                await _wake.Reader.ReadAsync(wait.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+            {
+                // Idle long enough: look in the store again.
+            }
+        }
+
         public async Task RunAsync(CancellationToken stop)
         {
             int failures = 0;
@@ -285,7 +302,7 @@ public sealed class AlertOutbox : IAsyncDisposable
 
                 if (pending.Count == 0)
                 {
-                    await _wake.Reader.ReadAsync(stop).ConfigureAwait(false);
+                    await WaitAsync(outbox._options.IdlePoll, stop).ConfigureAwait(false);
                     continue;
                 }
 

@@ -48,6 +48,7 @@ internal static class AlertsCommand
             StoreAddress address = StoreLocator.Resolve(result.GetValue(db), context);
             using IFingerprintStore store = StoreLocator.Open(address, create: false, context);
             IReadOnlyList<ListedAlert> alerts = AlertService.List(store, query, DateTimeOffset.UtcNow);
+            bool fleet = StoreLocator.LocalFiles(address).Count == 0;
             if (alerts.Count == 0 && !result.GetValue(json))
             {
                 context.Out.WriteLine("no alerts");
@@ -62,8 +63,14 @@ internal static class AlertsCommand
                 }
                 else
                 {
-                    // A check's line as it always was; the other sources say what raised them.
+                    // A check's line as it always was; the other sources say what raised them, and
+                    // a fleet's history (many hosts in one store) which host.
                     string source = a.Source == AlertSources.Check ? "" : a.Source + "  ";
+                    if (fleet && a.Host is not null)
+                    {
+                        source = $"host {Printable.Escape(a.Host)}  " + source;
+                    }
+
                     string profileText = a.Profile is null ? "" : $"  profile '{a.Profile}'";
                     context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"#{a.Seq}  {a.Time:yyyy-MM-dd HH:mm:ss}Z  {source}vm {Printable.Escape(a.Vm ?? "-")}  log {Printable.Escape(a.Log ?? "-")}{profileText}  {Printable.Escape(a.Summary)}{SeenText(seen)}"));

@@ -1,9 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging.Abstractions;
 using Sysprint.Agent.Alerts;
+using Sysprint.Agent.Fleet;
 using Sysprint.Agent.Live;
 using Sysprint.Agent.Outbox;
+using Sysprint.Agent.Sinks;
 using Sysprint.Agent.Tracing;
 using Sysprint.Agent.Tracing.Native;
 using Sysprint.Diagnostics;
@@ -226,6 +229,18 @@ internal static class RunCommand
                 HelpName = "N",
             };
             Vm = new Option<string?>("--vm") { Description = "The VM named in alerts", HelpName = "NAME" };
+            Credential = new Option<string?>("--credential")
+            {
+                Description = "The host's fleet credential, which 'watch --server' wrote when the host enrolled: the alerts also go to that server, "
+                    + "under the host's enrolled name (what it cannot take now waits in the store's outbox for the next run or the running watch). "
+                    + "Default: STORE.credential when it exists",
+                HelpName = "FILE",
+            };
+            ServerCa = new Option<string?>("--server-ca")
+            {
+                Description = "The CA certificate (PEM) the fleet server's certificate chains to. Default: the one the host enrolled with",
+                HelpName = "FILE",
+            };
             Trust = CommonOptions.Trust();
             Sinks = AlertSinkOptions.Create(withQuiet: true);
         }
@@ -244,6 +259,10 @@ internal static class RunCommand
 
         public Option<string?> Vm { get; }
 
+        public Option<string?> Credential { get; }
+
+        public Option<string?> ServerCa { get; }
+
         public Option<string?> Trust { get; }
 
         public AlertSinkOptions Sinks { get; }
@@ -259,6 +278,8 @@ internal static class RunCommand
             command.Options.Add(Detector);
             command.Options.Add(Threshold);
             command.Options.Add(Vm);
+            command.Options.Add(Credential);
+            command.Options.Add(ServerCa);
             command.Options.Add(Trust);
             Sinks.AddTo(command);
         }
@@ -350,17 +371,32 @@ internal static class RunCommand
                     + "for sinks, trace against the host's local store");
             }
 
-            AlertOutbox? outbox = local ? AlertSinkOptions.OpenOutbox(address, context, Sinks.Sinks(result), console) : null;
+            FleetConnection? fleet = OpenFleet(result, address, local, context);
+            AlertOutbox? outbox = null;
             try
             {
-                var factory = new AlertFactory(AlertSinkOptions.Hostname(context));
+                List<IAlertSink> sinks = local ? Sinks.Sinks(result) : [];
+                if (fleet is not null)
+                {
+                    // Named as watch's server sink: an alert the server cannot take now is delivered
+                    // by the next run or by the watch agent on this store.
+                    sinks.Add(new ServerSink(fleet));
+                }
+
+                outbox = local ? AlertSinkOptions.OpenOutbox(address, context, sinks, console) : null;
+
+                // A fleet's server takes only alerts that name the host it enrolled.
+                string hostname = fleet?.Host ?? AlertSinkOptions.Hostname(context);
+                var factory = new AlertFactory(hostname);
                 string key = Guid.NewGuid().ToString("N");
+                string source = options.AttachPid is not null ? AlertSources.Attach : AlertSources.Run;
                 var trace = new LiveTrace(options, profile, table, (mismatch, t) =>
                 {
                     var subject = new AlertSubject(vm, t.DisplayName, key, t.Program, profile.Name, profile.Detector)
                     {
                         BinaryPath = t.Binary?.Path,
                         BinarySha256 = t.Binary?.Sha256,
+                        Source = source,
                     };
                     Alert alert = factory.Mismatch(subject, mismatch, table, DateTimeOffset.UtcNow);
                     if (outbox is not null)
@@ -393,7 +429,7 @@ internal static class RunCommand
                 TraceOutcome outcome = trace.Run(cancel.Token);
                 string name = Printable.Escape(trace.DisplayName);
                 WriteVerdict(context.Out, name, outcome, profile, table, options.OnAnomaly, options.DenyErrno);
-                Record(store, trace, vm, AlertSinkOptions.Hostname(context), options.AttachPid is not null, outcome, profile, table);
+                Record(store, trace, vm, hostname, options.AttachPid is not null, outcome, profile, table);
                 if (outbox is not null)
                 {
                     AlertSinkOptions.FlushAsync(outbox, context, TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
@@ -404,7 +440,48 @@ internal static class RunCommand
             finally
             {
                 outbox?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                fleet?.Dispose();
             }
+        }
+
+        /// <summary>
+        /// The host's fleet membership when it has a credential (<c>--credential</c>, or the one
+        /// <c>watch --server</c> keeps beside the store); null when the host is not enrolled.
+        /// </summary>
+        private FleetConnection? OpenFleet(ParseResult result, StoreAddress address, bool local, CliContext context)
+        {
+            string? given = result.GetValue(Credential);
+            string? ca = result.GetValue(ServerCa);
+            if (!local)
+            {
+                if (given is not null || ca is not null)
+                {
+                    throw new SysprintException(ErrorKind.Usage,
+                        "--credential and --server-ca go with the host's local store: with --db postgres:// the run is recorded in the fleet's history directly");
+                }
+
+                return null;
+            }
+
+            string file = given ?? address.Text + ".credential";
+            if (given is not null && !File.Exists(file))
+            {
+                throw new SysprintException(ErrorKind.InputMissing, $"--credential {Printable.Escape(file)}: no such file (the agent writes it when the host enrolls: sysprint watch --server URL --enroll-token SECRET)");
+            }
+
+            FleetCredential? credential = FleetCredential.Load(file);
+            if (credential is null)
+            {
+                if (ca is not null)
+                {
+                    throw new SysprintException(ErrorKind.Usage, $"--server-ca goes with a host credential, and {Printable.Escape(file)} does not exist: enroll the host first (sysprint watch --server URL --enroll-token SECRET)");
+                }
+
+                return null;
+            }
+
+            return FleetConnection.OpenAsync(credential.Server, ca ?? credential.ServerCa, null, credential.Host, file,
+                TimeSpan.FromSeconds(10), NullLogger.Instance, CancellationToken.None).GetAwaiter().GetResult();
         }
     }
 }

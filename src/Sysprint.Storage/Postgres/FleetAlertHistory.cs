@@ -3,12 +3,18 @@ namespace Sysprint.Storage.Postgres;
 /// <summary>
 /// How an agent's alert (Falco's shape, kept whole in <c>alerts.body</c>) becomes an entry of the
 /// one alert history, as SQL over that body: the same fields the agent's own store gives it
-/// (<c>Alert.ToHistory</c>): source <c>watch</c>; a finding (<c>source: syscall</c>) is one mismatch
+/// (<c>Alert.ToHistory</c>): source <c>watch</c>, or <c>run</c>/<c>attach</c> when those traced it; a finding (<c>source: syscall</c>) is one mismatch
 /// with its line, pid, calls, count and window as details; sysprint's own trouble keeps its rule
 /// and no mismatch. Used by the server's ingest and by the migration of the older fleet_alerts.
 /// </summary>
 internal static class FleetAlertHistory
 {
+    /// <summary>
+    /// The history's <c>source</c>: run or attach when the agent's <c>run</c> or <c>attach</c> traced
+    /// the program (<c>sysprint.source</c>), watch otherwise.
+    /// </summary>
+    public const string Source = "CASE WHEN b->'output_fields'->>'sysprint.source' IN ('run', 'attach') THEN b->'output_fields'->>'sysprint.source' ELSE 'watch' END";
+
     /// <summary>The history's <c>detector</c> of a body <c>b</c>.</summary>
     public const string Detector = "b->'output_fields'->>'detector'";
 

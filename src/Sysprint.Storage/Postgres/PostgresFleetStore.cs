@@ -220,7 +220,7 @@ public sealed partial class PostgresFleetStore : IFleetStore
                 $"""
                 INSERT INTO alerts (uuid, host, host_id, time, received, source, vm, log, profile, detector, rule, priority, mismatches, summary, details_json, body,
                     binary_path, binary_sha256)
-                SELECT u.uuid::text, (SELECT name FROM fleet_hosts WHERE id = @host), @host, u.time, @received, 'watch', u.vm, u.log, u.profile,
+                SELECT u.uuid::text, (SELECT name FROM fleet_hosts WHERE id = @host), @host, u.time, @received, {FleetAlertHistory.Source}, u.vm, u.log, u.profile,
                     {FleetAlertHistory.Detector}, {FleetAlertHistory.Rule}, u.priority, {FleetAlertHistory.Mismatches}, u.output, {FleetAlertHistory.Details}, b,
                     {FleetAlertHistory.BinaryPath}, {FleetAlertHistory.BinarySha256}
                 FROM unnest(@uuids, @times, @rules, @priorities, @sources, @vms, @logs, @profiles, @outputs, @bodies)
@@ -323,21 +323,30 @@ public sealed partial class PostgresFleetStore : IFleetStore
 
     /// <summary>
     /// Each host's latest binary of <paramref name="program"/> (a name, matched against the traced
-    /// program's; or, with a '/', a path, matched against the binary's path), from the checks
-    /// <c>run</c> and <c>attach</c> recorded in this store; revoked hosts left out.
+    /// program's; or, with a '/', a path, matched against the binary's path): from the checks
+    /// <c>run</c> and <c>attach</c> recorded in this store, and from the alerts the hosts' agents
+    /// sent for their own runs (which name the binary only when the run was anomalous); revoked
+    /// hosts left out.
     /// </summary>
     public Task<ProgramBinaries> BinariesAsync(string program, CancellationToken cancellationToken) =>
         Run(async () =>
         {
             ArgumentNullException.ThrowIfNull(program);
-            string column = program.Contains('/', StringComparison.Ordinal) ? "c.binary_path" : "c.program";
+            string match = program.Contains('/', StringComparison.Ordinal) ? "binary_path" : "program";
             await using NpgsqlCommand command = _source.CreateCommand(
                 $"""
-                SELECT DISTINCT ON (c.host) c.host, c.binary_sha256, c.binary_path, c.checked_at
-                FROM checks c
-                WHERE {column} = @program AND c.binary_sha256 IS NOT NULL AND c.host IS NOT NULL
-                    AND c.host NOT IN (SELECT name FROM fleet_hosts WHERE revoked IS NOT NULL)
-                ORDER BY c.host, c.id DESC
+                SELECT DISTINCT ON (b.host) b.host, b.binary_sha256, b.binary_path, b.seen
+                FROM (
+                    SELECT c.host, c.binary_sha256, c.binary_path, c.checked_at AS seen
+                    FROM checks c
+                    WHERE c.{match} = @program AND c.binary_sha256 IS NOT NULL AND c.host IS NOT NULL
+                    UNION ALL
+                    SELECT a.host, a.binary_sha256, a.binary_path, a.time
+                    FROM alerts a
+                    WHERE a.{match} = @program AND a.binary_sha256 IS NOT NULL AND a.host_id IS NOT NULL
+                ) b
+                WHERE b.host NOT IN (SELECT name FROM fleet_hosts WHERE revoked IS NOT NULL)
+                ORDER BY b.host, b.seen DESC
                 """);
             command.Parameters.AddWithValue("program", program);
             await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

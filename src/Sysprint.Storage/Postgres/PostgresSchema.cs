@@ -301,6 +301,12 @@ internal static class PostgresSchema
             groups  text[] NOT NULL
         );
         """,
+
+        // 9 -> 10: hosts --binaries reads the binaries the hosts' agents named in their alerts
+        // (run and attach against a host's local store send them through serve) beside the checks.
+        """
+        CREATE INDEX alerts_program_host ON alerts (program, host, time DESC) WHERE binary_sha256 IS NOT NULL AND host_id IS NOT NULL;
+        """,
     ];
 
     /// <summary>The parts in the order they migrate (a later part may use an earlier part's tables).</summary>

@@ -45,12 +45,13 @@ public sealed class AlertTests
     }
 
     [Fact]
-    public void A_traced_runs_alert_names_its_binary_and_its_sha256_and_a_logs_alert_names_none()
+    public void A_traced_runs_alert_names_its_binary_its_sha256_and_its_source_and_a_logs_alert_names_none()
     {
         var subject = new AlertSubject(null, "run: cat", "key-1", "cat", "default", "paper")
         {
             BinaryPath = "/usr/bin/cat",
             BinarySha256 = "008f819498fe591f3cc920d543709347d8d14a139bb3482bc2cd8635c1b3162e",
+            Source = "run",
         };
 
         using JsonDocument traced = JsonDocument.Parse(new AlertFactory("dom0").Mismatch(subject, new Mismatch([11, 41], 39, 10248), s_table, s_time).ToJson());
@@ -59,7 +60,9 @@ public sealed class AlertTests
         JsonElement fields = traced.RootElement.GetProperty("output_fields");
         Assert.Equal(("/usr/bin/cat", "008f819498fe591f3cc920d543709347d8d14a139bb3482bc2cd8635c1b3162e"),
             (fields.GetProperty("proc.exepath").GetString(), fields.GetProperty("proc.exe.sha256").GetString()));
+        Assert.Equal("run", fields.GetProperty("sysprint.source").GetString());
         Assert.False(log.RootElement.GetProperty("output_fields").TryGetProperty("proc.exe.sha256", out _));
+        Assert.False(log.RootElement.GetProperty("output_fields").TryGetProperty("sysprint.source", out _));
     }
 
     [Fact]

@@ -79,7 +79,7 @@ public sealed class FleetCommandsTests : FleetFixture
             (all[0].GetProperty("summary").GetString(), all[0].GetProperty("mismatches").GetInt32(), all[0].GetProperty("rule").ValueKind));
         Assert.Single(onlyB.TrimEnd('\n').Split('\n'));
         Assert.Equal(2, text.TrimEnd('\n').Split('\n').Length);
-        Assert.Contains("Z  watch  vm web-01  log -  transition mmap -> socket in log 2", text, StringComparison.Ordinal);
+        Assert.Contains("Z  host host-a  watch  vm web-01  log -  transition mmap -> socket in log 2", text, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using System.Net.Sockets;
 using Npgsql;
 using Sysprint.Fleet.Tests.Support;
@@ -113,6 +114,70 @@ public sealed class FaultTests : IAsyncLifetime
 
         await AssertEveryAlertOnceAsync(vms, agent, server);
     }
+
+    /// <summary>
+    /// Item 6 through serve: <c>run</c> against an enrolled host's local store sends its alerts with
+    /// the host's credential (named as the host enrolled, source run, the binary's SHA-256). While the
+    /// server is away they wait in the store's outbox, and the host's running agent, never restarted,
+    /// delivers them once the server is back: each stored once.
+    /// </summary>
+    [Fact]
+    public async Task A_run_while_the_server_is_away_leaves_its_alerts_to_the_hosts_running_agent_which_delivers_them_once()
+    {
+        Server server = await StartServerAsync();
+        Agent agent = StartAgent("hv-1", server);
+        string db = _dir.PathOf("hv-1.db");
+        await Eventually.TrueAsync(() => Task.FromResult(File.Exists(db + ".credential")), "hv-1 enrolled (its credential beside its store)",
+            () => Diagnostics(agent, server), seconds: 120);
+        // A program the profile (hostname's calls) has never seen: every run of it is anomalous.
+        string program = _dir.PathOf("bin/true");
+        Directory.CreateDirectory(Path.GetDirectoryName(program)!);
+        File.Copy("/bin/true", program);
+
+        // Served: stored centrally before run exits, under the enrolled name (no SYSPRINT_HOSTNAME).
+        var (exit1, out1, error1) = Process.Run(["run", "--db", db, "--profile", "default", "--", program]);
+        List<JsonElement> served = RunAlerts();
+        var (binariesExit, binaries, binariesError) = Support.Cli.Run("hosts", "--db", _pg.Url, "--binaries", "true", "--json");
+
+        // Away: run says its alerts wait; the agent, idle, finds them in the store when serve is back.
+        server.Process.Signal(Process.SigTerm);
+        Assert.Equal(0, await server.Process.WaitForExitAsync(TimeSpan.FromSeconds(90)));
+        var (exit2, out2, error2) = Process.Run(["run", "--db", db, "--profile", "default", "--", program]);
+        int raised2 = Raised(out2);
+        server = await StartServerAsync(server.Port);
+        await Eventually.TrueAsync(() => Task.FromResult(RunAlerts().Count >= served.Count + raised2), $"{raised2} alerts of the second run delivered by the agent",
+            () => Diagnostics(agent, server), seconds: 240);
+        List<JsonElement> all = RunAlerts();
+
+        Assert.True(exit1 == 1, out1 + error1);
+        Assert.DoesNotContain("pending", error1, StringComparison.Ordinal);
+        Assert.Equal(Raised(out1), served.Count);
+        Assert.True(served.Count > 0, out1);
+        string sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(program)));
+        Assert.All(served, a => Assert.Equal(("hv-1", "run", sha), (a.GetProperty("host").GetString(), a.GetProperty("source").GetString(), a.GetProperty("binary_sha256").GetString())));
+        Assert.True(binariesExit == 0, binariesError);
+        JsonElement majority = JsonDocument.Parse(binaries).RootElement.GetProperty("majority");
+        Assert.Equal((sha, 1), (majority.GetProperty("sha256").GetString(), majority.GetProperty("hosts").GetInt32()));
+        Assert.True(exit2 == 1, out2 + error2);
+        Assert.Contains("still pending", error2, StringComparison.Ordinal);
+        Assert.True(raised2 > 0, out2);
+        Assert.Equal(served.Count + raised2, all.Count);
+        Assert.Equal(all.Count, all.Select(a => a.GetProperty("id").GetString()).Distinct(StringComparer.Ordinal).Count());
+        Assert.False(agent.Process.HasExited, "the agent ended:\n" + agent.Process.Error);
+    }
+
+    /// <summary>The central history's run alerts, as <c>sysprint alerts --db URL --json</c> lists them.</summary>
+    private List<JsonElement> RunAlerts()
+    {
+        var (exit, output, error) = Support.Cli.Run("alerts", "--db", _pg.Url, "--json", "--limit", "1000");
+        Assert.True(exit == 0, error);
+        return [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement)
+            .Where(a => a.GetProperty("source").GetString() == "run")];
+    }
+
+    /// <summary>The alerts a run printed (one line each).</summary>
+    private static int Raised(string output) =>
+        output.Split('\n').Count(line => line.Contains(Sysprint.Agent.Alerts.AlertFactory.MismatchRule, StringComparison.Ordinal));
 
     public async ValueTask DisposeAsync()
     {
