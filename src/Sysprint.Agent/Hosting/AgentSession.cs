@@ -45,6 +45,39 @@ internal sealed class AgentSession : IAsyncDisposable
 
     public SpoolWatcher Watcher { get; }
 
+    /// <summary>
+    /// Why this session cannot check yet (a profile the fleet has not sent so far), or null. The
+    /// worker then waits for the profiles (<see cref="WaitForProfilesAsync"/>) and opens the session
+    /// again, so that the mapping and fingerprints the fleet sent are read afresh.
+    /// </summary>
+    public string? Awaiting { get; private init; }
+
+    /// <summary>The server this session's agent reports to, or null.</summary>
+    public Uri? Server => _fleet?.Client.Server;
+
+    /// <summary>Looks in the store every second until every profile the config names is usable; false when <paramref name="stop"/> came first.</summary>
+    public async Task<bool> WaitForProfilesAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            if (Watcher.TryPrepare() is null)
+            {
+                return true;
+            }
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>False once disposed (a reload that could open no next session leaves it so).</summary>
     public bool IsOpen => !_disposed;
 
@@ -104,7 +137,18 @@ internal sealed class AgentSession : IAsyncDisposable
             // A fleet's server takes only alerts that name the host it enrolled.
             var factory = new AlertFactory(fleet?.Host ?? config.Hostname ?? Environment.MachineName, config.AlertPriority);
             var watcher = new SpoolWatcher(config.ToWatchSettings() with { Verifier = verifier }, store, watcherStore, outbox, factory, loggers.CreateLogger<SpoolWatcher>());
-            watcher.Prepare();
+
+            // An agent of a fleet may start before its profiles are in its store (a new host's
+            // empty store): it waits for the server to send them instead of refusing to start.
+            string? awaiting = null;
+            if (fleet is null)
+            {
+                watcher.Prepare();
+            }
+            else
+            {
+                awaiting = watcher.TryPrepare();
+            }
             if (fleet is not null)
             {
                 heartbeats = new HeartbeatService(fleet, stores.OpenAgentStore(config), loggers.CreateLogger<HeartbeatService>());
@@ -124,7 +168,7 @@ internal sealed class AgentSession : IAsyncDisposable
             heartbeats?.Start();
             learner?.Start();
             profiles?.Start();
-            return new AgentSession(config, store, watcherStore, outbox, watcher, fleet, heartbeats, profiles, learner);
+            return new AgentSession(config, store, watcherStore, outbox, watcher, fleet, heartbeats, profiles, learner) { Awaiting = awaiting };
         }
         catch
         {

@@ -24,6 +24,35 @@ internal sealed class AgentWorker(AgentRuntime runtime, IHostApplicationLifetime
                 logger.LogInformation("{Session}", Diagnostics.Printable.Escape(session.Describe()));
             }
 
+            if (session.Awaiting is { } why)
+            {
+                if (logger.IsEnabled(LogLevel.Warning))
+                {
+                    logger.LogWarning("nothing to check against yet: {Why}; waiting for the fleet's profiles from {Server} (logs wait in the spools)",
+                        Diagnostics.Printable.Escape(why), session.Server);
+                }
+
+                bool arrived;
+                using (CancellationTokenSource cycle = runtime.BeginCycle(stoppingToken))
+                {
+                    arrived = await session.WaitForProfilesAsync(cycle.Token).ConfigureAwait(false);
+                    runtime.EndCycle();
+                }
+
+                if (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                if (!await ReloadAsync(session, arrived ? "the fleet's profiles arrived: checking starts" : null).ConfigureAwait(false))
+                {
+                    lifetime.StopApplication();
+                    return;
+                }
+
+                continue;
+            }
+
             using (CancellationTokenSource cycle = runtime.BeginCycle(stoppingToken))
             {
                 await Task.Factory.StartNew(() => session.Watcher.Run(cycle.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
@@ -36,7 +65,7 @@ internal sealed class AgentWorker(AgentRuntime runtime, IHostApplicationLifetime
                 return;
             }
 
-            if (!await ReloadAsync(session).ConfigureAwait(false))
+            if (!await ReloadAsync(session, null).ConfigureAwait(false))
             {
                 lifetime.StopApplication();
                 return;
@@ -60,13 +89,19 @@ internal sealed class AgentWorker(AgentRuntime runtime, IHostApplicationLifetime
         }
     }
 
-    /// <summary>Ends <paramref name="current"/> and opens the next session; false when none could be opened.</summary>
-    private async Task<bool> ReloadAsync(AgentSession current)
+    /// <summary>
+    /// Ends <paramref name="current"/> and opens the next session; false when none could be opened.
+    /// <paramref name="arrival"/>: why, when not a SIGHUP (the same config opened again).
+    /// </summary>
+    private async Task<bool> ReloadAsync(AgentSession current, string? arrival)
     {
         AgentConfig next = current.Config;
         try
         {
-            next = runtime.LoadConfig();
+            if (arrival is null)
+            {
+                next = runtime.LoadConfig();
+            }
         }
         catch (SysprintException e)
         {
@@ -94,6 +129,16 @@ internal sealed class AgentWorker(AgentRuntime runtime, IHostApplicationLifetime
             // profile was removed. The agent stops with that error, as a fresh start would.
             runtime.Failure = e;
             return false;
+        }
+
+        if (arrival is not null)
+        {
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                logger.LogInformation("{Arrival}", arrival);
+            }
+
+            return true;
         }
 
         runtime.Reloads++;

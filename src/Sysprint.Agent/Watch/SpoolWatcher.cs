@@ -165,6 +165,24 @@ public sealed class SpoolWatcher
     }
 
     /// <summary>
+    /// As <see cref="Prepare"/>, but a profile not in the store (yet) is no error: returns why
+    /// (an agent of a fleet waits for the server to send it), or null once prepared.
+    /// </summary>
+    /// <exception cref="Diagnostics.SysprintException">Anything else that <see cref="Prepare"/> refuses (a seal that fails: 77).</exception>
+    public string? TryPrepare()
+    {
+        try
+        {
+            Prepare();
+            return null;
+        }
+        catch (Diagnostics.SysprintException e) when (e.Kind == Diagnostics.ErrorKind.InputMissing)
+        {
+            return e.Message;
+        }
+    }
+
+    /// <summary>
     /// Watches until <paramref name="stop"/>; then stops every reader and writes a last checkpoint.
     /// Calls <see cref="Prepare"/> first if not done.
     /// </summary>

@@ -155,7 +155,9 @@ public sealed record ProfileImport(
         SyscallTable? table = store.LoadMapping();
         if (table is null)
         {
-            table = new SyscallTable(Mapping);
+            // A store that starts from the fleet's profiles: it needs every call of its ABI, not
+            // only the profile's, or a call the profile never saw would not be read in a log.
+            table = SyscallTable.BuiltinAbis.Contains(Mapping) ? SyscallTable.Builtin(Mapping) : new SyscallTable(Mapping);
             store.SaveMapping(table);
         }
 

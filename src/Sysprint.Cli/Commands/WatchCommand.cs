@@ -46,7 +46,7 @@ internal static class WatchCommand
         };
         var server = new Option<string?>("--server")
         {
-            Description = "The fleet server (sysprint serve) to enroll with and send alerts and heartbeats to, e.g. https://fleet.example:8443",
+            Description = "The fleet server (sysprint serve) to enroll with and send alerts and heartbeats to, e.g. https://fleet.example:8443. A new host needs no store first: it is created, and the agent waits for the fleet's profiles before it checks",
             HelpName = "URL",
         };
         var enrollToken = new Option<string?>("--enroll-token")
@@ -137,6 +137,13 @@ internal static class WatchCommand
 
             AgentConfig settings = Load();
             StoreAddress address = StoreLocator.Resolve(result.GetValue(db) ?? settings.Db, context);
+
+            // A new host of a fleet needs no store of its own first: created empty, it is filled
+            // with the fleet's profiles, which the agent waits for before it checks.
+            if (settings.Server is not null && StoreLocator.LocalFiles(address) is [string newStore, ..] && !File.Exists(newStore))
+            {
+                StoreLocator.Open(address, create: true, context).Dispose();
+            }
 
             // A store or config anyone may rewrite protects nothing: refuse to run on it.
             foreach (string file in StoreLocator.LocalFiles(address))

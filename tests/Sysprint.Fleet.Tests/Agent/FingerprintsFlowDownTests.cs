@@ -82,6 +82,32 @@ public sealed class FingerprintsFlowDownTests : FleetFixture
     }
 
     [Fact]
+    public async Task A_new_hosts_agent_starts_with_no_store_waits_for_the_fleets_profile_and_then_checks_the_log_that_waited()
+    {
+        string key = _dir.PathOf("fleet.key");
+        using ECDsa fleetKey = SealKeys.LoadOrCreatePrivate(key, out _);
+        TestServer server = await StartServerAsync(o => o with { SealKey = fleetKey });
+        string local = _dir.PathOf("agent.db");
+        string spool = _dir.PathOf("spool");
+        Directory.CreateDirectory(Path.Combine(spool, "vm1"));
+        string secret = await server.EnrollSecretAsync("web");
+
+        // No store, and nothing learnt centrally yet: the agent starts and waits.
+        using SysprintProcess agent = Watch(local, spool, server, "--enroll-token", secret, "--host", "hv-1", "--trust", key + ".pub");
+        await Eventually.TrueAsync(() => Task.FromResult(agent.Error.Contains("waiting for the fleet's profiles", StringComparison.Ordinal) || agent.HasExited),
+            "the agent waiting for the fleet's profiles", () => agent.Error);
+        _dir.Write("spool/vm1/run1.strace", WithSocket);
+        Assert.Equal(0, Support.Cli.Run("train", "--db", Db.Url, _dir.Write("central/normal.strace", Normal)).Exit);
+        await Eventually.TrueAsync(async () => (await Server.Store.ListAlertsAsync(new FleetAlertQuery(), Ct)).Any(a => a.Host == "hv-1" && a.Vm == "vm1"),
+            "the waiting log's alert on the server, once the profile came", () => agent.Out + agent.Error);
+
+        Assert.False(agent.HasExited, agent.Error);
+        Assert.Contains("the fleet's profiles arrived: checking starts", agent.Error, StringComparison.Ordinal);
+        Assert.Contains("profile 'default' received from the fleet", agent.Error, StringComparison.Ordinal);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(local));
+    }
+
+    [Fact]
     public async Task A_profile_whose_seal_fails_is_kept_out_of_the_agents_store_and_raises_an_alert()
     {
         string key = _dir.PathOf("fleet.key");
