@@ -126,6 +126,11 @@ check "a tampered log in /var/spool/sysprint/vm-01 raises an alert in /var/log/s
     wait_for 60 grep -q '"vm.name":"vm-01"' /var/log/sysprint/alerts.jsonl
 check "agent-status --config sees the running agent and the alert" sh -c '/usr/bin/sysprint agent-status --config /etc/sysprint/agent.json --json | grep -q "\"running\":true"'
 check "the agent runs as $user" sh -c "[ \"\$(ps -o user= -p $agent)\" = $user ]"
+# An ignored SIGHUP (this script run under nohup) is inherited by the agent and never reaches it.
+sigign=$(sed -n 's/^SigIgn:[[:space:]]*//p' /proc/$$/status)
+if (( (16#${sigign:-0} & 1) != 0 )); then
+    echo "# SIGHUP is ignored in this run (started under nohup?): the agent inherits that and cannot reload; run without nohup"
+fi
 kill -HUP "$agent"
 check "SIGHUP (ExecReload): the agent reloads the config and the fingerprints" wait_for 60 grep -q 'reloaded (SIGHUP)' "$work/agent.err"
 check "after SIGHUP the agent still runs" kill -0 "$agent"

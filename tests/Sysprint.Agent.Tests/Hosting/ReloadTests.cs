@@ -11,6 +11,8 @@ public sealed class ReloadTests : IDisposable
 {
     private readonly TempDir _dir = new();
 
+    public ReloadTests() => InheritedSignals.AssertNotIgnored(1, "SIGHUP");
+
     public void Dispose() => _dir.Dispose();
 
     /// <summary>A log of pid 200 whose cycles hold <paramref name="extra"/> between read and close.</summary>
