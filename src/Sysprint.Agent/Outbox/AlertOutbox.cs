@@ -260,6 +260,9 @@ public sealed class AlertOutbox : IAsyncDisposable
 
         private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
+        /// <summary>Failed attempts in a row (the backoff's exponent).</summary>
+        private int _failures;
+
         public Task? Task { get; set; }
 
         public void Wake() => _wake.Writer.TryWrite(true);
@@ -281,7 +284,6 @@ public sealed class AlertOutbox : IAsyncDisposable
 
         public async Task RunAsync(CancellationToken stop)
         {
-            int failures = 0;
             while (!stop.IsCancellationRequested)
             {
                 IReadOnlyList<OutboxAlert> pending;
@@ -306,49 +308,106 @@ public sealed class AlertOutbox : IAsyncDisposable
                     continue;
                 }
 
-                foreach (OutboxAlert alert in pending)
+                if (sink is IBatchAlertSink batch)
                 {
-                    try
+                    for (int next = 0; next < pending.Count;)
                     {
-                        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(stop);
-                        attempt.CancelAfter(outbox._options.DeliveryTimeout);
-                        await sink.DeliverAsync(alert, attempt.Token).ConfigureAwait(false);
+                        IReadOnlyList<OutboxAlert> rest = next == 0 ? pending : [.. pending.Skip(next)];
+                        int taken = await AttemptAsync(rest, token => batch.DeliverBatchAsync(rest, token), stop).ConfigureAwait(false);
+                        if (taken <= 0)
+                        {
+                            break;
+                        }
+
+                        next += taken;
                     }
-                    catch (Exception e) when (!stop.IsCancellationRequested)
+                }
+                else
+                {
+                    foreach (OutboxAlert alert in pending)
                     {
-                        // Any failure of a sink (refused, timed out, broken pipe, bad answer) is
-                        // retried; it must never stop the delivery of the other sinks.
-                        failures++;
-                        TimeSpan delay = outbox._options.Backoff(failures);
-                        string error = e is OperationCanceledException ? $"no answer within {outbox._options.DeliveryTimeout.TotalSeconds:0.#} s" : e.Message;
-                        outbox.Record(store => store.MarkFailed(alert.Id, sink.Name, error, DateTimeOffset.UtcNow));
-
-                        long delayMs = (long)delay.TotalMilliseconds;
-                        string name = sink.Name;
-                        outbox._logger.LogWarning("alert {AlertId} not delivered to {Sink} (attempt {Failures}): {Error}; retrying in {Delay} ms",
-                            alert.Id, name, failures, error, delayMs);
-                        await System.Threading.Tasks.Task.Delay(delay, stop).ConfigureAwait(false);
-                        break;
+                        if (await AttemptAsync([alert], async token =>
+                            {
+                                await sink.DeliverAsync(alert, token).ConfigureAwait(false);
+                                return 1;
+                            }, stop).ConfigureAwait(false) <= 0)
+                        {
+                            break;
+                        }
                     }
-                    catch (Exception) when (stop.IsCancellationRequested)
-                    {
-                        // The agent is stopping: however this attempt ended (cancelled, or the sink
-                        // failed at that moment, as a program exiting 3), the alert stays pending
-                        // for the next start, and the stop must not fail because of it.
-                        return;
-                    }
+                }
 
-                    if (failures > 0 && outbox._logger.IsEnabled(LogLevel.Information))
-                    {
-                        string name = sink.Name;
-                        outbox._logger.LogInformation("{Sink} takes alerts again after {Failures} failed attempts", name, failures);
-                    }
-
-                    failures = 0;
-
-                    outbox.Record(store => store.MarkDelivered(alert.Id, sink.Name, DateTimeOffset.UtcNow));
+                if (stop.IsCancellationRequested)
+                {
+                    return;
                 }
             }
+        }
+
+        /// <summary>
+        /// One delivery of <paramref name="alerts"/> (or of the prefix the sink takes) within the
+        /// delivery timeout: marks what was taken delivered and returns how many; on a failure marks
+        /// the first alert failed, waits the backoff and returns 0; returns -1 when the agent stops.
+        /// </summary>
+        private async Task<int> AttemptAsync(IReadOnlyList<OutboxAlert> alerts, Func<CancellationToken, Task<int>> deliver, CancellationToken stop)
+        {
+            int taken;
+            try
+            {
+                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(stop);
+                attempt.CancelAfter(outbox._options.DeliveryTimeout);
+                taken = Math.Clamp(await deliver(attempt.Token).ConfigureAwait(false), 1, alerts.Count);
+            }
+            catch (Exception e) when (!stop.IsCancellationRequested)
+            {
+                // Any failure of a sink (refused, timed out, broken pipe, bad answer) is
+                // retried; it must never stop the delivery of the other sinks.
+                _failures++;
+                TimeSpan delay = outbox._options.Backoff(_failures);
+                string error = e is OperationCanceledException ? $"no answer within {outbox._options.DeliveryTimeout.TotalSeconds:0.#} s" : e.Message;
+                OutboxAlert first = alerts[0];
+                outbox.Record(store => store.MarkFailed(first.Id, sink.Name, error, DateTimeOffset.UtcNow));
+
+                long delayMs = (long)delay.TotalMilliseconds;
+                string name = sink.Name;
+                string what = alerts.Count == 1 ? "alert " + first.Id : $"{alerts.Count} alerts from {first.Id}";
+                outbox._logger.LogWarning("{Alerts} not delivered to {Sink} (attempt {Failures}): {Error}; retrying in {Delay} ms",
+                    what, name, _failures, error, delayMs);
+                try
+                {
+                    await System.Threading.Tasks.Task.Delay(delay, stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return -1;
+                }
+
+                return 0;
+            }
+            catch (Exception) when (stop.IsCancellationRequested)
+            {
+                // The agent is stopping: however this attempt ended (cancelled, or the sink
+                // failed at that moment, as a program exiting 3), the alerts stay pending
+                // for the next start, and the stop must not fail because of it.
+                return -1;
+            }
+
+            if (_failures > 0 && outbox._logger.IsEnabled(LogLevel.Information))
+            {
+                string name = sink.Name;
+                outbox._logger.LogInformation("{Sink} takes alerts again after {Failures} failed attempts", name, _failures);
+            }
+
+            _failures = 0;
+            DateTimeOffset now = DateTimeOffset.UtcNow;
+            outbox.Record(store =>
+            {
+                for (int i = 0; i < taken; i++)
+                {
+                    store.MarkDelivered(alerts[i].Id, sink.Name, now);
+                }
+            });
+            return taken;
         }
     }
 }

@@ -5,7 +5,8 @@ namespace Sysprint.Agent.Sinks;
 /// <summary>
 /// Where alerts go. The outbox calls <see cref="DeliverAsync"/> for one alert at a time, in order,
 /// from one task per sink; it returns once the sink has taken the alert and throws when it has not
-/// (the outbox then retries later, with backoff).
+/// (the outbox then retries later, with backoff). A sink that takes several at once is an
+/// <see cref="IBatchAlertSink"/>.
 /// </summary>
 public interface IAlertSink : IAsyncDisposable
 {
