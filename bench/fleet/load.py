@@ -29,9 +29,11 @@ def percentile(values, p):
 
 
 class Agent(threading.Thread):
-    def __init__(self, index, server, secret, alerts, batch, heartbeat_s, start_gate, results):
+    def __init__(self, index, server, secret, alerts, batch, heartbeat_s, start_gate, results, all_sent=None):
         super().__init__(daemon=True)
         self.done = threading.Event()
+        self.all_sent = all_sent
+        self.beats = None
         self.index = index
         self.url = urllib.parse.urlsplit(server)
         self.secret = secret
@@ -93,9 +95,9 @@ class Agent(threading.Thread):
         try:
             enrolled, _ = self.request("POST", "/api/agent/enroll", {"enroll_secret": self.secret, "host": self.host})
             credential = enrolled["credential"]
-            beats = Heartbeats(self, credential)
+            self.beats = Heartbeats(self, credential, self.all_sent)
             self.start_gate.wait()
-            beats.start()
+            self.beats.start()
             sent = 0
             while sent < self.alerts:
                 n = min(self.batch, self.alerts - sent)
@@ -104,31 +106,34 @@ class Agent(threading.Thread):
                 self.results["stored"][self.index] += answer["stored"]
                 sent += n
             self.done.set()
-            beats.join()
         except Exception as e:  # reported, never swallowed: the run fails
             self.results["errors"].append(str(e))
             self.done.set()
 
 
 class Heartbeats(threading.Thread):
-    """One agent's heartbeats, every heartbeat_s on a connection of their own, until its alerts are sent."""
+    """One agent's heartbeats, every heartbeat_s on a connection of their own, until every agent's
+    alerts are sent: a real agent keeps beating after its alerts, so all of them beat the whole run."""
 
-    def __init__(self, agent, credential):
+    def __init__(self, agent, credential, stop):
         super().__init__(daemon=True)
         self.agent = agent
         self.credential = credential
+        self.stop = stop
         self.client = Agent(agent.index, urllib.parse.urlunsplit(agent.url), agent.secret, 0, 1, 0, None, agent.results)
 
     def run(self):
         try:
             next_beat = time.monotonic()
-            while not self.agent.done.is_set():
+            while not self.stop.is_set():
                 _, elapsed = self.client.request("POST", "/api/agent/heartbeat",
                                                  {"version": "bench", "lag_bytes": 0, "files": 1, "pending": {"server": 0}, "last_error": None},
                                                  self.credential)
+                if self.stop.is_set():
+                    break  # ended after the run: not counted in its rate
                 self.agent.results["heartbeat"][self.agent.index].append(elapsed)
                 next_beat += self.agent.heartbeat_s
-                self.agent.done.wait(max(0.0, next_beat - time.monotonic()))
+                self.stop.wait(max(0.0, next_beat - time.monotonic()))
         except Exception as e:  # reported, never swallowed: the run fails
             self.agent.results["errors"].append(str(e))
 
@@ -147,7 +152,9 @@ def main():
     results = {"alerts": [[] for _ in range(args.agents)], "heartbeat": [[] for _ in range(args.agents)],
                "stored": [0] * args.agents, "retries": [0] * args.agents, "errors": []}
     gate = threading.Barrier(args.agents + 1)
-    agents = [Agent(i, servers[i % len(servers)], args.secret, per_agent[i], args.batch, args.heartbeat_s, gate, results) for i in range(args.agents)]
+    all_sent = threading.Event()
+    agents = [Agent(i, servers[i % len(servers)], args.secret, per_agent[i], args.batch, args.heartbeat_s, gate, results, all_sent)
+              for i in range(args.agents)]
     for a in agents:
         a.start()
     gate.wait()
@@ -155,6 +162,10 @@ def main():
     for a in agents:
         a.join()
     wall = time.perf_counter() - t0
+    all_sent.set()
+    for a in agents:
+        if a.beats is not None:
+            a.beats.join()
     alerts = [x for xs in results["alerts"] for x in xs]
     beats = [x for xs in results["heartbeat"] for x in xs]
     stored = sum(results["stored"])
