@@ -24,7 +24,7 @@ internal static class ConsolePages
         "font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
     /// <summary>The paths that show the console's shell (a signed-in browser only).</summary>
-    private static readonly string[] s_pages = ["/", "/alerts", "/alerts/{seq:long}", "/hosts", "/hosts/{name}", "/fingerprints", "/fingerprints/{name}"];
+    private static readonly string[] s_pages = ["/", "/alerts", "/alerts/{seq:long}", "/hosts", "/hosts/{name}", "/fingerprints", "/fingerprints/{name}", "/learning"];
 
     /// <summary>
     /// Adds the security headers to every response of the server (the API's too), and

@@ -13,6 +13,7 @@ const routes = [
   [/^\/hosts\/(?<name>[^/]+)$/, pages.hostDetail, 'hosts'],
   [/^\/fingerprints$/, pages.fingerprints, 'fingerprints'],
   [/^\/fingerprints\/(?<name>[^/]+)$/, pages.fingerprintDetail, 'fingerprints'],
+  [/^\/learning$/, pages.learning, 'learning'],
 ];
 
 let live = null;

@@ -434,6 +434,73 @@ export async function fingerprintDetail({ name }) {
   );
 }
 
+// ---- Learning across the fleet ----------------------------------------------------------------
+
+const DURATIONS = [['30 min', 1800], ['1 h', 3600], ['2 h', 7200], ['6 h', 21600], ['24 h', 86400]];
+
+/** What the form last sent: drawn again with it, so that the page shows what was just asked. */
+let lastWindow = { group: 'default', profile: null, duration_s: 1800 };
+
+export async function learning() {
+  const [{ learning_windows: windows }, { profiles }] = await Promise.all([get('/api/learning-windows'), get('/api/profiles')]);
+  const form = h('form', { class: 'filters', id: 'open-window', onsubmit: openWindow },
+    h('label', {}, 'Group', h('input', { type: 'text', id: 'window-group', required: true, maxlength: 253, value: lastWindow.group, pattern: '[A-Za-z0-9._\\-]+' })),
+    h('label', {}, 'Profile', h('select', { id: 'window-profile' },
+      profiles.map((p) => h('option', { value: p.name, selected: p.name === lastWindow.profile }, p.name)))),
+    h('label', {}, 'Open for', h('select', { id: 'window-duration' },
+      DURATIONS.map(([text, seconds]) => h('option', { value: String(seconds), selected: seconds === lastWindow.duration_s }, text)))),
+    h('button', { type: 'submit', id: 'window-open' }, 'Open the window'));
+  show(
+    h('h1', {}, 'Learning across the fleet'),
+    h('section', { class: 'card' }, h('h2', {}, 'Open a learning window'),
+      h('p', { class: 'muted' }, 'While it is open, the agents of the group upload what each finished log teaches the profile (the calls that follow each other and their counts, never the log). '
+        + 'When it closes, the server learns every upload into the profile once and the change reaches every agent. Only normal runs should happen meanwhile: open it for a new release, on hosts you trust.'),
+      profiles.length ? form : h('p', { class: 'muted' }, 'No profile yet: learn one first (sysprint train --db ...).')),
+    h('section', { class: 'card' }, h('h2', {}, 'Windows'),
+      windows.length ? h('table', { class: 'table', id: 'learning-windows' },
+        h('thead', {}, h('tr', {}, ['#', 'Group', 'Profile', 'State', 'Opened', 'Closes', 'Hosts', 'Logs', 'Learnt', 'New transitions', ''].map((t) => h('th', {}, t)))),
+        h('tbody', {}, windows.map(windowRow)))
+        : h('p', { class: 'muted' }, 'No learning window yet.')),
+  );
+}
+
+function windowRow(w) {
+  const closes = w.closed && w.closed < w.closes ? w.closed : w.closes;
+  return h('tr', { dataset: { window: String(w.id), state: w.state } },
+    h('td', {}, `#${w.id}`), h('td', {}, w.group), h('td', {}, h('a', { href: `/fingerprints/${enc(w.profile)}` }, w.profile)),
+    h('td', { class: 'state' }, badge(w.state)), h('td', { title: time(w.opened) }, ago(w.opened)), h('td', {}, time(closes)),
+    h('td', { class: 'hosts' }, w.hosts), h('td', { class: 'logs' }, w.logs), h('td', { class: 'learnt' }, w.learnt_logs ?? '—'),
+    h('td', { class: 'added' }, w.new_transitions ?? '—'),
+    h('td', {}, w.state === 'open' ? h('button', { class: 'secondary close-window', onclick: () => closeWindow(w) }, 'Close now') : null));
+}
+
+async function openWindow(event) {
+  event.preventDefault();
+  const body = {
+    group: document.getElementById('window-group').value.trim(),
+    profile: document.getElementById('window-profile').value,
+    duration_s: Number(document.getElementById('window-duration').value),
+  };
+  lastWindow = body;
+  try {
+    const w = await post('/api/learning-windows', body);
+    toast(`Learning window #${w.id} open: group ${w.group}, profile ${w.profile}, until ${time(w.closes)}`);
+    await rerender();
+  } catch (error) {
+    toast(error.message);
+  }
+}
+
+async function closeWindow(w) {
+  try {
+    await post(`/api/learning-windows/${w.id}/close`);
+    toast(`Learning window #${w.id} closed: what it gathered is learnt into ${w.profile}`);
+    await rerender();
+  } catch (error) {
+    toast(error.message);
+  }
+}
+
 // ---- Navigation -------------------------------------------------------------------------------
 
 let rerenderHook = async () => {};

@@ -198,6 +198,37 @@ public sealed class ConsoleBrowserTests(Chromium chromium) : FleetFixture, IClas
     }
 
     [Fact]
+    public async Task The_learning_page_opens_a_window_for_a_group_refuses_a_second_one_and_closes_it()
+    {
+        using ConsoleFleet fleet = await ConsoleFleet.StartAsync(this);
+        IPage page = await SignInAsync(fleet);
+        await page.ClickAsync("nav a[data-nav=learning]");
+        await Expect(page.Locator("#open-window")).ToBeVisibleAsync(s_visible);
+
+        await page.FillAsync("#window-group", "web");
+        await page.SelectOptionAsync("#window-profile", "default");
+        await page.SelectOptionAsync("#window-duration", "3600");
+        await page.ClickAsync("#window-open");
+        ILocator row = page.Locator("#learning-windows tbody tr");
+        await Expect(row.Locator("td.state")).ToHaveTextAsync("open", s_text);
+        IReadOnlyList<LearningWindow> opened = await fleet.Server.Store.LearningWindows.ListAsync(TestContext.Current.CancellationToken);
+
+        // The same group and profile again: the server refuses (409), the page says why.
+        await page.ClickAsync("#window-open");
+        await Expect(page.Locator("#toast")).ToContainTextAsync("already has learning window", new() { Timeout = Chromium.Timeout });
+        await Expect(row).ToHaveCountAsync(1, new() { Timeout = Chromium.Timeout });
+
+        await row.Locator("button.close-window").ClickAsync();
+        await Expect(row.Locator("td.state")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^(closing|learnt)$"), s_text);
+
+        LearningWindow window = Assert.Single(opened);
+        Assert.Equal(("web", "default"), (window.Group, window.Profile));
+        Assert.Equal(TimeSpan.FromHours(1), window.Closes - window.Opened);
+        // The browser reports the refused request (409) itself; nothing else went wrong.
+        Assert.All(_consoleErrors, e => Assert.Contains("status of 409", e, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task No_page_requests_anything_from_another_origin_nor_breaks_the_content_security_policy()
     {
         using ConsoleFleet fleet = await ConsoleFleet.StartAsync(this);
@@ -211,7 +242,7 @@ public sealed class ConsoleBrowserTests(Chromium chromium) : FleetFixture, IClas
         foreach (var (path, ready) in new[]
         {
             ("", "#chart-hours"), ("alerts", "#alerts-table tbody tr"), ("alerts/" + seq, "#fleet-view"), ("hosts", "#hosts-table"),
-            ("hosts/hv-01", "#host-vms"), ("fingerprints", "#profiles-table"), ("fingerprints/default", "#heatmap"),
+            ("hosts/hv-01", "#host-vms"), ("fingerprints", "#profiles-table"), ("fingerprints/default", "#heatmap"), ("learning", "#open-window"),
         })
         {
             await page.GotoAsync(fleet.Server.Address + path);

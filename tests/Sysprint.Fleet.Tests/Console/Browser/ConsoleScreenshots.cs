@@ -104,6 +104,14 @@ public sealed class ConsoleScreenshots(Chromium chromium) : FleetFixture, IClass
         await Shoot(page, fleet, "hosts/hv-02.dc1", "#host-vms", folder, "host.png");
         await Shoot(page, fleet, "fingerprints", "#profiles-table", folder, "fingerprints.png");
         await Shoot(page, fleet, "fingerprints/cat", "#heatmap", folder, "fingerprint.png");
+        foreach (string window in new[] { """{"group":"default","profile":"ls","duration_s":1800}""", """{"group":"default","profile":"cat","duration_s":7200}""" })
+        {
+            using HttpResponseMessage opened = await fleet.Server.SendAsync(HttpMethod.Post, "/api/learning-windows", window, TestServer.AdminToken);
+            Assert.True(opened.IsSuccessStatusCode, await opened.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        }
+
+        (await fleet.Server.SendAsync(HttpMethod.Post, "/api/learning-windows/1/close", bearer: TestServer.AdminToken)).Dispose();
+        await Shoot(page, fleet, "learning", "#learning-windows", folder, "learning.png");
     }
 
     private static async Task Shoot(IPage page, ConsoleFleet fleet, string path, string ready, string folder, string name, string? waitFor = null, string? text = null)
