@@ -19,7 +19,7 @@ namespace Sysprint.Agent.Fleet;
 /// <see cref="PendingSetting"/>) until the server took or refused them, so a restart or an
 /// unreachable server loses none; the server counts each log once, however often it comes.
 /// </summary>
-internal sealed class FleetLearner : IAsyncDisposable
+internal sealed class FleetLearner : FleetLoop
 {
     /// <summary>The store setting that keeps the learning windows the feed last named (its JSON array).</summary>
     public const string WindowsSetting = "fleet.learning";
@@ -37,9 +37,7 @@ internal sealed class FleetLearner : IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly List<Pending> _pending = [];
     private readonly SemaphoreSlim _work = new(0);
-    private readonly CancellationTokenSource _stop = new();
     private IReadOnlyList<Window> _windows = [];
-    private Task? _loop;
 
     /// <param name="store">Its own connection to the agent's store (owned, disposed with it).</param>
     public FleetLearner(FleetConnection connection, IFingerprintStore store, LogReadOptions options, ILogger logger)
@@ -51,8 +49,6 @@ internal sealed class FleetLearner : IAsyncDisposable
         _windows = ParseWindows(_store.GetSetting(WindowsSetting));
         _pending.AddRange(ParsePending(_store.GetSetting(PendingSetting)));
     }
-
-    public void Start() => _loop ??= Task.Run(() => RunAsync(_stop.Token));
 
     /// <summary>The learning windows the profile feed names now (its <c>learning</c> array); kept in the store for the next start.</summary>
     public void SetWindows(JsonElement learning)
@@ -114,27 +110,13 @@ internal sealed class FleetLearner : IAsyncDisposable
         _work.Release();
     }
 
-    public async ValueTask DisposeAsync()
+    protected override void Release()
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
-        if (_loop is not null)
-        {
-            try
-            {
-                await _loop.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Stopping.
-            }
-        }
-
         _store.Dispose();
-        _stop.Dispose();
         _work.Dispose();
     }
 
-    private async Task RunAsync(CancellationToken stop)
+    protected override async Task RunAsync(CancellationToken stop)
     {
         string? lastProblem = null;
         while (!stop.IsCancellationRequested)

@@ -12,7 +12,7 @@ namespace Sysprint.Agent.Fleet;
 /// agent's store (owned, disposed with it). A failed heartbeat is logged and tried again at the
 /// next tick.
 /// </summary>
-internal sealed class HeartbeatService : IAsyncDisposable
+internal sealed class HeartbeatService : FleetLoop
 {
     private static readonly string s_version =
         typeof(HeartbeatService).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
@@ -20,8 +20,6 @@ internal sealed class HeartbeatService : IAsyncDisposable
     private readonly FleetConnection _connection;
     private readonly IAgentStore _store;
     private readonly ILogger _logger;
-    private readonly CancellationTokenSource _stop = new();
-    private Task? _loop;
 
     public HeartbeatService(FleetConnection connection, IAgentStore store, ILogger logger)
     {
@@ -30,28 +28,12 @@ internal sealed class HeartbeatService : IAsyncDisposable
         _logger = logger;
     }
 
-    public void Start() => _loop ??= Task.Run(() => RunAsync(_stop.Token));
-
-    public async ValueTask DisposeAsync()
+    protected override void Release()
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
-        if (_loop is not null)
-        {
-            try
-            {
-                await _loop.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Stopping.
-            }
-        }
-
         _store.Dispose();
-        _stop.Dispose();
     }
 
-    private async Task RunAsync(CancellationToken stop)
+    protected override async Task RunAsync(CancellationToken stop)
     {
         TimeSpan interval = TimeSpan.FromSeconds(_connection.Credential?.HeartbeatIntervalSeconds ?? 30);
         string? lastProblem = null;

@@ -19,7 +19,7 @@ namespace Sysprint.Agent.Fleet;
 /// version. While the server is away the agent checks with what its store has, and asks again with
 /// that revision when the server is back, which answers the newest at once.
 /// </summary>
-internal sealed class ProfileSync : IAsyncDisposable
+internal sealed class ProfileSync : FleetLoop
 {
     /// <summary>The store setting that keeps the ETag of the profiles last applied.</summary>
     public const string ETagSetting = "fleet.profiles_etag";
@@ -48,8 +48,6 @@ internal sealed class ProfileSync : IAsyncDisposable
     private readonly AlertFactory _alerts;
     private readonly ILogger _logger;
     private readonly FleetLearner? _learner;
-    private readonly CancellationTokenSource _stop = new();
-    private Task? _loop;
 
     /// <param name="learner">Told the learning windows the feed names, when given.</param>
     public ProfileSync(FleetConnection connection, IFingerprintStore store, SealVerifier? verifier, AlertOutbox outbox, AlertFactory alerts, ILogger logger,
@@ -64,28 +62,12 @@ internal sealed class ProfileSync : IAsyncDisposable
         _logger = logger;
     }
 
-    public void Start() => _loop ??= Task.Run(() => RunAsync(_stop.Token));
-
-    public async ValueTask DisposeAsync()
+    protected override void Release()
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
-        if (_loop is not null)
-        {
-            try
-            {
-                await _loop.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Stopping.
-            }
-        }
-
         _store.Dispose();
-        _stop.Dispose();
     }
 
-    private async Task RunAsync(CancellationToken stop)
+    protected override async Task RunAsync(CancellationToken stop)
     {
         string? lastProblem = null;
         while (!stop.IsCancellationRequested)
